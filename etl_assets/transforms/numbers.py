@@ -29,7 +29,10 @@ def parse_count(value: Any, maximum: int = CAPACITY_MAX) -> tuple[int | None, st
         if _NEGATIVE.match(text):
             return None, f"negative {quote(text)}"
         return None, f"not a whole number {quote(text)}"
-    number = int(match.group(1).replace(",", ""))
+    digits = match.group(1).replace(",", "").lstrip("0") or "0"
+    if len(digits) > len(str(maximum)):  # also keeps int() clear of its 4300-digit limit
+        return None, f"out of range {quote(text)}"
+    number = int(digits)
     if number > maximum:
         return None, f"out of range {quote(text)}"
     return number, None

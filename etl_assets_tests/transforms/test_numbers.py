@@ -36,3 +36,7 @@ def test_empty(raw):
 )
 def test_invalid(raw, flag):
     assert capacity(raw) == Parsed((None,), flag=flag)
+
+
+def test_very_long_digit_string_does_not_raise():
+    assert capacity("9" * 5000).values == (None,)
