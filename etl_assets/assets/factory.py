@@ -1,0 +1,225 @@
+"""One factory builds every source's asset chain from its YAML: raw → normalized → deduped → warehouse.
+
+Assets are thin: read inputs, call one stage function, record metadata, return. The logic lives
+in ``etl_assets.stages`` and ``etl_assets.transforms``, testable without Dagster.
+Partitions: one DynamicPartitionsDefinition per source; a partition key is the delivery's S3 key.
+"""
+
+
+from dataclasses import dataclass
+from datetime import timezone
+
+import pandas as pd
+from dagster import (
+    AssetExecutionContext,
+    AssetIn,
+    AssetKey,
+    AssetsDefinition,
+    Backoff,
+    DynamicPartitionsDefinition,
+    MaterializeResult,
+    MetadataValue,
+    Output,
+    RetryPolicy,
+    asset,
+)
+from dagster_duckdb import DuckDBResource
+
+from etl_assets import metadata as md
+from etl_assets import warehouse
+from etl_assets.ingest import s3
+from etl_assets.ingest.read import read_delivery
+from etl_assets.resources import DeliveryBucket
+from etl_assets.schemas import DATE, STRING, TIMESTAMP, raw_schema
+from etl_assets.sources.registry import leads_schema
+from etl_assets.sources.spec import SourceSpec
+from etl_assets.stages import history
+from etl_assets.stages.dedup import dedup_delivery
+from etl_assets.stages.normalize import QUARANTINE_REASON, check_quarantine_share, normalize_delivery
+
+S3_RETRY = RetryPolicy(max_retries=3, delay=1, backoff=Backoff.EXPONENTIAL)
+WAREHOUSE_POOL = "duckdb_writer"  # dagster.yaml limits this pool to one step at a time
+
+
+def asset_key(source: str, stage: str) -> AssetKey:
+    return AssetKey([source, stage])
+
+
+def partitions_name(source: str) -> str:
+    return f"{source}_deliveries"
+
+
+@dataclass(frozen=True)
+class SourceAssets:
+    spec: SourceSpec
+    partitions: DynamicPartitionsDefinition
+    assets: tuple[AssetsDefinition, ...]
+
+    @property
+    def keys(self) -> list[AssetKey]:
+        return [k for a in self.assets for k in a.keys]
+
+    @property
+    def warehouse_key(self) -> AssetKey:
+        return asset_key(self.spec.source, "warehouse")
+
+
+def build_source_assets(spec: SourceSpec) -> SourceAssets:
+    source = spec.source
+    partitions = DynamicPartitionsDefinition(name=partitions_name(source))
+    common = dict(partitions_def=partitions, group_name=source)
+
+    @asset(
+        key=asset_key(source, "raw"),
+        io_manager_key="stage_io_manager",
+        retry_policy=S3_RETRY,
+        kinds={"s3", "pandas"},
+        description=f"{source}: one delivery as landed in the bucket, every field text, plus lineage columns.",
+        **common,
+    )
+    def raw(context: AssetExecutionContext, bucket: DeliveryBucket) -> Output[pd.DataFrame]:
+        key = context.partition_key
+        where = bucket.url(key)
+        download = s3.download(bucket.client(), bucket.bucket, key)
+        try:
+            result = read_delivery(download.file, spec.read, where)
+        finally:
+            download.file.close()
+        delivery_date = spec.deliveries.date.from_key(key) or download.last_modified.astimezone(timezone.utc).date()
+        frame = add_lineage(result.records, source, key, download.etag, download.last_modified, delivery_date)
+        raw_schema(spec).validate(frame)
+        for warning in result.warnings:
+            context.log.warning(f"{where}: {warning}")
+        return Output(
+            frame,
+            metadata={
+                "dagster/row_count": len(frame),
+                "delivery": where,
+                "etag": download.etag,
+                "bytes": download.size,
+                "encoding": result.encoding,
+                "delivery_date": str(delivery_date),
+                "records_unreadable": int(frame["_read_error"].notna().sum()),
+                "header": MetadataValue.json(result.header),
+                "warnings": MetadataValue.json(result.warnings),
+                "preview": md.preview(frame),
+                "dagster/column_schema": md.column_schema(frame),
+            },
+        )
+
+    @asset(
+        key=asset_key(source, "normalized"),
+        ins={"raw": AssetIn(asset_key(source, "raw"))},
+        io_manager_key="stage_io_manager",
+        kinds={"pandas", "pandera"},
+        description=f"{source}: every record typed onto the leads schema; failing rows marked for quarantine.",
+        **common,
+    )
+    def normalized(context: AssetExecutionContext, raw: pd.DataFrame) -> Output[pd.DataFrame]:
+        where = raw["_delivery_key"].iat[0] if len(raw) else context.partition_key
+        result = normalize_delivery(raw, spec, leads_schema(), where=str(where))
+        for warning in result.warnings:
+            context.log.warning(f"{where}: schema drift: {warning}")
+        check_quarantine_share(result, spec, str(where))
+        rows = result.rows
+        quarantined = result.quarantined
+        return Output(
+            rows,
+            metadata={
+                "dagster/row_count": len(rows),
+                "rows_clean": len(rows) - len(quarantined),
+                "rows_quarantined": len(quarantined),
+                "quarantine_reasons": md.preview(quarantined, rows=10, columns=["_row_number", QUARANTINE_REASON]),
+                "column_map": MetadataValue.json(result.column_map),
+                "unmapped_columns": MetadataValue.json(result.unmapped_columns),
+                "drift_warnings": MetadataValue.json(result.warnings),
+                "preview": md.preview(result.clean),
+                "dagster/column_schema": md.column_schema(rows),
+            },
+        )
+
+    @asset(
+        key=asset_key(source, "deduped"),
+        ins={"normalized": AssetIn(asset_key(source, "normalized"))},
+        io_manager_key="stage_io_manager",
+        kinds={"pandas"},
+        description=f"{source}: clean records of one delivery, one row per record key.",
+        **common,
+    )
+    def deduped(context: AssetExecutionContext, normalized: pd.DataFrame) -> Output[pd.DataFrame]:
+        clean = normalized[normalized[QUARANTINE_REASON].isna()]
+        result = dedup_delivery(clean)
+        return Output(
+            result.records,
+            metadata={
+                "dagster/row_count": len(result.records),
+                "rows_collapsed": result.collapsed,
+                "preview": md.preview(result.records),
+            },
+        )
+
+    @asset(
+        key=asset_key(source, "warehouse"),
+        ins={
+            "normalized": AssetIn(asset_key(source, "normalized")),
+            "deduped": AssetIn(asset_key(source, "deduped")),
+        },
+        pool=WAREHOUSE_POOL,
+        kinds={"duckdb"},
+        description=(
+            f"{source}: the delivery applied to the warehouse as a full refresh (SCD2 history, "
+            "quarantine, load log), in one transaction."
+        ),
+        **common,
+    )
+    def warehouse_asset(
+        context: AssetExecutionContext, duckdb: DuckDBResource, normalized: pd.DataFrame, deduped: pd.DataFrame
+    ) -> MaterializeResult:
+        key = context.partition_key
+        quarantined = normalized[normalized[QUARANTINE_REASON].notna()]
+        etag = str(normalized["_etag"].iat[0]) if len(normalized) else None
+        delivery_date = normalized["_delivery_date"].iat[0] if len(normalized) else None
+        with duckdb.get_connection() as con, warehouse.transaction(con):
+            warehouse.ensure_tables(con)
+            history.ensure_history_tables(con)
+            warehouse.replace_quarantine(con, source, key, quarantined)
+            counts = history.apply_delivery(con, source, key, etag, delivery_date, deduped.drop(columns=["_collapsed_rows", "_quarantine_reason", "_raw_record"], errors="ignore"))
+            warehouse.record_delivery(
+                con,
+                _source=source,
+                _delivery_key=key,
+                _etag=etag,
+                delivery_date=delivery_date,
+                rows_read=len(normalized),
+                rows_quarantined=len(quarantined),
+                rows_written=len(deduped),
+                rows_collapsed=len(normalized) - len(quarantined) - len(deduped),
+                dagster_run_id=context.run.run_id,
+                loaded_at=pd.Timestamp.now(tz="UTC").to_pydatetime(),
+            )
+        return MaterializeResult(
+            metadata={
+                "rows_read": len(normalized),
+                "rows_quarantined": len(quarantined),
+                "rows_written": len(deduped),
+                **counts.as_metadata(),
+            }
+        )
+
+    return SourceAssets(spec=spec, partitions=partitions, assets=(raw, normalized, deduped, warehouse_asset))
+
+
+def add_lineage(records: pd.DataFrame, source, key, etag, landed_at, delivery_date) -> pd.DataFrame:
+    """Lineage columns, added once here and carried unchanged to the warehouse.
+
+    ``_ingested_at`` is when the delivery landed (the object's LastModified), not the wall clock,
+    so replaying a delivery yields identical rows; load times and run ids live in warehouse.deliveries.
+    """
+    n = len(records)
+    frame = records.copy()
+    frame.insert(0, "_source", pd.array([source] * n, dtype=STRING))
+    frame.insert(1, "_delivery_key", pd.array([key] * n, dtype=STRING))
+    frame.insert(2, "_etag", pd.array([etag] * n, dtype=STRING))
+    frame.insert(3, "_ingested_at", pd.array([pd.Timestamp(landed_at).tz_convert("UTC")] * n, dtype=TIMESTAMP))
+    frame.insert(4, "_delivery_date", pd.array([delivery_date] * n, dtype=DATE))
+    return frame

@@ -1,0 +1,30 @@
+"""Assembles the Definitions: every source's chain from mappings/, leads, jobs, sensors, resources."""
+
+from __future__ import annotations
+
+from dagster import Definitions
+
+from etl_assets.assets.factory import SourceAssets, build_source_assets
+from etl_assets.assets.leads import build_leads_asset
+from etl_assets.jobs import build_ingest_job, leads_job
+from etl_assets.resources import default_resources
+from etl_assets.sensors import build_delivery_sensor, build_leads_sensor
+from etl_assets.sources.registry import load_specs
+
+
+def build_chains() -> list[SourceAssets]:
+    return [build_source_assets(spec) for spec in load_specs()]
+
+
+def build_definitions(resources: dict | None = None) -> Definitions:
+    chains = build_chains()
+    ingest_jobs = [build_ingest_job(c) for c in chains]
+    return Definitions(
+        assets=[a for c in chains for a in c.assets] + [build_leads_asset([c.warehouse_key for c in chains])],
+        jobs=[*ingest_jobs, leads_job],
+        sensors=[build_delivery_sensor(chains, ingest_jobs), build_leads_sensor(chains, leads_job)],
+        resources=resources if resources is not None else default_resources(),
+    )
+
+
+defs = build_definitions()

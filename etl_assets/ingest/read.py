@@ -1,0 +1,216 @@
+"""Bytes of one delivery → a table of text, one row per source record, nothing dropped.
+
+Every field stays text (typing is the normalize stage's job). Records the CSV parser cannot
+square with the header (too few or too many fields, a quote left open until the end of the file)
+are kept with a ``_read_error`` naming the line, so the normalize stage can quarantine them with a
+reason instead of losing them. Only problems that make the whole file unreadable raise
+``DeliveryReadError`` (the message names the file and, where known, the line).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+import pandas as pd
+import pyarrow as pa
+
+from etl_assets.sources.spec import ReadOptions
+
+# Lineage columns the reader adds; the asset adds _source, _delivery_key, _etag, _ingested_at.
+ROW_NUMBER = "_row_number"  # 1-based record number in the file, header excluded
+LINE_NUMBER = "_line_number"  # 1-based physical line where the record starts
+READ_ERROR = "_read_error"  # why the record could not be read as a row of the header's shape
+EXTRA_FIELDS = "_extra_fields"  # fields beyond the header's width, kept as text
+
+_CHUNK_ROWS = 50_000
+_SNIFF_BYTES = 64 * 1024
+csv.field_size_limit(2**31 - 1)  # a 100,000-character field is data, not an attack
+
+STRING = pd.StringDtype("pyarrow")
+
+
+class DeliveryReadError(ValueError):
+    """The delivery cannot be read at all; the message names the file and what is wrong."""
+
+
+@dataclass
+class ReadResult:
+    records: pd.DataFrame  # source columns (unique names) + _row_number, _line_number, _read_error, _extra_fields
+    header: list[str]  # the header cells exactly as in the file
+    columns: list[str]  # the column names used in `records`, in file order
+    encoding: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def unique_column_names(header: list[str]) -> tuple[list[str], list[str]]:
+    """Make header names usable: an empty cell becomes ``column_<n>``, repeats get ``_<k>``.
+
+    Returns the names and a warning per change, so drift and defects stay visible.
+    """
+    names: list[str] = []
+    warnings: list[str] = []
+    seen: set[str] = set()
+    for position, cell in enumerate(header, start=1):
+        name = cell.strip()
+        if not name:
+            name = f"column_{position}"
+            warnings.append(f"header cell {position} is empty; named it {name!r}")
+        base, k = name, 2
+        while name in seen:
+            name = f"{base}_{k}"
+            k += 1
+        if name != (cell.strip() or f"column_{position}"):
+            warnings.append(f"header cell {position} repeats {base!r}; named it {name!r}")
+        seen.add(name)
+        names.append(name)
+    return names, warnings
+
+
+def _detect_encoding(head: bytes, options: ReadOptions, where: str) -> str | None:
+    """Return an encoding forced by the first bytes (BOM), or None to try the configured ones."""
+    if head.startswith(b"\x1f\x8b"):
+        raise DeliveryReadError(f"{where}: the file is gzip-compressed, not CSV text (magic bytes 1f 8b at byte 0)")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        raise DeliveryReadError(f"{where}: binary content (a NUL byte at byte {nul}); not a CSV text file")
+    return None
+
+
+def _decode_check(stream: BinaryIO, encoding: str) -> bool:
+    """True when the whole stream decodes in ``encoding`` (read in chunks; memory stays flat)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    stream.seek(0)
+    try:
+        while chunk := stream.read(1 << 20):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    finally:
+        stream.seek(0)
+    return True
+
+
+def choose_encoding(stream: BinaryIO, options: ReadOptions, where: str) -> str:
+    head = stream.read(_SNIFF_BYTES)
+    stream.seek(0)
+    if not head:
+        raise DeliveryReadError(f"{where}: the file is empty (0 bytes)")
+    forced = _detect_encoding(head, options, where)
+    if forced:
+        return forced
+    candidates = [options.encoding, *options.fallback_encodings]
+    for encoding in candidates:
+        if _decode_check(stream, encoding):
+            return "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+    raise DeliveryReadError(f"{where}: the bytes are not valid in any of the encodings {candidates}")
+
+
+def _rows(text: io.TextIOBase, delimiter: str) -> Iterator[tuple[list[str], int, int]]:
+    """Yield (fields, first_line, last_line) per record, counting physical lines."""
+    reader = csv.reader(text, delimiter=delimiter, strict=False)
+    last_line = 0
+    for fields in reader:
+        first_line = last_line + 1
+        last_line = reader.line_num
+        yield fields, first_line, last_line
+
+
+def read_delivery(stream: BinaryIO, options: ReadOptions, where: str) -> ReadResult:
+    """Read one delivery from a seekable binary stream. ``where`` names it in messages."""
+    encoding = choose_encoding(stream, options, where)
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    try:
+        rows = _rows(text, options.delimiter)
+        try:
+            first = next(rows)
+        except StopIteration:
+            raise DeliveryReadError(f"{where}: the file holds no records") from None
+        if options.header:
+            header = first[0]
+            pending: list[tuple[list[str], int, int]] = []
+        else:
+            header = [f"column_{i}" for i in range(1, len(first[0]) + 1)]
+            pending = [first]
+        columns, warnings = unique_column_names(header)
+        records = _build_table(columns, pending, rows, where)
+    finally:
+        text.detach()
+    if len(records) == 0:
+        warnings.append("the file has a header and no records")
+    return ReadResult(records=records, header=list(header), columns=columns, encoding=encoding, warnings=warnings)
+
+
+def _build_table(columns, pending, rows, where) -> pd.DataFrame:
+    width = len(columns)
+    chunks: list[pa.Table] = []
+    buf: list[list[str | None]] = [[] for _ in range(width)]
+    row_numbers: list[int] = []
+    line_numbers: list[int] = []
+    errors: list[str | None] = []
+    extras: list[str | None] = []
+
+    def flush() -> None:
+        arrays = [pa.array(col, type=pa.string()) for col in buf]
+        arrays += [
+            pa.array(row_numbers, type=pa.int64()),
+            pa.array(line_numbers, type=pa.int64()),
+            pa.array(errors, type=pa.string()),
+            pa.array(extras, type=pa.string()),
+        ]
+        chunks.append(pa.Table.from_arrays(arrays, names=[*columns, ROW_NUMBER, LINE_NUMBER, READ_ERROR, EXTRA_FIELDS]))
+        for col in buf:
+            col.clear()
+        for lst in (row_numbers, line_numbers, errors, extras):
+            lst.clear()
+
+    def all_rows():
+        yield from pending
+        yield from rows
+
+    n = 0
+    try:
+        for fields, first_line, last_line in all_rows():
+            if not fields:  # a blank line is not a record
+                continue
+            n += 1
+            error = None
+            extra = None
+            if len(fields) != width:
+                span = f"line {first_line}" if first_line == last_line else f"lines {first_line}-{last_line}"
+                error = f"{where}, {span}: record has {len(fields)} fields, the header has {width}"
+                if len(fields) > width:
+                    extra = csv_line(fields[width:])
+                    fields = fields[:width]
+                else:
+                    fields = fields + [None] * (width - len(fields))
+            for col, value in zip(buf, fields):
+                col.append(value)
+            row_numbers.append(n)
+            line_numbers.append(first_line)
+            errors.append(error)
+            extras.append(extra)
+            if len(row_numbers) >= _CHUNK_ROWS:
+                flush()
+    except csv.Error as exc:  # only raised for NUL bytes or similar in non-strict mode
+        raise DeliveryReadError(f"{where}, record {n + 1}: {exc}") from exc
+    flush()
+    table = pa.concat_tables(chunks)
+    frame = table.to_pandas(types_mapper={pa.string(): STRING}.get)
+    return frame
+
+
+def csv_line(fields: list[str]) -> str:
+    """Fields as one CSV line (used to keep surplus fields as text)."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(fields)
+    return out.getvalue()

@@ -1,0 +1,21 @@
+"""Jobs: one ingest job per source (its partitioned chain) and the leads refresh."""
+
+from __future__ import annotations
+
+from dagster import AssetSelection, define_asset_job
+
+from etl_assets.assets.factory import SourceAssets
+from etl_assets.assets.leads import LEADS_KEY
+from etl_assets.sensors import ingest_job_name
+
+
+def build_ingest_job(chain: SourceAssets):
+    return define_asset_job(
+        ingest_job_name(chain.spec.source),
+        selection=AssetSelection.assets(*chain.keys),
+        partitions_def=chain.partitions,
+        description=f"Ingest one {chain.spec.source} delivery: raw → normalized → deduped → warehouse.",
+    )
+
+
+leads_job = define_asset_job("leads_refresh", selection=AssetSelection.assets(LEADS_KEY))

@@ -1,0 +1,42 @@
+"""Metadata shown in the Dagster UI, built so that source values cannot inject markup.
+
+Registry text is untrusted: a company named ``[click](http://evil)`` or ``<img src=x>`` must show
+as text. Every cell of a markdown preview is escaped here, and long cells are cut.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+from dagster import MetadataValue, TableColumn, TableSchema
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+_MAX_CELL = 60
+
+
+def escape_markdown(value: object) -> str:
+    if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
+        return ""
+    text = " ".join(str(value).split())  # newlines and tabs would break the table
+    if len(text) > _MAX_CELL:
+        text = text[: _MAX_CELL - 1] + "…"
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def preview(frame: pd.DataFrame, rows: int = 5, columns: list[str] | None = None) -> MetadataValue:
+    """A markdown table of the first rows, every header and cell escaped."""
+    columns = columns or list(frame.columns)
+    head = frame[columns].head(rows)
+    lines = [
+        "| " + " | ".join(escape_markdown(c) for c in columns) + " |",
+        "|" + "---|" * len(columns),
+    ]
+    for record in head.itertuples(index=False):
+        lines.append("| " + " | ".join(escape_markdown(v) for v in record) + " |")
+    return MetadataValue.md("\n".join(lines))
+
+
+def column_schema(frame: pd.DataFrame) -> TableSchema:
+    return TableSchema(columns=[TableColumn(name=str(c), type=str(t)) for c, t in frame.dtypes.items()])

@@ -1,0 +1,231 @@
+"""Raw text records → typed leads rows, following one source's mapping.
+
+Pure: a DataFrame and a spec in, a DataFrame out. Every input record comes out exactly once,
+either clean (``_quarantine_reason`` null) or with the reasons it is quarantined, each naming the
+file line and the source column. Only a structural problem (a required column missing from the
+delivery) raises, because then no row could be trusted.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from etl_assets.ingest.read import EXTRA_FIELDS, LINE_NUMBER, READ_ERROR
+from etl_assets.schemas import LINEAGE_COLUMNS, PANDAS_DTYPES, STRING, normalized_schema
+from etl_assets.sources.spec import FieldMap, LeadsSchema, SourceSpec
+from etl_assets.transforms import apply_transform, get_transform
+
+RECORD_KEY = "_record_key"
+DQ_FLAGS = "_dq_flags"
+EXTRAS = "_extras"
+QUARANTINE_REASON = "_quarantine_reason"
+RAW_RECORD = "_raw_record"
+KEY_SEPARATOR = "|"
+
+
+class MissingColumnsError(ValueError):
+    """A delivery lacks columns its mapping requires: the whole delivery is held back."""
+
+
+@dataclass
+class NormalizeResult:
+    rows: pd.DataFrame
+    column_map: dict[str, str]  # mapping's source column -> header found in the delivery
+    unmapped_columns: list[str]  # delivery columns no mapping entry reads (kept in _extras)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def quarantined(self) -> pd.DataFrame:
+        return self.rows[self.rows[QUARANTINE_REASON].notna()]
+
+    @property
+    def clean(self) -> pd.DataFrame:
+        return self.rows[self.rows[QUARANTINE_REASON].isna()]
+
+
+def _header_key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def resolve_columns(spec: SourceSpec, available: list[str], where: str) -> tuple[dict[str, str], list[str]]:
+    """Find each mapped source column in the delivery's header: exact name, a declared alias,
+    or the same name up to case, spaces and punctuation. Returns the map and drift warnings."""
+    by_key = {_header_key(a): a for a in available}
+    found: dict[str, str] = {}
+    warnings: list[str] = []
+    for column in spec.source_columns:
+        candidates = [column, *spec.aliases_for(column)]
+        actual = next((c for c in candidates if c in available), None)
+        if actual is None:
+            actual = next((by_key[_header_key(c)] for c in candidates if _header_key(c) in by_key), None)
+        if actual is None:
+            continue
+        if actual != column:
+            warnings.append(f"column {column!r} found as {actual!r}")
+        found[column] = actual
+    missing_required = [c for c in spec.required_source_columns if c not in found]
+    if missing_required:
+        raise MissingColumnsError(
+            f"{where}: required column(s) {missing_required} missing from the header; "
+            f"the delivery has {available}"
+        )
+    for column in spec.source_columns:
+        if column not in found:
+            warnings.append(f"column {column!r} is missing; its targets stay empty")
+    return found, warnings
+
+
+class _Reasons:
+    """Collects per-row quarantine reasons and data-quality flags by row position."""
+
+    def __init__(self, n: int):
+        self.reasons: dict[int, list[str]] = {}
+        self.flags: dict[int, list[str]] = {}
+        self.n = n
+
+    @staticmethod
+    def _add(store: dict[int, list[str]], positions: np.ndarray, messages) -> None:
+        for pos, msg in zip(positions, messages):
+            store.setdefault(int(pos), []).append(msg)
+
+    def reason(self, positions, messages) -> None:
+        self._add(self.reasons, positions, messages)
+
+    def flag(self, positions, messages) -> None:
+        self._add(self.flags, positions, messages)
+
+    def as_series(self, store: dict[int, list[str]], index: pd.Index) -> pd.Series:
+        values = np.full(self.n, None, dtype=object)
+        for pos, msgs in store.items():
+            values[pos] = "; ".join(dict.fromkeys(msgs))
+        return pd.Series(pd.array(values, dtype=STRING), index=index)
+
+
+def _cast(values: pd.Series, type_name: str) -> tuple[pd.Series, np.ndarray]:
+    """Cast transform output to the leads type; returns the column and positions that failed."""
+    dtype = PANDAS_DTYPES[type_name]
+    try:
+        return values.astype(dtype), np.array([], dtype=int)
+    except (TypeError, ValueError, OverflowError, Exception):  # noqa: BLE001 - fall back per value
+        out, bad = [], []
+        for pos, v in enumerate(values.to_numpy()):
+            try:
+                pd.array([v], dtype=dtype)
+                out.append(v)
+            except Exception:  # noqa: BLE001
+                out.append(None)
+                bad.append(pos)
+        return pd.Series(pd.array(out, dtype=dtype), index=values.index), np.array(bad, dtype=int)
+
+
+def _field_inputs(f: FieldMap, raw: pd.DataFrame, column_map: dict[str, str]) -> list[pd.Series]:
+    if f.value is not None:
+        return [pd.Series(f.value, index=raw.index, dtype=object)]
+    return [raw[column_map[c]] if c in column_map else pd.Series(None, index=raw.index, dtype=object) for c in f.from_]
+
+
+def normalize_delivery(raw: pd.DataFrame, spec: SourceSpec, leads: LeadsSchema, where: str) -> NormalizeResult:
+    """Apply the mapping's transforms, type the columns, validate with pandera, mark quarantine."""
+    source_columns = [c for c in raw.columns if not c.startswith("_")]
+    column_map, warnings = resolve_columns(spec, source_columns, where)
+    raw = raw.reset_index(drop=True)
+    n = len(raw)
+    notes = _Reasons(n)
+    lines = raw[LINE_NUMBER].to_numpy()
+    targets = leads.all_columns
+    out: dict[str, pd.Series] = {}
+    origin: dict[str, str] = {}  # target -> source column(s) that fed it, for messages
+
+    for f in spec.fields:
+        t = get_transform(f.transform)
+        result = apply_transform(t, _field_inputs(f, raw, column_map), f.params)
+        label = ", ".join(repr(column_map.get(c, c)) for c in f.from_) or "constant"
+        for target, values in zip(f.to, result.columns.values()):
+            origin.setdefault(target, label)
+            out[target] = values if target not in out else out[target].where(out[target].notna(), values)
+        for series, add in ((result.errors, notes.reason), (result.flags, notes.flag)):
+            hit = np.flatnonzero(series.notna().to_numpy())
+            if len(hit):
+                add(hit, [f"line {lines[p]}, column {label}: {series.iat[p]}" for p in hit])
+        if f.required:
+            for target in f.to:
+                hit = np.flatnonzero(out[target].isna().to_numpy())
+                notes.reason(hit, [f"line {lines[p]}, column {label}: required value for {target} is missing" for p in hit])
+
+    typed = pd.DataFrame(index=raw.index)
+    for name, column in targets.items():
+        values = out.get(name, pd.Series(None, index=raw.index, dtype=object))
+        typed[name], bad = _cast(values, column.type)
+        if len(bad):
+            notes.reason(bad, [f"line {lines[p]}, column {origin.get(name, name)}: not a valid {column.type} for {name}" for p in bad])
+
+    _validate(typed, spec, leads, notes, lines, origin)
+
+    read_errors = raw[READ_ERROR]
+    hit = np.flatnonzero(read_errors.notna().to_numpy())
+    notes.reason(hit, [read_errors.iat[p] for p in hit])
+
+    key_parts = [typed[k].astype(STRING) for k in spec.record_key]
+    record_key = key_parts[0].str.cat(key_parts[1:], sep=KEY_SEPARATOR) if len(key_parts) > 1 else key_parts[0]
+    missing_key = np.flatnonzero(record_key.isna().to_numpy())
+    notes.reason(missing_key, [f"line {lines[p]}: record key {list(spec.record_key)} is missing" for p in missing_key])
+
+    mapped_headers = set(column_map.values())
+    unmapped = [c for c in source_columns if c not in mapped_headers]
+    rows = pd.concat([raw[list(LINEAGE_COLUMNS)], typed], axis=1)
+    rows[RECORD_KEY] = record_key
+    rows[DQ_FLAGS] = notes.as_series(notes.flags, raw.index)
+    rows[EXTRAS] = _json_records(raw, unmapped, extra_fields=raw[EXTRA_FIELDS])
+    rows[QUARANTINE_REASON] = notes.as_series(notes.reasons, raw.index)
+    quarantined = rows[QUARANTINE_REASON].notna()
+    rows[RAW_RECORD] = pd.Series(pd.array([None] * n, dtype=STRING), index=raw.index)
+    if quarantined.any():
+        rows.loc[quarantined, RAW_RECORD] = _json_records(raw[quarantined], source_columns, raw.loc[quarantined, EXTRA_FIELDS])
+    return NormalizeResult(rows=rows, column_map=column_map, unmapped_columns=unmapped, warnings=warnings)
+
+
+def _validate(typed, spec, leads, notes: _Reasons, lines, origin) -> None:
+    """Run the pandera leads schema lazily and turn each failure case into a row reason."""
+    try:
+        normalized_schema(spec, leads).validate(typed, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        row_cases = cases[cases["index"].notna()]
+        for column, check, value, index in row_cases[["column", "check", "failure_case", "index"]].itertuples(index=False):
+            pos = typed.index.get_loc(index)
+            notes.reason([pos], [f"line {lines[pos]}, column {origin.get(column, column)}: {column} fails {check} ({value!r})"])
+        schema_level = cases[cases["index"].isna()]
+        if len(schema_level):
+            raise ValueError(f"normalized schema error: {schema_level.to_dict('records')}") from exc
+
+
+def _json_records(frame: pd.DataFrame, columns: list[str], extra_fields: pd.Series) -> pd.Series:
+    """One JSON object per row holding the named columns (and surplus fields, if any)."""
+    if not columns and extra_fields.isna().all():
+        return pd.Series(pd.array([None] * len(frame), dtype=STRING), index=frame.index)
+    data = frame[columns].astype(object).where(frame[columns].notna(), None)
+    records = data.to_dict("records")
+    for record, extra in zip(records, extra_fields.to_numpy()):
+        if extra is not None and extra is not pd.NA:
+            record[EXTRA_FIELDS] = extra
+    return pd.Series(
+        pd.array([json.dumps(r, ensure_ascii=False) for r in records], dtype=STRING), index=frame.index
+    )
+
+
+def check_quarantine_share(result: NormalizeResult, spec: SourceSpec, where: str) -> None:
+    """A delivery whose quarantined share exceeds the source's threshold is a structural failure."""
+    total = len(result.rows)
+    bad = int(result.rows[QUARANTINE_REASON].notna().sum())
+    if total and bad / total > spec.quarantine_threshold:
+        examples = result.quarantined[QUARANTINE_REASON].head(3).tolist()
+        raise ValueError(
+            f"{where}: {bad} of {total} records ({bad / total:.0%}) failed validation, above the "
+            f"threshold of {spec.quarantine_threshold:.0%}; first reasons: {examples}"
+        )

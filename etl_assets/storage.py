@@ -1,0 +1,55 @@
+"""Where the intermediate stages keep their output: one Parquet file per asset and delivery.
+
+raw, normalized and deduped change shape with the source (raw keeps the delivery's own columns,
+which drift), so they live as Parquet files rather than as DuckDB tables: writes are atomic
+(temp file + rename), any partition can be replaced without touching others, and DuckDB can still
+query them (``read_parquet('<dir>/nevada/normalized/*.parquet', union_by_name = true)``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from urllib.parse import quote
+
+import pandas as pd
+from dagster import ConfigurableIOManager, InputContext, OutputContext
+
+from etl_assets.ingest.read import STRING
+
+
+def partition_file_name(partition_key: str) -> str:
+    """A safe, reversible-looking file name for a partition key (an S3 key): no '/' or '..'."""
+    name = quote(partition_key, safe=" -_.()")
+    if len(name) > 180 or name.startswith("."):
+        name = hashlib.sha256(partition_key.encode()).hexdigest()[:32]
+    return f"{name}.parquet"
+
+
+class PartitionedParquetIOManager(ConfigurableIOManager):
+    """Stores a DataFrame per (asset, partition) under ``base_dir``/<asset path>/<partition>.parquet."""
+
+    base_dir: str
+
+    def _path(self, context: OutputContext | InputContext) -> Path:
+        key = context.asset_key.path
+        partition = context.asset_partition_key if context.has_asset_partitions else "__all__"
+        return Path(self.base_dir).joinpath(*key) / partition_file_name(partition)
+
+    def handle_output(self, context: OutputContext, obj: pd.DataFrame) -> None:
+        path = self._path(context)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp-{os.getpid()}")
+        obj.to_parquet(tmp, index=False)
+        os.replace(tmp, path)  # atomic: readers see the old file or the new one, never half
+        context.add_output_metadata({"path": str(path)})
+
+    def load_input(self, context: InputContext) -> pd.DataFrame:
+        path = self._path(context)
+        if not path.exists():
+            raise FileNotFoundError(f"{context.asset_key.to_user_string()} has no stored output for this delivery: {path}")
+        frame = pd.read_parquet(path)
+        # pandas restores StringDtype with python storage; keep the compact Arrow storage.
+        strings = [c for c, t in frame.dtypes.items() if isinstance(t, pd.StringDtype) and t != STRING]
+        return frame.astype({c: STRING for c in strings}) if strings else frame

@@ -1,0 +1,125 @@
+"""The transform registry: named pure functions that mappings/*.yaml refer to by name.
+
+A transform is written as a *scalar* function over one source value (or a tuple of values when a
+field reads several source columns) and returns a ``Parsed``. The normalize stage applies it to a
+whole column through ``apply_transform``, which calls the scalar function once per *distinct*
+input, so transforms stay simple to read and test while the stage stays fast on repeated values.
+
+Rules every transform follows:
+- it never raises on any text: an unparseable value becomes ``Parsed(values={...None...}, flag=...)``
+  (kept, flagged) or ``Parsed(..., error=...)`` (the row is quarantined with that reason);
+- it is deterministic and idempotent on its own output where that makes sense;
+- ``outputs`` names the values it produces; a mapping entry's ``to:`` list is matched to them in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What a scalar transform returns for one input value (or tuple of values)."""
+
+    values: tuple[Any, ...]
+    flag: str | None = None  # data-quality note: the row is kept, the note is recorded
+    error: str | None = None  # the value is unusable and required: the row goes to quarantine
+
+
+@dataclass(frozen=True)
+class Transform:
+    name: str
+    func: Callable[..., Parsed]
+    outputs: tuple[str, ...]
+    doc: str = ""
+    n_inputs: int | None = 1  # None = any number of source columns (passed as positional args)
+    params: tuple[str, ...] = field(default=())
+
+
+TRANSFORMS: dict[str, Transform] = {}
+
+
+def transform(name: str, outputs: Sequence[str], n_inputs: int | None = 1) -> Callable:
+    """Register a scalar transform under ``name`` (the name used in mappings/*.yaml)."""
+
+    def register(func: Callable[..., Parsed]) -> Callable[..., Parsed]:
+        if name in TRANSFORMS:
+            raise ValueError(f"transform {name!r} is registered twice")
+        TRANSFORMS[name] = Transform(
+            name=name,
+            func=func,
+            outputs=tuple(outputs),
+            doc=(func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else "",
+            n_inputs=n_inputs,
+        )
+        return func
+
+    return register
+
+
+def get_transform(name: str) -> Transform:
+    _load_builtin_transforms()
+    try:
+        return TRANSFORMS[name]
+    except KeyError:
+        known = ", ".join(sorted(TRANSFORMS))
+        raise KeyError(f"unknown transform {name!r}; known transforms: {known}") from None
+
+
+@dataclass
+class TransformOutput:
+    """A transform applied to whole columns: one Series per output, plus per-row flags/errors."""
+
+    columns: dict[str, pd.Series]
+    flags: pd.Series  # object Series of str | None
+    errors: pd.Series  # object Series of str | None
+
+
+def apply_transform(t: Transform, inputs: Sequence[pd.Series], params: dict[str, Any]) -> TransformOutput:
+    """Apply a scalar transform to aligned input columns, once per distinct input tuple."""
+    if not inputs:
+        raise ValueError(f"transform {t.name!r} needs at least one input column")
+    if t.n_inputs is not None and len(inputs) != t.n_inputs:
+        raise ValueError(f"transform {t.name!r} takes {t.n_inputs} input column(s), got {len(inputs)}")
+    index = inputs[0].index
+    # Missing cells arrive as None; everything else is the source text.
+    cleaned = [s.astype(object).where(s.notna(), None) for s in inputs]
+    if len(cleaned) == 1:
+        keys = pd.Series(cleaned[0].to_numpy(), index=index, dtype=object)
+        distinct = pd.unique(keys.to_numpy())
+        results = {v: t.func(v, **params) for v in distinct}
+    else:
+        tuples = list(zip(*(c.to_numpy() for c in cleaned)))
+        keys = pd.Series(tuples, index=index, dtype=object)
+        results = {v: t.func(*v, **params) for v in dict.fromkeys(tuples)}
+    mapped = keys.map(results)
+    columns = {
+        out: pd.Series([r.values[i] for r in mapped], index=index, dtype=object)
+        for i, out in enumerate(t.outputs)
+    }
+    flags = pd.Series([r.flag for r in mapped], index=index, dtype=object)
+    errors = pd.Series([r.error for r in mapped], index=index, dtype=object)
+    return TransformOutput(columns=columns, flags=flags, errors=errors)
+
+
+_loaded = False
+
+
+def _load_builtin_transforms() -> None:
+    """Import every module of the transforms package so their @transform decorators run."""
+    global _loaded
+    if _loaded:
+        return
+    import importlib
+    import pkgutil
+
+    import etl_assets.transforms as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.name != "registry":
+            importlib.import_module(f"etl_assets.transforms.{module.name}")
+    _loaded = True

@@ -1,0 +1,97 @@
+"""The DuckDB side: the warehouse file, its tables, and all-or-nothing writes.
+
+Every write to the warehouse runs in one transaction (``transaction``): a failed or killed run
+leaves the file as it was (DuckDB's write-ahead log is replayed or discarded on the next open).
+Values always go through parameters or registered DataFrames and identifiers through
+``quote_ident``: nothing read from a delivery is ever spliced into SQL text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import Iterator
+
+import duckdb
+import pandas as pd
+
+SCHEMA = "warehouse"
+DELIVERIES = f"{SCHEMA}.deliveries"
+QUARANTINE = f"{SCHEMA}.quarantine"
+LEADS = f"{SCHEMA}.leads"
+LEAD_SOURCES = f"{SCHEMA}.lead_sources"
+
+_names = itertools.count()
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN … COMMIT, or ROLLBACK on any exception (the exception propagates)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+@contextlib.contextmanager
+def registered(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> Iterator[str]:
+    """Expose a DataFrame to SQL under a fresh name for the duration of the block."""
+    name = f"_frame_{next(_names)}"
+    con.register(name, frame)
+    try:
+        yield name
+    finally:
+        con.unregister(name)
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+    con.execute(
+        f"""CREATE TABLE IF NOT EXISTS {DELIVERIES} (
+            _source VARCHAR NOT NULL, _delivery_key VARCHAR NOT NULL, _etag VARCHAR,
+            delivery_date DATE, rows_read BIGINT, rows_quarantined BIGINT, rows_written BIGINT,
+            rows_collapsed BIGINT, dagster_run_id VARCHAR, loaded_at TIMESTAMPTZ,
+            PRIMARY KEY (_source, _delivery_key))"""
+    )
+    con.execute(
+        f"""CREATE TABLE IF NOT EXISTS {QUARANTINE} (
+            _source VARCHAR NOT NULL, _delivery_key VARCHAR NOT NULL, _etag VARCHAR,
+            _row_number BIGINT NOT NULL, _line_number BIGINT, reason VARCHAR NOT NULL,
+            raw_record VARCHAR, _ingested_at TIMESTAMPTZ)"""
+    )
+
+
+def replace_quarantine(con: duckdb.DuckDBPyConnection, source: str, delivery_key: str, rows: pd.DataFrame) -> None:
+    """The delivery's quarantined rows replace whatever an earlier load of it left."""
+    con.execute(f"DELETE FROM {QUARANTINE} WHERE _source = ? AND _delivery_key = ?", [source, delivery_key])
+    if len(rows) == 0:
+        return
+    frame = rows[["_source", "_delivery_key", "_etag", "_row_number", "_line_number", "_quarantine_reason", "_raw_record", "_ingested_at"]]
+    with registered(con, frame) as name:
+        con.execute(
+            f"""INSERT INTO {QUARANTINE} SELECT _source, _delivery_key, _etag, _row_number, _line_number,
+                _quarantine_reason, _raw_record, _ingested_at FROM {name}"""
+        )
+
+
+def record_delivery(con: duckdb.DuckDBPyConnection, **values) -> None:
+    """Upsert the load log row of one delivery."""
+    columns = list(values)
+    placeholders = ", ".join("?" for _ in columns)
+    con.execute(
+        f"INSERT OR REPLACE INTO {DELIVERIES} ({', '.join(map(quote_ident, columns))}) VALUES ({placeholders})",
+        list(values.values()),
+    )
+
+
+def replace_table(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Replace a whole table with a DataFrame's rows (inside the caller's transaction)."""
+    with registered(con, frame) as name:
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {name}")
