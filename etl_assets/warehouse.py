@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import duckdb
 import pandas as pd
 
-SCHEMA = "warehouse"
+SCHEMA = "main"  # the default schema: analysts write `FROM leads`; a schema named like the file (warehouse.duckdb) would be ambiguous in DuckDB
 DELIVERIES = f"{SCHEMA}.deliveries"
 QUARANTINE = f"{SCHEMA}.quarantine"
 LEADS = f"{SCHEMA}.leads"

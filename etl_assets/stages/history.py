@@ -93,7 +93,7 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
-SCHEMA = "warehouse"
+SCHEMA = "main"  # the default schema: analysts write `FROM leads`; a schema named like the file (warehouse.duckdb) would be ambiguous in DuckDB
 HISTORY = f"{SCHEMA}.source_history"
 CURRENT = f"{SCHEMA}.source_current"
 DELIVERIES = f"{SCHEMA}.history_deliveries"

@@ -1,0 +1,62 @@
+"""Shared fixtures: a real S3 endpoint (moto server on 127.0.0.1), a temp DuckDB file, resources."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from dagster_aws.s3 import S3Resource
+from dagster_duckdb import DuckDBResource
+
+from etl_assets import local_s3
+from etl_assets.resources import DeliveryBucket
+from etl_assets.storage import PartitionedParquetIOManager
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_BUCKET = PROJECT_ROOT / "data" / "sample_bucket"
+
+# Records per sample file (Python csv, header excluded; PROVENANCE.md): nothing lost, nothing invented.
+SAMPLE_RECORDS = {"nevada": 100, "oklahoma": 50, "texas": 99, "salesforce": 39}
+
+
+def sample_file(source: str) -> Path:
+    (path,) = sorted((SAMPLE_BUCKET / source).glob("*.csv"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> str:
+    """One moto server per test session (per xdist worker), bound to 127.0.0.1 on a free port."""
+    for key, value in local_s3.LOCAL_CREDENTIALS.items():
+        os.environ[key] = value
+    with local_s3.moto_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def s3_client(s3_endpoint):
+    return local_s3.client(s3_endpoint)
+
+
+@pytest.fixture
+def bucket_name(s3_client) -> str:
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    s3_client.create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def seeded_bucket(s3_client, bucket_name) -> str:
+    local_s3.seed(s3_client, bucket_name, SAMPLE_BUCKET)
+    return bucket_name
+
+
+@pytest.fixture
+def resources(s3_endpoint, bucket_name, tmp_path):
+    return {
+        "bucket": DeliveryBucket(bucket=bucket_name, s3=S3Resource(endpoint_url=s3_endpoint, region_name="us-east-1")),
+        "duckdb": DuckDBResource(database=str(tmp_path / "warehouse.duckdb")),
+        "stage_io_manager": PartitionedParquetIOManager(base_dir=str(tmp_path / "storage")),
+    }
