@@ -1,0 +1,126 @@
+"""contact_name, person_name, name_case, company_name: real strings from the samples."""
+
+import pytest
+
+from etl_assets.transforms import Parsed, get_transform
+from etl_assets.transforms.names import case_name, company_key
+
+contact = get_transform("contact_name").func
+person = get_transform("person_name").func
+name_case = get_transform("name_case").func
+company = get_transform("company_name").func
+
+SEVERAL = "name: several people, kept the first"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected", "flag"),
+    [
+        ("JANEECE NOEL", ("Janeece", "Noel", None), None),
+        ("HELLSTROM, ELIZABETH", ("Elizabeth", "Hellstrom", None), None),
+        ("Elizabeth Hellstrom\r\nPrimary Caregiver", ("Elizabeth", "Hellstrom", "Primary Caregiver"), None),
+        ("Symira Clifton\r\nDirector", ("Symira", "Clifton", "Director"), None),
+        ("ANDREA MCDANIEL\r\nPrimary Caregiver", ("Andrea", "McDaniel", "Primary Caregiver"), None),
+        ("Vonda McCoy\r\nPrimary Caregiver", ("Vonda", "McCoy", "Primary Caregiver"), None),
+        ("Alfrenette Benford-Miles\r\nDirector", ("Alfrenette", "Benford-Miles", "Director"), None),
+        ("Monica Kaler", ("Monica", "Kaler", None), None),
+        ("Malinda Wolfe (Phillips)\r\nDirector", ("Malinda", "Wolfe", "Director"), "name: dropped '(Phillips)'"),
+        ("TANIA & NICOLE PINEDA & POBLETE", ("Tania", "Pineda", None), SEVERAL),
+        ("ANASTASIA, KASHMIR EDEY, SHAFER", ("Anastasia", "Edey", None), SEVERAL),
+        ("ARGIE, KARLA REYES, GARCIA-BERROSPE", ("Argie", "Reyes", None), SEVERAL),
+        ("JASMINE &  ARGIE, TILLMAN & REYES", ("Jasmine", "Tillman", None), SEVERAL),
+        ("ALEKSANDRA & KATIE LIPSKA HALLOCK & MEEKER", ("Aleksandra", "Lipska Hallock", None), SEVERAL),
+        ("JAINI AND STACY JARIWALA AND SURVIS", ("Jaini", "Jariwala", None), SEVERAL),
+        ("SARA PALLUCK AND HEATHER EASTVELD PALLUCK", ("Sara", "Palluck", None), SEVERAL),
+        ("RANI  & ARGIE GRAY & REYES", ("Rani", "Gray", None), SEVERAL),
+        ("JOHN & JANE SMITH", ("John", "Smith", None), SEVERAL),
+        ("SMITH, JOHN & JANE", ("John", "Smith", None), SEVERAL),
+        ("DEBRA JO ABENDROTH", ("Debra Jo", "Abendroth", None), None),
+        ("ERIKA VAN RHYN", ("Erika", "Van Rhyn", None), None),
+        ("KIMBERLI HELAIRE-SMITH", ("Kimberli", "Helaire-Smith", None), None),
+        ("OCTAVIA MCLAURIN", ("Octavia", "McLaurin", None), None),
+        ("PATRICK O'BRIEN", ("Patrick", "O'Brien", None), None),
+        ("Ms. Chrissy", ("Chrissy", None, None), None),
+        ("MARTIN LUTHER KING JR", ("Martin Luther", "King Jr", None), None),
+        (None, (None, None, None), None),
+        ("", (None, None, None), None),
+    ],
+)
+def test_contact_name(raw, expected, flag):
+    assert contact(raw) == Parsed(expected, flag=flag)
+
+
+def test_person_name_has_no_title():
+    assert person("TANIA & NICOLE PINEDA & POBLETE") == Parsed(("Tania", "Pineda"), flag=SEVERAL)
+    assert person("JANEECE NOEL") == Parsed(("Janeece", "Noel"))
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("MCDANIEL", "McDaniel"), ("o'brien", "O'Brien"), ("GARCIA-BERROSPE", "Garcia-Berrospe"),
+     ("TA'SHANA", "Ta'shana"), ("DeShawn", "DeShawn"), ("LAIANE", "Laiane"), ("test1", "Test1"),
+     ("JOHN III", "John III"), ("  Denise ", "Denise"), (None, None), ("", None)],
+)
+def test_name_case(raw, expected):
+    assert name_case(raw) == Parsed((expected,))
+    if expected:
+        assert case_name(expected) == expected  # idempotent
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (
+            "BRIGGS, DASHESHIA DBA DEELIGHTFUL LEARNING STATION, LLC",
+            ("DEELIGHTFUL LEARNING STATION, LLC", "Dasheshia Briggs", "Dasheshia Briggs",
+             "DEELIGHTFUL LEARNING STATION LLC"),
+        ),
+        (
+            "HELLSTROM, ELIZABETH",
+            ("HELLSTROM, ELIZABETH", "Elizabeth Hellstrom", "Elizabeth Hellstrom", "HELLSTROM ELIZABETH"),
+        ),
+        ("MUDDY PUDDLES LEARNING SPACE, LLC", ("MUDDY PUDDLES LEARNING SPACE, LLC", None, None, "MUDDY PUDDLES LEARNING SPACE LLC")),
+        ("JOHNSON, ROSHONDA", ("JOHNSON, ROSHONDA", "Roshonda Johnson", "Roshonda Johnson", "JOHNSON ROSHONDA")),
+        ("MCDANIEL, ANDREA", ("MCDANIEL, ANDREA", "Andrea McDaniel", "Andrea McDaniel", "MCDANIEL ANDREA")),
+        ("DAWSON, TA'SHANA", ("DAWSON, TA'SHANA", "Ta'shana Dawson", "Ta'shana Dawson", "DAWSON TASHANA")),
+        (
+            "CARTER, LINDA K. DBA YES I CAN! LEARNING CENTER",
+            ("YES I CAN! LEARNING CENTER", "Linda K. Carter", "Linda K. Carter", "YES I CAN LEARNING CENTER"),
+        ),
+        (
+            "ROBINSON, KATRINA DBA WIGGLES AND GIGGLES ,LLC",
+            ("WIGGLES AND GIGGLES, LLC", "Katrina Robinson", "Katrina Robinson", "WIGGLES AND GIGGLES LLC"),
+        ),
+        (
+            "KHALID, EARNESTINE SHAKETTA DBA LIL DUMPLIN'S, LLC",
+            ("LIL DUMPLIN'S, LLC", "Earnestine Shaketta Khalid", "Earnestine Shaketta Khalid", "LIL DUMPLINS LLC"),
+        ),
+        ("DISCOVERY GARDENS CHILDCARE L.L.C.", ("DISCOVERY GARDENS CHILDCARE L.L.C.", None, None, "DISCOVERY GARDENS CHILDCARE LLC")),
+        ("DEE'S PLAY & LEARN CHRISTIAN ACADEMY", ("DEE'S PLAY & LEARN CHRISTIAN ACADEMY", None, None, "DEES PLAY AND LEARN CHRISTIAN ACADEMY")),
+        ("MOTHER GOOSE DAYCARE #2", ("MOTHER GOOSE DAYCARE #2", None, None, "MOTHER GOOSE DAYCARE 2")),
+        ("CHARLENE RATH", ("CHARLENE RATH", None, None, "CHARLENE RATH")),  # no comma: never a person
+        ("Precious Cargo", ("Precious Cargo", None, None, "PRECIOUS CARGO")),
+        ("Mendez, Jonathan", ("Mendez, Jonathan", "Jonathan Mendez", "Jonathan Mendez", "MENDEZ JONATHAN")),
+        ("Neighborhood School, The", ("Neighborhood School, The", None, None, "THE NEIGHBORHOOD SCHOOL")),
+        ("RENTERIA, NANCY & DANIELLE FAMILY CHILD CARE",
+         ("RENTERIA, NANCY & DANIELLE FAMILY CHILD CARE", None, None, "RENTERIA NANCY AND DANIELLE FAMILY CHILD CARE")),
+        ("GIGi'S CHILDCARE INC.", ("GIGi'S CHILDCARE INC.", None, None, "GIGIS CHILDCARE INC")),
+        ("Exhale Uplift Uprise Euu Group Llc", ("Exhale Uplift Uprise Euu Group Llc", None, None, "EXHALE UPLIFT UPRISE EUU GROUP LLC")),
+        ("ABC HOLDINGS INC DBA SUNSHINE KIDS", ("SUNSHINE KIDS", None, "ABC HOLDINGS INC", "SUNSHINE KIDS")),
+        ("JANE DOE DBA SUNSHINE KIDS", ("SUNSHINE KIDS", "Jane Doe", "Jane Doe", "SUNSHINE KIDS")),
+        (None, (None, None, None, None)),
+        ("  ", (None, None, None, None)),
+    ],
+)
+def test_company_name(raw, expected):
+    assert company(raw) == Parsed(expected)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("Acme Incorporated", "ACME INC"), ("Acme Corporation", "ACME CORP"), ("Acme Company", "ACME CO"),
+     ("Acme Limited", "ACME LTD"), ("Acme, L.L.C.", "ACME LLC"), ("A & B Nursery School", "A AND B NURSERY SCHOOL")],
+)
+def test_company_key_folds_legal_suffixes(raw, expected):
+    assert company_key(raw) == expected
+    assert company_key(expected) == expected
