@@ -1,0 +1,105 @@
+"""Probabilistic pass of lead resolution: Splink 5 on its DuckDB backend.
+
+Splink scores exactly the candidate pairs the deterministic pass left open (we register them with
+``linker.table_management.register_blocked_pairs_for_predict``), so the model never re-scores a
+pair that a rule already settled and never sees pairs outside the blocks (phone, address line,
+zip + name token, city + name token, email; see ``resolve.candidate_pairs``).
+
+Model: comparisons on name (token-sorted, Jaro-Winkler levels), address line (exact, Jaro-Winkler,
+Levenshtein), phone, email, zip and city. ``u`` probabilities are estimated with
+``estimate_u_using_random_sampling`` over all records; ``m`` probabilities are set by hand
+(below) because EM on a few hundred records, most of them singletons, is unstable. With
+``ResolveConfig.splink_em`` and enough records, EM refines ``m`` blocked on phone.
+The prior (probability that two random records match) comes from the deterministic pass.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import duckdb
+import pandas as pd
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+SPLINK_COLUMNS = ["unique_id", "name_sorted", "addr_line", "phone", "email", "zip", "city"]
+
+
+def _comparisons() -> list:
+    name = cl.CustomComparison(
+        output_column_name="name_sorted",
+        comparison_levels=[
+            cll.NullLevel("name_sorted"),
+            cll.ExactMatchLevel("name_sorted"),
+            cll.JaroWinklerLevel("name_sorted", 0.95),
+            cll.JaroWinklerLevel("name_sorted", 0.88),
+            cll.JaccardLevel("name_sorted", 0.6),
+            cll.ElseLevel(),
+        ],
+    ).configure(m_probabilities=[0.55, 0.25, 0.1, 0.05, 0.05])
+    address = cl.CustomComparison(
+        output_column_name="addr_line",
+        comparison_levels=[
+            cll.NullLevel("addr_line"),
+            cll.ExactMatchLevel("addr_line"),
+            cll.LevenshteinLevel("addr_line", 2),
+            cll.JaroWinklerLevel("addr_line", 0.9),
+            cll.ElseLevel(),
+        ],
+    ).configure(m_probabilities=[0.7, 0.15, 0.1, 0.05])
+    phone = cl.ExactMatch("phone").configure(m_probabilities=[0.9, 0.1])
+    email = cl.ExactMatch("email").configure(m_probabilities=[0.8, 0.2])
+    zip_ = cl.ExactMatch("zip").configure(m_probabilities=[0.95, 0.05])
+    city = cl.ExactMatch("city").configure(m_probabilities=[0.95, 0.05])
+    return [name, address, phone, email, zip_, city]
+
+
+def splink_score(
+    records: pd.DataFrame,
+    pairs: pd.DataFrame,
+    *,
+    prior: float,
+    u_max_pairs: float,
+    seed: int,
+    use_em: bool = False,
+) -> pd.DataFrame:
+    """Score ``pairs`` (columns ``l``, ``r``: unique ids, l < r) of ``records`` (SPLINK_COLUMNS).
+
+    Returns ``l``, ``r``, ``match_probability``, ``match_weight`` for every pair given.
+    """
+    if pairs.empty:
+        return pd.DataFrame({"l": [], "r": [], "match_probability": [], "match_weight": []})
+    con = duckdb.connect()
+    try:
+        db_api = DuckDBAPI(connection=con)
+        settings = SettingsCreator(
+            link_type="dedupe_only",
+            unique_id_column_name="unique_id",
+            comparisons=_comparisons(),
+            # documentation of the blocks; the candidate pairs themselves are registered below
+            blocking_rules_to_generate_predictions=[block_on("phone"), block_on("addr_line"), block_on("zip")],
+            probability_two_random_records_match=min(max(prior, 1e-9), 0.5),
+            retain_matching_columns=False,
+            retain_intermediate_calculation_columns=False,
+        )
+        sdf = db_api.register(records[SPLINK_COLUMNS], dataset_display_name="leads_records")
+        linker = Linker(sdf, settings, log_level=logging.WARNING)
+        linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
+        if use_em and len(records) >= 5_000:
+            linker.training.estimate_parameters_using_expectation_maximisation(block_on("phone"))
+        blocked = pd.DataFrame({
+            "match_key": "0",
+            "join_key_l": pairs["l"].astype("int64").to_numpy(),
+            "join_key_r": pairs["r"].astype("int64").to_numpy(),
+        })
+        blocked_sdf = db_api.register(blocked, dataset_display_name="resolve_open_pairs")
+        linker.table_management.register_blocked_pairs_for_predict(blocked_sdf)
+        pred = linker.inference.predict(warning_mode="never")
+        out = pred.as_duckdbpyrelation().select(
+            "unique_id_l AS l, unique_id_r AS r, match_probability, match_weight"
+        ).df()
+        return out
+    finally:
+        con.close()

@@ -1,0 +1,47 @@
+"""Survivorship: one leads row per lead id from its member source records.
+
+Rule (documented, configurable through ``ResolveConfig``): for every lead column independently,
+take the first non-null value among the lead's records ordered by
+1. source priority (``source_priority``; sources not listed come after, alphabetically),
+2. most recent (``recency_column`` descending, when the records have it),
+3. most complete (number of non-null lead columns, descending),
+4. ``_source``, ``_record_key`` (deterministic tie-break).
+Extra columns: ``record_count``, ``source_count`` (distinct sources), ``sources`` (comma list,
+sorted), ``is_existing_crm_lead`` (a member comes from ``crm_source``), ``is_live`` (always True:
+only live records are resolved).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def lead_columns(records: pd.DataFrame, cfg) -> list[str]:
+    if cfg.lead_columns is not None:
+        return [c for c in cfg.lead_columns if c in records.columns]
+    return [c for c in records.columns if not str(c).startswith("_")]
+
+
+def build_leads(records: pd.DataFrame, lead_ids: np.ndarray, cfg) -> pd.DataFrame:
+    cols = lead_columns(records, cfg)
+    df = records[[*cols, "_source", "_record_key"]].copy()
+    if cfg.recency_column and cfg.recency_column in records.columns:
+        df["_recency"] = records[cfg.recency_column].to_numpy()
+    df["lead_id"] = lead_ids
+    priority = {s: i for i, s in enumerate(cfg.source_priority)}
+    df["_prio"] = df["_source"].map(priority).fillna(len(priority)).astype(int)
+    df["_complete"] = df[cols].notna().sum(axis=1)
+    sort_cols = ["lead_id", "_prio"] + (["_recency"] if "_recency" in df else []) + ["_complete", "_source", "_record_key"]
+    ascending = [True, True] + ([False] if "_recency" in df else []) + [False, True, True]
+    df = df.sort_values(sort_cols, ascending=ascending, kind="stable", na_position="last")
+    g = df.groupby("lead_id", sort=True)
+    leads = g[cols].first()
+    leads["record_count"] = g.size()
+    src = df[["lead_id", "_source"]].drop_duplicates().sort_values(["lead_id", "_source"])
+    sg = src.groupby("lead_id")["_source"]
+    leads["source_count"] = sg.size()
+    leads["sources"] = sg.agg(",".join)
+    leads["is_existing_crm_lead"] = (df["_source"] == cfg.crm_source).groupby(df["lead_id"]).any()
+    leads["is_live"] = True
+    return leads.reset_index()
