@@ -1,0 +1,1 @@
+"""Benchmarks of the ETL platform (`make bench`); see benchmarks/README.md."""
