@@ -306,14 +306,15 @@ def make_benchmark(base: pd.DataFrame, seed: int = 7, dup_rate: float = 0.8) -> 
                 counters[source] += 1
                 extra.append({**corrupt(raw, rng), "_source": source,
                               "_record_key": f"{source[:2]}{counters[source]:05d}", "true_id": row["true_id"]})
+        others = [t for t in addresses if t[0] != row["address1"] and t[2] != row["zip"]]
         if row["phone"] and rng.random() < 0.15:  # chain branch: same phone, another site
-            a, c, z = rng.choice(addresses)
+            a, c, z = rng.choice(others)
             counters["lookalike"] += 1
             extra.append({**raw, "company": f"{row['company']} - {c or 'WEST'} CAMPUS", "address1": a, "city": c,
                           "zip": z, "email": None, "_source": "partner_feed",
                           "_record_key": f"la{counters['lookalike']:05d}", "true_id": f"lookalike:{counters['lookalike']}"})
         if rng.random() < 0.1:  # same name, another city, another phone
-            a, c, z = rng.choice(addresses)
+            a, c, z = rng.choice([t for t in others if t[1] != row["city"]])
             counters["lookalike"] += 1
             fake_phone = f"+1{rng.choice(['405', '702', '214', '512'])}555{rng.randrange(10000):04d}"
             extra.append({**raw, "address1": a, "city": c, "zip": z, "phone": fake_phone, "email": None,

@@ -67,7 +67,7 @@ class ResolveConfig:
     splink_match_probability: float = 0.9  # accept a Splink pair at or above this probability
     use_splink: bool = True
     splink_em: bool = False  # refine m with EM (blocked on phone) when >= 5,000 records
-    u_max_pairs: float = 1e6  # estimate_u_using_random_sampling sample size
+    u_max_pairs: float = 2e6  # estimate_u_using_random_sampling sample size
     det_recall_assumption: float = 0.7  # prior = deterministic pairs / recall / all pairs
     max_block_size: int = 100  # candidate blocks larger than this are skipped (not license blocks)
     max_identifier_share: int = 5  # an email on more records than this is not evidence
