@@ -53,7 +53,6 @@ from etl_assets.transforms.registry import Parsed, transform
 # --- casing ----------------------------------------------------------------------------------
 
 _ROMAN = frozenset({"II", "III", "IV", "VI", "VII", "VIII"})
-_LOWER_PARTICLES = frozenset()  # particles are title-cased too ("Van Rhyn"): registries disagree
 _WORD_PIECE = re.compile(r"([A-Za-zÀ-ÖØ-öø-ÿ]+)")
 
 
