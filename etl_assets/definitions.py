@@ -21,6 +21,7 @@ def build_definitions(resources: dict | None = None) -> Definitions:
     ingest_jobs = [build_ingest_job(c) for c in chains]
     return Definitions(
         assets=[a for c in chains for a in c.assets] + [build_leads_asset([c.warehouse_key for c in chains])],
+        asset_checks=[check for c in chains for check in c.checks],
         jobs=[*ingest_jobs, leads_job],
         sensors=[build_delivery_sensor(chains, ingest_jobs), build_leads_sensor(chains, leads_job)],
         resources=resources if resources is not None else default_resources(),

@@ -16,8 +16,8 @@ from pathlib import Path
 from dagster import DagsterInstance, materialize
 
 from etl_assets import settings
-from etl_assets.assets.factory import partitions_name
-from etl_assets.assets.leads import LEADS_KEY
+from etl_assets.assets.keys import partitions_name
+from etl_assets.assets.keys import LEADS_KEY
 from etl_assets.assets.leads import build_leads_asset
 from etl_assets.definitions import build_chains
 from etl_assets.discovery import Cursor, Delivery, discover
@@ -67,7 +67,7 @@ def run_ingest_cycle(instance: DagsterInstance | None = None, resources: dict | 
         summary = summaries[delivery.source]
         summary.deliveries += 1
         result = materialize(
-            chain.assets,
+            chain.definitions,
             partition_key=delivery.key,
             instance=instance,
             resources=resources,

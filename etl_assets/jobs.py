@@ -5,7 +5,7 @@ from __future__ import annotations
 from dagster import AssetSelection, define_asset_job
 
 from etl_assets.assets.factory import SourceAssets
-from etl_assets.assets.leads import LEADS_KEY
+from etl_assets.assets.keys import LEADS_KEY
 from etl_assets.sensors import ingest_job_name
 
 

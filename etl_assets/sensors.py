@@ -5,7 +5,6 @@ from collections.abc import Sequence
 
 from dagster import (
     AddDynamicPartitionsRequest,
-    AssetKey,
     DefaultSensorStatus,
     RunRequest,
     SensorEvaluationContext,
@@ -14,7 +13,8 @@ from dagster import (
     sensor,
 )
 
-from etl_assets.assets.factory import SourceAssets, partitions_name
+from etl_assets.assets.factory import SourceAssets
+from etl_assets.assets.keys import partitions_name
 from etl_assets.discovery import Cursor, discover
 from etl_assets.ingest.s3 import list_objects
 from etl_assets.resources import DeliveryBucket
@@ -94,7 +94,3 @@ def build_leads_sensor(chains: Sequence[SourceAssets], leads_job):
         return SensorResult(run_requests=[RunRequest(run_key=f"leads:{latest}")], cursor=str(latest))
 
     return leads_refresh_sensor
-
-
-def leads_asset_key() -> AssetKey:
-    return AssetKey(["warehouse", "leads"])

@@ -23,7 +23,7 @@ def materialize_request(instance: DagsterInstance, resources: dict, request: Run
     source = request.tags["etl/source"]
     chain = next(c for c in build_chains() if c.spec.source == source)
     return materialize(
-        chain.assets, partition_key=request.partition_key, instance=instance, resources=resources, raise_on_error=raise_on_error
+        chain.definitions, partition_key=request.partition_key, instance=instance, resources=resources, raise_on_error=raise_on_error
     )
 
 

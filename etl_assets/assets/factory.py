@@ -11,6 +11,7 @@ from datetime import timezone
 
 import pandas as pd
 from dagster import (
+    AssetChecksDefinition,
     AssetExecutionContext,
     AssetIn,
     AssetKey,
@@ -27,6 +28,7 @@ from dagster_duckdb import DuckDBResource
 
 from etl_assets import metadata as md
 from etl_assets import warehouse
+from etl_assets.assets.keys import WAREHOUSE_POOL, asset_key, partitions_name
 from etl_assets.ingest import s3
 from etl_assets.ingest.read import read_delivery
 from etl_assets.resources import DeliveryBucket
@@ -38,15 +40,6 @@ from etl_assets.stages.dedup import dedup_delivery
 from etl_assets.stages.normalize import QUARANTINE_REASON, check_quarantine_share, normalize_delivery
 
 S3_RETRY = RetryPolicy(max_retries=3, delay=1, backoff=Backoff.EXPONENTIAL)
-WAREHOUSE_POOL = "duckdb_writer"  # dagster.yaml limits this pool to one step at a time
-
-
-def asset_key(source: str, stage: str) -> AssetKey:
-    return AssetKey([source, stage])
-
-
-def partitions_name(source: str) -> str:
-    return f"{source}_deliveries"
 
 
 @dataclass(frozen=True)
@@ -54,6 +47,12 @@ class SourceAssets:
     spec: SourceSpec
     partitions: DynamicPartitionsDefinition
     assets: tuple[AssetsDefinition, ...]
+    checks: tuple[AssetChecksDefinition, ...]
+
+    @property
+    def definitions(self) -> list:
+        """Assets and their checks: what a run of this source's chain executes."""
+        return [*self.assets, *self.checks]
 
     @property
     def keys(self) -> list[AssetKey]:
@@ -183,7 +182,7 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
             warehouse.ensure_tables(con)
             history.ensure_history_tables(con)
             warehouse.replace_quarantine(con, source, key, quarantined)
-            counts = history.apply_delivery(con, source, key, etag, delivery_date, deduped.drop(columns=["_collapsed_rows", "_quarantine_reason", "_raw_record"], errors="ignore"))
+            counts = history.apply_delivery(con, source, key, etag, delivery_date, deduped)
             warehouse.record_delivery(
                 con,
                 _source=source,
@@ -206,7 +205,10 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
             }
         )
 
-    return SourceAssets(spec=spec, partitions=partitions, assets=(raw, normalized, deduped, warehouse_asset))
+    from etl_assets.checks import build_source_checks
+
+    checks = tuple(build_source_checks(spec, partitions))
+    return SourceAssets(spec=spec, partitions=partitions, assets=(raw, normalized, deduped, warehouse_asset), checks=checks)
 
 
 def add_lineage(records: pd.DataFrame, source, key, etag, landed_at, delivery_date) -> pd.DataFrame:

@@ -9,10 +9,9 @@ from dagster_duckdb import DuckDBResource
 
 from etl_assets import metadata as md
 from etl_assets import warehouse
-from etl_assets.assets.factory import WAREHOUSE_POOL
+from etl_assets.assets.keys import LEADS_KEY, WAREHOUSE_POOL
 from etl_assets.stages import history
 
-LEADS_KEY = AssetKey(["warehouse", "leads"])
 
 
 def build_leads_asset(upstream: Sequence[AssetKey]):

@@ -112,7 +112,8 @@ class SourceSpec(_Model):
     record_key: tuple[str, ...] = Field(description="target columns identifying a record within the source")
     identifiers: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     fields: tuple[FieldMap, ...]
-    quarantine_threshold: float = Field(default=0.2, ge=0, le=1)
+    quarantine_threshold: float = Field(default=0.2, ge=0, le=1, description="quarantined share that fails a delivery")
+    max_delete_share: float = Field(default=0.5, ge=0, le=1, description="soft-delete share that holds a delivery")
     path: Path | None = Field(default=None, exclude=True)
 
     @field_validator("source")

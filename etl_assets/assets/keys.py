@@ -1,0 +1,15 @@
+"""Names shared by assets, checks, jobs and sensors: asset keys, partitions, the DuckDB pool."""
+
+from dagster import AssetKey
+
+WAREHOUSE_POOL = "duckdb_writer"  # dagster.yaml limits this pool to one step at a time
+LEADS_KEY = AssetKey(["warehouse", "leads"])
+STAGES = ("raw", "normalized", "deduped", "warehouse")
+
+
+def asset_key(source: str, stage: str) -> AssetKey:
+    return AssetKey([source, stage])
+
+
+def partitions_name(source: str) -> str:
+    return f"{source}_deliveries"
