@@ -6,8 +6,9 @@ DuckDB connection is used inside). Steps:
 1. Keys (``resolve_keys``): folded name, person name, address line without zip, zip, city,
    canonical phones, email.
 2. Candidate pairs (DuckDB): records sharing a block key — license number within a source, phone
-   (phone or phone2), address line, email, zip + name token, city + name token. Blocks larger than
-   ``max_block_size`` are skipped (license blocks never), so cost grows with n, not n².
+   (phone or phone2), address line, email, zip/city + house number, zip/city + token-sorted company
+   or person name (a person ``LAST FIRST`` also meets a company named after the person). Blocks
+   larger than ``max_block_size`` are skipped (license blocks never), so cost grows with n, not n².
 3. Pair features: phone agreement, address level (2 same line, 1 close: same house number and
    line ratio >= ``address_similarity``, 0 unknown, -1 same house number but another street text,
    -2 conflict: another house number, or different zips, or different cities when a zip is
@@ -43,6 +44,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from etl_assets.stages import resolve_keys as keys
+from etl_assets.stages.resolve_keys import STR
 from etl_assets.stages.resolve_ids import assign_lead_ids
 from etl_assets.stages.survivorship import build_leads
 
@@ -96,34 +98,34 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     p = pd.DataFrame({"uid": np.arange(n, dtype=np.int64)})
     p["source"] = col("_source").astype(str).to_numpy()
     p["key"] = p["source"] + ":" + col("_record_key").astype(str).to_numpy()
-    p["license"] = col("license_number").astype("string").str.upper().str.replace(r"[^A-Z0-9]", "", regex=True).replace("", pd.NA).astype(object).to_numpy()
+    p["license"] = col("license_number").astype(STR).str.upper().str.replace(r"[^A-Z0-9]", "", regex=True).replace("", pd.NA).astype(object).to_numpy()
     p["name_key"] = keys.name_key(col("company_std"), col("company")).to_numpy()
     p["person_key"] = keys.person_key(col("first_name"), col("last_name"), col("licensee_name")).to_numpy()
     p["name_sorted"] = keys.sorted_tokens(pd.Series(p["name_key"])).to_numpy()
+    p["person_sorted"] = keys.sorted_tokens(pd.Series(p["person_key"])).to_numpy()
     line, z = keys.address_parts(col("address_std"), col("address1"), col("zip"))
     p["addr_line"] = line.to_numpy()
     p["zip"] = z.to_numpy()
     p["house"] = keys.house_number(line).to_numpy()
-    p["city"] = col("city").astype("string").str.upper().str.replace(r"[^A-Z ]", "", regex=True).str.strip().replace("", pd.NA).astype(object).to_numpy()
+    p["city"] = col("city").astype(STR).str.upper().str.replace(r"[^A-Z ]", "", regex=True).str.strip().replace("", pd.NA).astype(object).to_numpy()
     p["phone"] = keys.canonical_phone(col("phone")).to_numpy()
     p["phone2"] = keys.canonical_phone(col("phone2")).to_numpy()
-    p["email"] = col("email").astype("string").str.lower().str.strip().replace("", pd.NA).astype(object).to_numpy()
+    p["email"] = col("email").astype(STR).str.lower().str.strip().replace("", pd.NA).astype(object).to_numpy()
     p = p.replace({pd.NA: None, np.nan: None})
     p["uid"] = p["uid"].astype(np.int64)
     return p
 
 
 def candidate_pairs(con: duckdb.DuckDBPyConnection, prep: pd.DataFrame, cfg: ResolveConfig) -> pd.DataFrame:
-    """Distinct (l, r) uid pairs, l < r, sharing at least one block key."""
-    stop = ", ".join(f"'{t}'" for t in sorted(keys.STOP_TOKENS))
-    con.register("prep_in", prep[["uid", "source", "license", "phone", "phone2", "addr_line", "email", "zip", "city", "name_key", "person_key"]])
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE tok AS
-        SELECT DISTINCT uid, zip, city, t FROM (
-            SELECT uid, zip, city, unnest(string_split(coalesce(name_key, '') || ' ' || coalesce(person_key, ''), ' ')) AS t
-            FROM prep_in)
-        WHERE length(t) >= 3 AND t NOT IN ({stop})
-    """)
+    """Distinct (l, r) uid pairs, l < r, sharing at least one block key.
+
+    The blocks follow from the rules: every deterministic rule and the Splink guard need agreement
+    on a license (same source), a phone, an address line, an email, a house number in the same
+    zip/city (close or misspelt address line), or a near-identical name in the same zip/city.
+    So a pair outside every block could never be accepted, and candidates grow ~linearly with n.
+    """
+    con.register("prep_in", prep[["uid", "source", "license", "phone", "phone2", "addr_line", "house", "email",
+                                  "zip", "city", "name_sorted", "person_sorted"]])
     con.execute("""
         CREATE OR REPLACE TEMP TABLE bk AS
         SELECT uid, 'L|' || source || '|' || license AS k, true AS exempt FROM prep_in WHERE license IS NOT NULL
@@ -131,8 +133,12 @@ def candidate_pairs(con: duckdb.DuckDBPyConnection, prep: pd.DataFrame, cfg: Res
         UNION ALL SELECT uid, 'P|' || phone2, false FROM prep_in WHERE phone2 IS NOT NULL AND phone2 IS DISTINCT FROM phone
         UNION ALL SELECT uid, 'A|' || addr_line, false FROM prep_in WHERE addr_line IS NOT NULL
         UNION ALL SELECT uid, 'E|' || email, false FROM prep_in WHERE email IS NOT NULL
-        UNION ALL SELECT uid, 'Z|' || zip || '|' || t, false FROM tok WHERE zip IS NOT NULL
-        UNION ALL SELECT uid, 'C|' || city || '|' || t, false FROM tok WHERE city IS NOT NULL
+        UNION ALL SELECT uid, 'HZ|' || zip || '|' || house, false FROM prep_in WHERE zip IS NOT NULL AND house IS NOT NULL
+        UNION ALL SELECT uid, 'HC|' || city || '|' || house, false FROM prep_in WHERE city IS NOT NULL AND house IS NOT NULL
+        UNION ALL SELECT uid, 'QZ|' || zip || '|' || person_sorted, false FROM prep_in WHERE zip IS NOT NULL AND person_sorted IS NOT NULL
+        UNION ALL SELECT uid, 'QC|' || city || '|' || person_sorted, false FROM prep_in WHERE city IS NOT NULL AND person_sorted IS NOT NULL
+        UNION ALL SELECT uid, 'QZ|' || zip || '|' || name_sorted, false FROM prep_in WHERE zip IS NOT NULL AND name_sorted IS NOT NULL
+        UNION ALL SELECT uid, 'QC|' || city || '|' || name_sorted, false FROM prep_in WHERE city IS NOT NULL AND name_sorted IS NOT NULL
     """)
     pairs = con.execute(f"""
         WITH sized AS (

@@ -43,7 +43,8 @@ def assign_lead_ids(crosswalk: pd.DataFrame, previous: pd.DataFrame | None) -> t
     else:
         cw["_prev"] = None
         previous_ids = set()
-    min_key = cw.groupby("cluster")["_rk"].min()
+    first = cw[["cluster", "_rk"]].sort_values(["cluster", "_rk"], kind="stable").drop_duplicates("cluster")
+    min_key = pd.Series(first["_rk"].to_numpy(), index=first["cluster"].to_numpy())
     size = cw.groupby("cluster").size()
 
     # previous ids -> clusters, greedily by the number of records they share
@@ -57,12 +58,12 @@ def assign_lead_ids(crosswalk: pd.DataFrame, previous: pd.DataFrame | None) -> t
             assigned[c] = p
             used.add(p)
     taken = previous_ids | used
-    for c, mk in sorted(min_key.items(), key=lambda kv: kv[1]):
-        if c not in assigned:
-            lead_id = new_lead_id(mk, taken)
-            assigned[c] = lead_id
-            taken.add(lead_id)
-    cw["lead_id"] = cw["cluster"].map(assigned)
+    todo = min_key[~min_key.index.isin(list(assigned))].sort_values(kind="stable")
+    for c, mk in zip(todo.index.to_numpy(), todo.to_numpy()):
+        lead_id = new_lead_id(mk, taken)
+        assigned[c] = lead_id
+        taken.add(lead_id)
+    cw["lead_id"] = cw["cluster"].map(pd.Series(assigned, dtype=object))
 
     events: list[dict] = []
     if previous_ids:

@@ -28,11 +28,7 @@ LEGAL_WORDS = {"LLC", "INC", "CORP", "CORPORATION", "INCORPORATED", "LTD", "CO",
 NAME_WORDS = {"ACAD": "ACADEMY", "CTR": "CENTER", "CNTR": "CENTER", "CENTRE": "CENTER", "LRNG": "LEARNING",
               "SCH": "SCHOOL", "SCHL": "SCHOOL", "CHILDCARE": "CHILD CARE", "DAYCARE": "DAY CARE",
               "PRE-SCHOOL": "PRESCHOOL", "MT": "MOUNT", "STE": "SAINT", "INTL": "INTERNATIONAL"}
-# tokens too common to block on (they still count in similarity)
-STOP_TOKENS = {"THE", "OF", "AND", "A", "AT", "IN", "FOR", "CHILD", "CHILDREN", "CHILDRENS", "CARE", "DAY",
-               "LEARNING", "CENTER", "CENTERS", "ACADEMY", "SCHOOL", "PRESCHOOL", "EARLY", "KIDS", "LITTLE",
-               "HOME", "FAMILY", "MONTESSORI", "DEVELOPMENT", "EDUCATION", "PROGRAM", "CLUB", "CHRISTIAN"}
-
+STR = pd.StringDtype("pyarrow")
 _KEEP = re.compile(r"[^A-Z0-9 ]")
 _TRAILING_ZIP = re.compile(r"\s+(\d{5})(?:-?\d{4})?$")
 
@@ -68,7 +64,7 @@ def _fold_tokens(text: pd.Series, table: dict[str, str], drop: set[str] = frozen
 
 
 def _clean_upper(s: pd.Series) -> pd.Series:
-    s = s.astype("string").str.upper().str.replace("&", " AND ", regex=False)
+    s = s.astype(STR).str.upper().str.replace("&", " AND ", regex=False)
     s = s.str.replace(r"[.'’`]", "", regex=True).str.replace(_KEEP, " ", regex=True)
     return s.str.replace(r"\s+", " ", regex=True).str.strip().replace("", pd.NA)
 
@@ -80,9 +76,9 @@ def name_key(company_std: pd.Series, company: pd.Series) -> pd.Series:
 
 
 def person_key(*parts: pd.Series) -> pd.Series:
-    joined = parts[0].astype("string").fillna("")
+    joined = parts[0].astype(STR).fillna("")
     for p in parts[1:]:
-        joined = joined + " " + p.astype("string").fillna("")
+        joined = joined + " " + p.astype(STR).fillna("")
     return _fold_tokens(_clean_upper(joined), {}, LEGAL_WORDS)
 
 
@@ -93,28 +89,28 @@ def sorted_tokens(s: pd.Series) -> pd.Series:
 
 def address_parts(address_std: pd.Series, address1: pd.Series, zip_: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(address line without zip, folded; zip5): from address_std when present, else address1."""
-    std = address_std.astype("string").str.upper().str.strip()
+    std = address_std.astype(STR).str.upper().str.strip()
     trailing = std.str.extract(_TRAILING_ZIP, expand=False)
     line = std.str.replace(_TRAILING_ZIP, "", regex=True)
-    line = line.where(line.notna(), address1.astype("string").str.upper())
+    line = line.where(line.notna(), address1.astype(STR).str.upper())
     line = line.str.replace(r"[.,'#]", " ", regex=True).str.replace(r"[^A-Z0-9 /-]", " ", regex=True)
     line = line.str.replace(r"\s+-\s+", " ", regex=True).str.replace(r"\s+", " ", regex=True).str.strip()
     line = line.replace("", pd.NA)
     line = _fold_tokens(line, _fuzzy_street_table(line))
-    z = zip_.astype("string").str.extract(r"^(\d{5})", expand=False)
+    z = zip_.astype(STR).str.extract(r"^(\d{5})", expand=False)
     z = z.where(z.notna(), trailing)
     return line, z.astype(object).where(z.notna(), None)
 
 
 def canonical_phone(s: pd.Series) -> pd.Series:
-    digits = s.astype("string").str.replace(r"[^0-9]", "", regex=True)
+    digits = s.astype(STR).str.replace(r"[^0-9]", "", regex=True)
     digits = digits.where(~(digits.str.len() == 10), "1" + digits)
     out = "+" + digits
     return out.where(digits.str.len() >= 8).astype(object).where(lambda x: x.notna(), None)
 
 
 def house_number(line: pd.Series) -> pd.Series:
-    return line.astype("string").str.extract(r"^(\d+[A-Z]?)\b", expand=False).astype(object)
+    return line.astype(STR).str.extract(r"^(\d+[A-Z]?)\b", expand=False).astype(object)
 
 
 def address_compatible(a: tuple, b: tuple) -> bool:

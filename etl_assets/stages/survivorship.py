@@ -25,10 +25,21 @@ def lead_columns(records: pd.DataFrame, cfg) -> list[str]:
 
 def build_leads(records: pd.DataFrame, lead_ids: np.ndarray, cfg) -> pd.DataFrame:
     cols = lead_columns(records, cfg)
-    df = records[[*cols, "_source", "_record_key"]].copy()
+    lead_ids = np.asarray(lead_ids, dtype=object)
+    counts = pd.Series(lead_ids).value_counts()
+    multi = pd.Series(lead_ids).isin(counts.index[counts > 1]).to_numpy()
+    # singletons: their own values (fast path; most leads at scale)
+    single = records.loc[~multi, cols].copy()
+    single.insert(0, "lead_id", lead_ids[~multi])
+    single["record_count"] = 1
+    single["source_count"] = 1
+    single["sources"] = records.loc[~multi, "_source"].astype(str).to_numpy()
+    single["is_existing_crm_lead"] = single["sources"] == cfg.crm_source
+    # multi-record leads: per column, first non-null in survivorship order
+    df = records.loc[multi, [*cols, "_source", "_record_key"]].copy()
+    df["lead_id"] = lead_ids[multi]
     if cfg.recency_column and cfg.recency_column in records.columns:
-        df["_recency"] = records[cfg.recency_column].to_numpy()
-    df["lead_id"] = lead_ids
+        df["_recency"] = records.loc[multi, cfg.recency_column].to_numpy()
     priority = {s: i for i, s in enumerate(cfg.source_priority)}
     df["_prio"] = df["_source"].map(priority).fillna(len(priority)).astype(int)
     df["_complete"] = df[cols].notna().sum(axis=1)
@@ -43,5 +54,6 @@ def build_leads(records: pd.DataFrame, lead_ids: np.ndarray, cfg) -> pd.DataFram
     leads["source_count"] = sg.size()
     leads["sources"] = sg.agg(",".join)
     leads["is_existing_crm_lead"] = (df["_source"] == cfg.crm_source).groupby(df["lead_id"]).any()
-    leads["is_live"] = True
-    return leads.reset_index()
+    out = pd.concat([leads.reset_index(), single], ignore_index=True)
+    out["is_live"] = True
+    return out.sort_values("lead_id", kind="stable").reset_index(drop=True)
