@@ -1,4 +1,4 @@
-"""SCD type 2 history of each source, kept in DuckDB (schema ``warehouse``).
+"""SCD type 2 history of each source, kept in DuckDB (schema ``SCHEMA``: ``main``, see below).
 
 Every delivery of a registry is a *full refresh*: it holds every record the registry still lists.
 A delivery is compared with its source's state as of the previous delivery, where deliveries of a
@@ -14,7 +14,10 @@ source are ordered by ``(delivery_date, delivery_key)``:
 Tables (created idempotently by :func:`ensure_history_tables`)
 -------------------------------------------------------------
 
-``warehouse.source_history``
+All live in the default schema ``main`` (``SCHEMA``; the warehouse file is ``warehouse.duckdb``,
+so a schema named ``warehouse`` would be ambiguous with the catalog in DuckDB).
+
+``source_history``
     One row per version. ``valid_from`` is the ``delivery_date`` of the delivery that produced the
     version, ``valid_to`` the next version's ``valid_from`` (NULL while current, like dbt's
     ``dbt_valid_to``). A version is identified by ``(_source, _record_key, valid_from,
@@ -25,14 +28,14 @@ Tables (created idempotently by :func:`ensure_history_tables`)
     version has the deleting delivery's key, etag and ``_ingested_at``, and NULL row/line numbers.
     No wall-clock time is stored here. Business columns are added (``ALTER TABLE ... ADD COLUMN``)
     the first time a delivery carries them.
-``warehouse.source_current``
+``source_current``
     A view: the live records of every source (``is_current and not is_deleted``).
-``warehouse.history_deliveries``
+``history_deliveries``
     One row per applied delivery of a source: ``_etag``, ``delivery_date``, the delivery's
     ``_ingested_at``, ``record_count``, the change counts and ``applied_at`` (wall clock; the only
     column that depends on when/in which order deliveries were applied). Lets callers detect
     replays (:func:`applied_delivery`).
-``warehouse.source_snapshots``
+``source_snapshots``
     The normalized records of every applied delivery (latest content per ``delivery_key``):
     row hash, per-row lineage, business columns, ``_dq_flags``, ``_extras``. They are what makes
     out-of-order and replayed deliveries exact (see below). Storage grows with the sum of the
@@ -52,8 +55,8 @@ it is what applying them one by one in ``(delivery_date, delivery_key)`` order g
   before): its snapshot is stored (replacing the old content), the source's history is rewound to
   just before the affected position (versions produced by deliveries at or after it are deleted,
   and the latest remaining version of each key is re-opened), and the deliveries from that
-  position on are re-applied from ``warehouse.source_snapshots`` in order, refreshing their counts
-  in ``warehouse.history_deliveries``. Reconstructing the later deliveries from the history alone
+  position on are re-applied from ``source_snapshots`` in order, refreshing their counts
+  in ``history_deliveries``. Reconstructing the later deliveries from the history alone
   is not enough: a record unchanged by a delivery leaves no row, so its lineage in that delivery
   would be lost when a late delivery inserted before it makes it a change.
 * A replay with exactly the same content, etag and date is detected (set comparison with the
@@ -208,7 +211,7 @@ def _create_current_view(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def ensure_history_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the ``warehouse`` history tables and the ``source_current`` view if missing.
+    """Create the history tables and the ``source_current`` view if missing.
 
     Idempotent; business columns are added later by :func:`apply_delivery` as deliveries bring
     them. Runs in the caller's transaction."""
@@ -507,7 +510,7 @@ def _drop_temp(con, *names: str) -> None:
 
 
 def applied_delivery(con: duckdb.DuckDBPyConnection, source: str, delivery_key: str) -> dict | None:
-    """The ``warehouse.history_deliveries`` row of a delivery already applied, else None."""
+    """The ``history_deliveries`` row of a delivery already applied, else None."""
     ensure_history_tables(con)
     cur = con.execute(f"SELECT * FROM {DELIVERIES} WHERE _source = ? AND _delivery_key = ?", [source, delivery_key])
     row = cur.fetchone()

@@ -1,0 +1,513 @@
+"""SCD2 source history (etl_assets.stages.history): exact counts, versions, order independence,
+replays, source isolation, schema growth, preview.
+
+Records are built by hand (or from the derived sample deliveries with a small mapping below), so
+these tests do not depend on the read/normalize stages.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from etl_assets.stages.history import (
+    CURRENT,
+    DELIVERIES,
+    HISTORY,
+    SCHEMA,
+    ChangeCounts,
+    apply_delivery,
+    business_columns,
+    ensure_history_tables,
+    preview_delivery,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+STRING = pd.StringDtype("pyarrow")
+DATE = pd.ArrowDtype(pyarrow.date32())
+TIMESTAMP = pd.ArrowDtype(pyarrow.timestamp("us", tz="UTC"))
+INGESTED = pd.Timestamp("2023-07-10 12:00:00", tz="UTC")
+
+BUSINESS_TYPES = {"company": STRING, "phone": STRING, "capacity": pd.Int64Dtype(), "license_issued": DATE,
+                  "accepts_financial_aid": pd.BooleanDtype()}
+
+
+def records(rows: dict[str, dict], *, source: str = "s", delivery_key: str = "k", ingested=INGESTED,
+            columns: dict | None = None) -> pd.DataFrame:
+    """A typed `records` frame: one row per key; values default to NULL."""
+    columns = BUSINESS_TYPES if columns is None else columns
+    keys = list(rows)
+    n = len(keys)
+    frame = pd.DataFrame(
+        {
+            "_record_key": pd.array(keys, dtype=STRING),
+            **{c: pd.array([rows[k].get(c) for k in keys], dtype=t) for c, t in columns.items()},
+            "_source": pd.array([source] * n, dtype=STRING),
+            "_delivery_key": pd.array([delivery_key] * n, dtype=STRING),
+            "_etag": pd.array([f"etag-{delivery_key}"] * n, dtype=STRING),
+            "_row_number": pd.array(range(1, n + 1), dtype="int64"),
+            "_line_number": pd.array(range(2, n + 2), dtype="int64"),
+            "_ingested_at": pd.Series([ingested] * n, dtype=TIMESTAMP),
+            "_dq_flags": pd.array([rows[k].get("_dq_flags") for k in keys], dtype=STRING),
+            "_extras": pd.array([rows[k].get("_extras") for k in keys], dtype=STRING),
+        }
+    )
+    return frame
+
+
+def apply(con, source, key, day, frame, etag=None) -> ChangeCounts:
+    """apply_delivery inside a transaction the test owns, as the asset does."""
+    con.execute("BEGIN")
+    try:
+        counts = apply_delivery(con, source, key, etag or f"etag-{key}", day, frame)
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+    return counts
+
+
+def tables(con, source: str | None = None) -> dict[str, list[tuple]]:
+    """Sorted contents of the history tables (no wall-clock column), columns in name order."""
+    out = {}
+    for table, exclude in (("source_history", ()), ("history_deliveries", ("applied_at",)), ("source_snapshots", ())):
+        table = f"{SCHEMA}.{table}"
+        cols = sorted(
+            c for (c,) in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+                table.split("."),
+            ).fetchall()
+            if c not in exclude
+        )
+        sql = f"SELECT {', '.join(chr(34) + c + chr(34) for c in cols)} FROM {table}"
+        params = []
+        if source is not None:
+            sql += " WHERE _source = ?"
+            params = [source]
+        out[table] = [tuple(zip(cols, row)) for row in sorted(con.execute(sql, params).fetchall(), key=repr)]
+    return out
+
+
+def versions(con, key: str, source: str = "s") -> list[dict]:
+    cur = con.execute(
+        f"""SELECT valid_from, valid_to, is_current, is_deleted, change_type, company, phone, capacity,
+                  _delivery_key, _etag, _row_number, _line_number
+           FROM {HISTORY} WHERE _source = ? AND _record_key = ? ORDER BY valid_from, _delivery_key""",
+        [source, key],
+    )
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def counts(**kw) -> ChangeCounts:
+    return ChangeCounts(**kw)
+
+
+D1, D2, D3, D4 = date(2023, 7, 7), date(2023, 8, 7), date(2023, 9, 7), date(2023, 10, 7)
+
+# A small scenario: insert, update, delete, revive, unchanged, a same-date pair of deliveries.
+SCENARIO = [
+    ("k1", D1, {"a": {"company": "A", "capacity": 10}, "b": {"company": "B"}, "c": {"company": "C", "phone": "+12025550100"}}),
+    ("k2", D2, {"a": {"company": "A", "capacity": 12}, "b": {"company": "B"}, "d": {"company": "D"}}),
+    ("k3", D3, {"a": {"company": "A", "capacity": 12}, "c": {"company": "C", "phone": "+12025550100"}, "d": {"company": "D2"}}),
+    ("k3b", D3, {"a": {"company": "A", "capacity": 12}, "c": {"company": "C", "phone": "+12025550199"}, "d": {"company": "D2"}, "e": {}}),
+    ("k4", D4, {"a": {"company": "A", "capacity": 12}, "b": {"company": "B", "license_issued": date(2020, 1, 2)}}),
+]
+SCENARIO_COUNTS = {
+    "k1": counts(inserted=3),
+    "k2": counts(inserted=1, updated=1, deleted=1, unchanged=1),
+    "k3": counts(updated=1, deleted=1, revived=1, unchanged=1),
+    "k3b": counts(inserted=1, updated=1, unchanged=2),
+    "k4": counts(revived=1, deleted=3, unchanged=1),
+}
+
+
+def build(order, scenario=SCENARIO) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    for i in order:
+        key, day, rows = scenario[i]
+        apply(con, "s", key, day, records(rows, delivery_key=key))
+    return con
+
+
+# ------------------------------------------------------------------------------------------------
+# exact counts and versions
+
+
+def test_exact_counts_and_versions():
+    con = duckdb.connect()
+    for key, day, rows in SCENARIO:
+        assert apply(con, "s", key, day, records(rows, delivery_key=key)) == SCENARIO_COUNTS[key], key
+
+    assert versions(con, "a") == [
+        dict(valid_from=D1, valid_to=D2, is_current=False, is_deleted=False, change_type="insert", company="A",
+             phone=None, capacity=10, _delivery_key="k1", _etag="etag-k1", _row_number=1, _line_number=2),
+        dict(valid_from=D2, valid_to=None, is_current=True, is_deleted=False, change_type="update", company="A",
+             phone=None, capacity=12, _delivery_key="k2", _etag="etag-k2", _row_number=1, _line_number=2),
+    ]
+    # b: inserted, deleted by k3 (a delete version copying the last values), revived by k4 with a new date
+    b = versions(con, "b")
+    assert [(v["valid_from"], v["valid_to"], v["change_type"], v["is_deleted"], v["is_current"]) for v in b] == [
+        (D1, D3, "insert", False, False),
+        (D3, D4, "delete", True, False),
+        (D4, None, "revive", False, True),
+    ]
+    assert b[1]["company"] == "B" and b[1]["_delivery_key"] == "k3" and b[1]["_row_number"] is None
+    assert b[1]["_line_number"] is None and b[1]["_etag"] == "etag-k3"
+    # c: two versions on the same date (k3 then k3b, ordered by delivery key)
+    c = versions(con, "c")
+    assert [(v["valid_from"], v["valid_to"], v["change_type"], v["phone"], v["_delivery_key"]) for v in c] == [
+        (D1, D2, "insert", "+12025550100", "k1"),
+        (D2, D3, "delete", "+12025550100", "k2"),
+        (D3, D3, "revive", "+12025550100", "k3"),
+        (D3, D4, "update", "+12025550199", "k3b"),
+        (D4, None, "delete", "+12025550199", "k4"),
+    ]
+    live = con.execute(f"SELECT _record_key FROM {CURRENT} ORDER BY 1").fetchall()
+    assert live == [("a",), ("b",)]
+    # one current row per record, valid_to chains
+    assert con.execute(
+        f"SELECT count(*) FROM (SELECT _record_key FROM {HISTORY} WHERE is_current GROUP BY 1 HAVING count(*) <> 1)"
+    ).fetchone()[0] == 0
+    bad_chain = con.execute(
+        f"""SELECT count(*) FROM (SELECT valid_to, lead(valid_from) OVER w AS nxt FROM {HISTORY}
+           WINDOW w AS (PARTITION BY _source, _record_key ORDER BY valid_from, _delivery_key))
+           WHERE valid_to IS DISTINCT FROM nxt"""
+    ).fetchone()[0]
+    assert bad_chain == 0
+    stored = con.execute(
+        f"SELECT _delivery_key, inserted, updated, deleted, revived, unchanged, record_count FROM {DELIVERIES} ORDER BY 1"
+    ).fetchall()
+    assert stored == [(k, *SCENARIO_COUNTS[k].as_metadata().values(), len(rows)) for k, _, rows in sorted(SCENARIO)]
+
+
+def test_unchanged_delivery_writes_no_version():
+    con = duckdb.connect()
+    rows = {"a": {"company": "A"}, "b": {"company": "B", "capacity": 3}}
+    apply(con, "s", "k1", D1, records(rows, delivery_key="k1"))
+    before = con.execute(f"SELECT count(*) FROM {HISTORY}").fetchone()[0]
+    # lineage, _dq_flags and _extras are not business columns: no new version
+    again = records({k: {**v, "_extras": '{"x": 1}', "_dq_flags": "f"} for k, v in rows.items()}, delivery_key="k2",
+                    ingested=INGESTED + pd.Timedelta(days=30))
+    assert apply(con, "s", "k2", D2, again) == counts(unchanged=2)
+    assert con.execute(f"SELECT count(*) FROM {HISTORY}").fetchone()[0] == before
+
+
+def test_row_hash_null_differs_from_empty_and_ignores_column_order():
+    con = duckdb.connect()
+    apply(con, "s", "k1", D1, records({"a": {"company": ""}, "b": {"company": None}, "c": {"company": "C"}}))
+    assert apply(con, "s", "k2", D2, records({"a": {"company": None}, "b": {"company": ""}, "c": {"company": "C"}})) == counts(
+        updated=2, unchanged=1
+    )
+    reordered = records({"a": {"company": None}, "b": {"company": ""}, "c": {"company": "C"}})
+    reordered = reordered[list(reversed(reordered.columns))]
+    assert apply(con, "s", "k3", D3, reordered) == counts(unchanged=3)
+    hashes = dict(con.execute(
+        f"SELECT _record_key || '@' || _delivery_key, row_hash FROM {HISTORY}").fetchall())
+    assert hashes["a@k1"] != hashes["a@k2"] and hashes["a@k1"] == hashes["b@k2"]
+    assert all(len(h) == 32 for h in hashes.values())
+
+
+def test_business_columns_are_the_non_underscore_columns():
+    frame = records({"a": {"company": "A"}})
+    assert business_columns(frame) == list(BUSINESS_TYPES)
+
+
+def test_invalid_records_are_rejected():
+    con = duckdb.connect()
+    dup = records({"a": {}, "b": {}})
+    dup["_record_key"] = pd.array(["a", "a"], dtype=STRING)
+    with pytest.raises(ValueError, match="not unique"):
+        apply(con, "s", "k1", D1, dup)
+    null = records({"a": {}})
+    null["_record_key"] = pd.array([None], dtype=STRING)
+    with pytest.raises(ValueError, match="null"):
+        apply(con, "s", "k1", D1, null)
+    reserved = records({"a": {}})
+    reserved["valid_from"] = "x"
+    with pytest.raises(ValueError, match="reserved"):
+        apply(con, "s", "k1", D1, reserved)
+
+
+def test_empty_delivery_deletes_everything_and_keys_revive():
+    con = duckdb.connect()
+    apply(con, "s", "k1", D1, records({"a": {"company": "A"}, "b": {"company": "B"}}))
+    assert apply(con, "s", "k2", D2, records({})) == counts(deleted=2)
+    assert con.execute(f"SELECT count(*) FROM {CURRENT}").fetchone()[0] == 0
+    assert apply(con, "s", "k3", D3, records({"a": {"company": "A2"}})) == counts(revived=1)
+    assert [v["change_type"] for v in versions(con, "a")] == ["insert", "delete", "revive"]
+    assert versions(con, "a")[-1]["company"] == "A2"
+
+
+# ------------------------------------------------------------------------------------------------
+# order independence and replays
+
+
+@pytest.fixture(scope="module")
+def in_order_tables():
+    return tables(build(range(len(SCENARIO))))
+
+
+# k1, k3, k3b (same date as k3), k4: inserts, updates, deletes, revives; 24 orders
+PERMUTED = (0, 2, 3, 4)
+
+
+def test_every_permutation_gives_the_same_tables():
+    expected = tables(build(PERMUTED))
+    for order in itertools.permutations(PERMUTED):
+        assert tables(build(order)) == expected, order
+
+
+def test_out_of_order_apply_returns_counts_of_its_position():
+    con = build([0, 1, 4])  # k1, k2, k4
+    key, day, rows = SCENARIO[2]
+    assert apply(con, "s", key, day, records(rows, delivery_key=key)) == SCENARIO_COUNTS["k3"]
+    key, day, rows = SCENARIO[3]
+    assert apply(con, "s", key, day, records(rows, delivery_key=key)) == SCENARIO_COUNTS["k3b"]
+    stored = dict(con.execute(f"SELECT _delivery_key, deleted FROM {DELIVERIES}").fetchall())
+    assert stored["k4"] == SCENARIO_COUNTS["k4"].deleted  # the later delivery's counts were refreshed
+
+
+def test_replaying_any_delivery_changes_nothing(in_order_tables):
+    con = build(range(len(SCENARIO)))
+    for i in [0, 2, 4, 1, 3]:
+        key, day, rows = SCENARIO[i]
+        assert apply(con, "s", key, day, records(rows, delivery_key=key)) == SCENARIO_COUNTS[key]
+        assert tables(con) == in_order_tables
+
+
+def test_replay_with_changed_content_equals_building_with_it():
+    changed = list(SCENARIO)
+    changed[1] = ("k2", D2, {"a": {"company": "A", "capacity": 10}, "d": {"company": "D", "phone": "+12025550111"}})
+    expected = tables(build(range(len(changed)), changed))
+    con = build(range(len(SCENARIO)))
+    key, day, rows = changed[1]
+    apply(con, "s", key, day, records(rows, delivery_key=key))
+    assert tables(con) == expected
+    # and back to the original content
+    key, day, rows = SCENARIO[1]
+    apply(con, "s", key, day, records(rows, delivery_key=key))
+    assert tables(con) == tables(build(range(len(SCENARIO))))
+
+
+def test_replay_with_a_new_ingestion_time_refreshes_lineage_only():
+    con = build(range(len(SCENARIO)))
+    key, day, rows = SCENARIO[0]
+    later = INGESTED + pd.Timedelta(hours=5)
+    assert apply(con, "s", key, day, records(rows, delivery_key=key, ingested=later)) == SCENARIO_COUNTS[key]
+    got = con.execute(f"SELECT DISTINCT _ingested_at FROM {HISTORY} WHERE _delivery_key = 'k1'").fetchall()
+    assert got == [(later.to_pydatetime(),)]
+
+
+_KEYS = st.sampled_from(["a", "b", "c", "d", "e"])
+_ROW = st.fixed_dictionaries({"company": st.sampled_from(["X", "Y", "", None]), "capacity": st.sampled_from([1, 2, None])})
+_DELIVERY = st.dictionaries(_KEYS, _ROW, max_size=5)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    contents=st.lists(_DELIVERY, min_size=3, max_size=4),
+    days=st.lists(st.sampled_from([D1, D2, D3]), min_size=4, max_size=4),
+    order=st.permutations(range(4)),
+    replays=st.lists(st.tuples(st.integers(0, 3), _DELIVERY), max_size=2),
+)
+def test_history_is_a_function_of_the_set_of_deliveries(contents, days, order, replays):
+    """Random deliveries (some sharing a date), applied in a random order with replays of changed
+    content in between, give the tables of an in-order build of the final content."""
+    con = duckdb.connect()
+    steps = [(i, contents[i]) for i in order if i < len(contents)]
+    for j, (i, content) in enumerate(replays):
+        if i < len(contents):
+            steps.insert(min(len(steps), 2 + j), (i, content))
+    final = {}  # the last content applied for each delivery key is the one that counts
+    for i, content in steps:
+        final[i] = content
+        apply(con, "s", f"k{i}", days[i], records(content, delivery_key=f"k{i}"))
+    fresh = duckdb.connect()
+    for i in sorted(final, key=lambda i: (days[i], f"k{i}")):
+        apply(fresh, "s", f"k{i}", days[i], records(final[i], delivery_key=f"k{i}"))
+    assert tables(con) == tables(fresh)
+
+
+def test_sources_do_not_touch_each_other():
+    con = duckdb.connect()
+    apply(con, "t", "t1", D1, records({"a": {"company": "TA"}, "x": {"company": "TX"}}, source="t"))
+    apply(con, "t", "t2", D3, records({"a": {"company": "TA2"}}, source="t"))
+    other = tables(con, "t")
+    for i in [0, 1, 3, 2, 4, 1]:  # in order, late, replayed
+        key, day, rows = SCENARIO[i]
+        apply(con, "s", key, day, records(rows, delivery_key=key))
+        assert tables(con, "t") == other
+    s_only = tables(con, "s")
+    apply(con, "t", "t0", date(2023, 7, 1), records({"x": {"company": "TX"}}, source="t"))  # late for t
+    assert tables(con, "s") == s_only
+    assert apply(con, "t", "t4", D4, records({}, source="t")) == counts(deleted=1)
+    assert tables(con, "s") == s_only
+
+
+# ------------------------------------------------------------------------------------------------
+# schema growth, transactions, preview
+
+
+def test_a_new_business_column_is_added_without_rewriting_history():
+    con = duckdb.connect()
+    small = {"company": STRING}
+    apply(con, "s", "k1", D1, records({"a": {"company": "A"}, "b": {"company": "B"}}, columns=small))
+    grown = {"company": STRING, "email": STRING, "min_age": pd.Int64Dtype()}
+    # the new columns are NULL: same hashes, nothing changes
+    assert apply(con, "s", "k2", D2, records({"a": {"company": "A"}, "b": {"company": "B"}}, columns=grown)) == counts(unchanged=2)
+    assert apply(con, "s", "k3", D3, records({"a": {"company": "A", "email": "a@x.org"}, "b": {"company": "B", "min_age": 6}},
+                                             columns=grown)) == counts(updated=2)
+    types = dict(con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'source_history'").fetchall())
+    assert types["email"] == "VARCHAR" and types["min_age"] == "BIGINT"
+    assert con.execute(f"SELECT email FROM {CURRENT} WHERE _record_key = 'a'").fetchone() == ("a@x.org",)
+    # an older delivery without the columns, arriving late, still works
+    assert apply(con, "s", "k0", date(2023, 1, 1), records({"a": {"company": "A"}}, columns=small)) == counts(inserted=1)
+    got = con.execute(f"SELECT _delivery_key, change_type FROM {HISTORY} WHERE _record_key = 'a' "
+                      "ORDER BY valid_from, _delivery_key").fetchall()
+    assert got == [("k0", "insert"), ("k3", "update")]  # k1 becomes unchanged, k2 too
+
+
+def test_functions_run_in_the_callers_transaction():
+    con = duckdb.connect()
+    con.execute("BEGIN")
+    ensure_history_tables(con)
+    apply_delivery(con, "s", "k1", "e", D1, records({"a": {"company": "A"}}))
+    assert con.execute(f"SELECT count(*) FROM {HISTORY}").fetchone()[0] == 1
+    con.execute("ROLLBACK")  # would fail or keep rows if apply_delivery had committed
+    assert con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'source_history'").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone()[0] == 0
+
+
+def test_ensure_history_tables_is_idempotent():
+    con = duckdb.connect()
+    ensure_history_tables(con)
+    apply(con, "s", "k1", D1, records({"a": {"company": "A"}}))
+    ensure_history_tables(con)
+    ensure_history_tables(con)
+    assert con.execute(f"SELECT count(*) FROM {CURRENT}").fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("applied", [[0, 1], [0, 1, 2, 3, 4], [0, 4], [0, 1, 2, 4]])
+def test_preview_matches_apply_and_writes_nothing(applied):
+    for i in range(len(SCENARIO)):
+        con = build(applied)
+        before = tables(con)
+        key, day, rows = SCENARIO[i]
+        frame = records(rows, delivery_key=key)
+        preview = preview_delivery(con, "s", key, day, frame)
+        assert tables(con) == before
+        assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone()[0] == 0
+        assert preview == apply(con, "s", key, day, frame), (applied, key)
+
+
+def test_preview_before_any_history_and_on_a_read_only_connection(tmp_path):
+    frame = records({"a": {"company": "A"}, "b": {"company": "B"}, "c": {}})
+    assert preview_delivery(duckdb.connect(), "s", "k1", D1, frame) == counts(inserted=3)
+    path = str(tmp_path / "w.duckdb")
+    con = duckdb.connect(path)
+    apply(con, "s", "k1", D1, frame)
+    con.close()
+    ro = duckdb.connect(path, read_only=True)
+    few = records({"a": {"company": "A"}})
+    got = preview_delivery(ro, "s", "k2", D2, few)
+    assert got == counts(deleted=2, unchanged=1)
+    assert got.previously_live == 3 and got.deleted_share == pytest.approx(2 / 3) and got.deleted_share > 0.5
+    assert got.as_metadata() == {"inserted": 0, "updated": 0, "deleted": 2, "revived": 0, "unchanged": 1}
+
+
+# ------------------------------------------------------------------------------------------------
+# derived sample deliveries (scripts/derive_deliveries.py)
+
+# A handful of columns per source, enough to see every derived change.
+SAMPLE_MAPS = {
+    "nevada": {"Credential Number": "license_number", "Name": "company", "Status": "license_status",
+               "Address": "address1", "Phone#": "phone", "Primary Contact Name": "operator"},
+    "texas": {"Operation #": "provider_id", "Operation/Caregiver Name": "company", "Status": "license_status",
+              "Address": "address1", "Phone": "phone", "Email Address": "email"},
+}
+
+
+def sample_records(path: Path, source: str, key_column: str, encoding: str, delivery_key: str) -> pd.DataFrame:
+    rows = list(csv.DictReader(io.StringIO(path.read_bytes().decode(encoding), newline="")))
+    n = len(rows)
+    frame = pd.DataFrame({t: pd.array([r[s].strip() or None for r in rows], dtype=STRING) for s, t in SAMPLE_MAPS[source].items()})
+    frame["_record_key"] = pd.array([r[key_column].strip() for r in rows], dtype=STRING)
+    frame["_source"] = pd.array([source] * n, dtype=STRING)
+    frame["_delivery_key"] = pd.array([delivery_key] * n, dtype=STRING)
+    frame["_row_number"] = pd.array(range(1, n + 1), dtype="int64")
+    frame["_line_number"] = pd.array(range(2, n + 2), dtype="int64")
+    frame["_ingested_at"] = pd.Series([INGESTED] * n, dtype=TIMESTAMP)
+    return frame
+
+
+@pytest.fixture(scope="module")
+def derived(tmp_path_factory):
+    sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
+    try:
+        import derive_deliveries
+    finally:
+        sys.path.pop(0)
+    out = tmp_path_factory.mktemp("derived")
+    derive_deliveries.main([str(out)])
+    expected = json.loads((out / "expected_counts.json").read_text())
+    frames = {
+        d["delivery_key"]: sample_records(out / d["delivery_key"], d["source"], d["record_key_column"], d["encoding"], d["delivery_key"])
+        for d in expected["deliveries"]
+    }
+    return out, expected["deliveries"], frames
+
+
+def test_derived_script_is_deterministic_and_keeps_originals(derived, tmp_path):
+    out, deliveries, _ = derived
+    sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
+    try:
+        import derive_deliveries
+    finally:
+        sys.path.pop(0)
+    derive_deliveries.main([str(tmp_path)])
+    for d in deliveries:
+        assert (out / d["delivery_key"]).read_bytes() == (tmp_path / d["delivery_key"]).read_bytes()
+        if d["original"]:
+            assert (out / d["delivery_key"]).read_bytes() == (PROJECT_ROOT / "data" / "sample_bucket" / d["delivery_key"]).read_bytes()
+    assert {d["source"] for d in deliveries} >= {"nevada", "texas"}
+    assert [d["records"] for d in deliveries if d["original"]] == [100, 99]
+
+
+def test_derived_deliveries_give_the_expected_counts(derived):
+    _, deliveries, frames = derived
+    con = duckdb.connect()
+    for d in deliveries:
+        day = date.fromisoformat(d["delivery_date"])
+        got = apply(con, d["source"], d["delivery_key"], day, frames[d["delivery_key"]])
+        assert got.as_metadata() == d["counts"], d["delivery_key"]
+        for change, keys in d["record_keys"].items():
+            rows = con.execute(
+                f"SELECT _record_key, change_type FROM {HISTORY} WHERE _source = ? AND _delivery_key = ?",
+                [d["source"], d["delivery_key"]],
+            ).fetchall()
+            label = {"inserted": "insert", "updated": "update", "deleted": "delete", "revived": "revive"}[change]
+            assert sorted(k for k, c in rows if c == label) == keys
+    # applied newest first, the tables are the same
+    backwards = duckdb.connect()
+    for d in reversed(deliveries):
+        apply(backwards, d["source"], d["delivery_key"], date.fromisoformat(d["delivery_date"]), frames[d["delivery_key"]])
+    assert tables(backwards) == tables(con)
+    stored = backwards.execute(
+        f"SELECT _delivery_key, inserted, updated, deleted, revived, unchanged FROM {DELIVERIES}").fetchall()
+    assert {k: dict(zip(("inserted", "updated", "deleted", "revived", "unchanged"), v)) for k, *v in stored} == {
+        d["delivery_key"]: d["counts"] for d in deliveries
+    }
