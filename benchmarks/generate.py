@@ -1,14 +1,17 @@
 """Synthetic deliveries scaled up from the real sample rows in data/sample_bucket/<source>/.
 
-Every output record is a copy of a sample record picked at random (seeded, so the same arguments
-give the same bytes) with the source's record key made unique:
+Every output record is a copy of a sample record, picked by a seeded hash of its record number
+(so the same arguments give the same bytes, and the same record number gives the same record in
+every delivery), with the source's record key made unique:
 
 * nevada   ``Credential Number`` ``1106-22``                       -> ``<n>-22``
 * oklahoma ``Type License`` ``CHILD CARE FAMILY - K820055232``      -> ``CHILD CARE FAMILY - K<n:09d>``
 * texas    ``Operation #`` ``1239246``                              -> ``<10_000_000 + n>``
 
 where ``n`` runs from ``first_id`` upwards, so deliveries generated with disjoint ``first_id``
-ranges have disjoint keys. The header line is copied byte for byte and the file is written in the
+ranges have disjoint keys, and overlapping ranges repeat the same records (a registry's full
+refresh: unchanged records stay byte-identical). ``revision`` > 0 changes about one record in ten
+(another template for the same key), which the warehouse sees as updates. The header line is copied byte for byte and the file is written in the
 sample's own encoding (Nevada: cp1252) with its CRLF line ends. Records that do not have the
 header's width (the Oklahoma sample ends in a record cut off mid-field) are not used as templates:
 the cut-off is an artefact of how the sample was taken, not a property of a record.
@@ -24,7 +27,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import random
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -115,19 +117,35 @@ def load_sample(source: str) -> Sample:
     )
 
 
-def synthetic_records(sample: Sample, rows: int, seed: int = 0, first_id: int = 1) -> Iterator[list[str]]:
-    """``rows`` records: random sample records (seeded) with unique record keys from ``first_id``."""
-    rng = random.Random(f"{sample.source}:{seed}:{first_id}")
+_MASK = (1 << 64) - 1
+
+
+def _mix(seed: int, n: int) -> int:
+    """splitmix64 of (seed, n): a cheap, well-spread, deterministic hash."""
+    z = (seed * 0x9E3779B97F4A7C15 + n * 0xBF58476D1CE4E5B9 + 0x94D049BB133111EB) & _MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
+def synthetic_records(
+    sample: Sample, rows: int, seed: int = 0, first_id: int = 1, revision: int = 0
+) -> Iterator[list[str]]:
+    """``rows`` records with unique record keys ``first_id`` .. ``first_id + rows - 1``."""
     make_key = KEY_MAKERS[sample.source]
     pool = sample.records
+    size = len(pool)
     k = sample.key_index
-    for i in range(rows):
-        record = list(pool[rng.randrange(len(pool))])
-        record[k] = make_key(record[k], first_id + i)
+    for n in range(first_id, first_id + rows):
+        template = _mix(seed, n) % size
+        if revision and _mix(seed + 7919 * revision, n) % 10 == 0:
+            template = (template + 1 + _mix(seed + revision, n) % (size - 1)) % size
+        record = list(pool[template])
+        record[k] = make_key(record[k], n)
         yield record
 
 
-def generate(source: str, rows: int, out: Path, seed: int = 0, first_id: int = 1) -> Generated:
+def generate(source: str, rows: int, out: Path, seed: int = 0, first_id: int = 1, revision: int = 0) -> Generated:
     """Write one synthetic delivery of ``rows`` records to ``out`` (streamed)."""
     sample = load_sample(source)
     out = Path(out)
@@ -136,7 +154,7 @@ def generate(source: str, rows: int, out: Path, seed: int = 0, first_id: int = 1
         raw.write(sample.header_line)
         with io.TextIOWrapper(raw, encoding=sample.encoding, newline="", write_through=False) as text:
             writer = csv.writer(text, lineterminator="\r\n")
-            writer.writerows(synthetic_records(sample, rows, seed=seed, first_id=first_id))
+            writer.writerows(synthetic_records(sample, rows, seed=seed, first_id=first_id, revision=revision))
     return Generated(path=out, source=source, rows=rows, bytes=out.stat().st_size, encoding=sample.encoding, first_id=first_id)
 
 
@@ -146,9 +164,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--first-id", type=int, default=1)
+    parser.add_argument("--revision", type=int, default=0, help="> 0: about 1 record in 10 changes")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    g = generate(args.source, args.rows, args.out, seed=args.seed, first_id=args.first_id)
+    g = generate(args.source, args.rows, args.out, seed=args.seed, first_id=args.first_id, revision=args.revision)
     print(f"{g.path}: {g.rows} records, {g.bytes} bytes, {g.encoding}")
 
 
