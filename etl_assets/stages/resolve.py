@@ -331,8 +331,10 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
     timings["deterministic_s"] = time.perf_counter() - t0 - sum(timings.values())
     det = f[f["rule"].notna()]
     open_pairs = f[f["rule"].isna() & splink_guard(f, cfg)]
+    n_candidates = len(pairs)
     scored = 0
     splink_edges = f.iloc[0:0]
+    del f, pairs  # the candidate table is the largest intermediate at scale
     if cfg.use_splink and len(open_pairs):
         from etl_assets.stages.resolve_splink import splink_score
 
@@ -344,7 +346,7 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
         scored = len(scores)
         m = open_pairs.merge(scores, on=["l", "r"], how="inner")
         m = m[m["match_probability"] >= cfg.splink_match_probability]
-        splink_edges = m.assign(rule="splink", strength=m["match_probability"], score=m["match_probability"])[f.columns]
+        splink_edges = m.assign(rule="splink", strength=m["match_probability"], score=m["match_probability"])[det.columns]
     timings["splink_s"] = time.perf_counter() - t0 - sum(timings.values())
     edges = pd.concat([det, splink_edges], ignore_index=True)
     roots, accepted = cluster(prep, edges, cfg)
@@ -375,10 +377,10 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
     timings["survivorship_s"] = time.perf_counter() - t0 - sum(timings.values())
     n = len(prep)
     stats = {
-        "n_records": n, "candidate_pairs": len(pairs), "deterministic_pairs": len(det),
+        "n_records": n, "candidate_pairs": n_candidates, "deterministic_pairs": len(det),
         "splink_scored_pairs": scored, "splink_accepted_pairs": len(splink_edges),
         "accepted_edges": len(accepted), "n_leads": len(leads),
-        "share_of_all_pairs_scored": len(pairs) / max(n * (n - 1) / 2, 1),
+        "share_of_all_pairs_scored": n_candidates / max(n * (n - 1) / 2, 1),
         **timings, "total_s": time.perf_counter() - t0,
     }
     log.info("resolve_leads: %s", stats)

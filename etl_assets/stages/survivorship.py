@@ -49,10 +49,16 @@ def build_leads(records: pd.DataFrame, lead_ids: np.ndarray, cfg) -> pd.DataFram
     g = df.groupby("lead_id", sort=True)
     leads = g[cols].first()
     leads["record_count"] = g.size()
-    src = df[["lead_id", "_source"]].drop_duplicates().sort_values(["lead_id", "_source"])
-    sg = src.groupby("lead_id")["_source"]
-    leads["source_count"] = sg.size()
-    leads["sources"] = sg.agg(",".join)
+    # distinct sources per lead as a bit mask (vectorized; there are only a handful of sources)
+    names = sorted(df["_source"].astype(str).unique())
+    if len(names) > 62:
+        raise ValueError("survivorship: more than 62 distinct sources")
+    bit = df["_source"].astype(str).map({n: 1 << i for i, n in enumerate(names)}).astype(np.int64)
+    src = pd.DataFrame({"lead_id": df["lead_id"].to_numpy(), "bit": bit.to_numpy()}).drop_duplicates()
+    mask = src.groupby("lead_id")["bit"].sum()
+    labels = {m: [n for i, n in enumerate(names) if m >> i & 1] for m in mask.unique()}
+    leads["source_count"] = mask.map({m: len(v) for m, v in labels.items()})
+    leads["sources"] = mask.map({m: ",".join(v) for m, v in labels.items()})
     leads["is_existing_crm_lead"] = (df["_source"] == cfg.crm_source).groupby(df["lead_id"]).any()
     out = pd.concat([leads.reset_index(), single], ignore_index=True)
     out["is_live"] = True
