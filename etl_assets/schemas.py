@@ -57,7 +57,7 @@ def raw_schema(spec: SourceSpec) -> pa.DataFrameSchema:
 def normalized_schema(spec: SourceSpec, leads: LeadsSchema) -> pa.DataFrameSchema:
     """The typed leads schema for one source: types, patterns and ranges from leads.yaml;
     the record key and the mapping's required targets must be present."""
-    required = set(spec.record_key) | {t for f in spec.fields if f.required for t in f.to}
+    required = set(spec.required_targets)
     columns = {
         name: pa.Column(PANDAS_DTYPES[col.type], _checks(col), nullable=name not in required, required=True)
         for name, col in leads.all_columns.items()

@@ -19,11 +19,14 @@ def evaluate_delivery_sensor(instance: DagsterInstance, resources: dict, cursor:
     return result
 
 
-def materialize_request(instance: DagsterInstance, resources: dict, request: RunRequest, raise_on_error: bool = True):
+def materialize_request(
+    instance: DagsterInstance, resources: dict, request: RunRequest, raise_on_error: bool = True, run_config=None
+):
     source = request.tags["etl/source"]
     chain = next(c for c in build_chains() if c.spec.source == source)
     return materialize(
-        chain.definitions, partition_key=request.partition_key, instance=instance, resources=resources, raise_on_error=raise_on_error
+        chain.definitions, partition_key=request.partition_key, instance=instance, resources=resources,
+        raise_on_error=raise_on_error, run_config=run_config,
     )
 
 

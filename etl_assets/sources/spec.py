@@ -87,7 +87,9 @@ class FieldMap(_Model):
     to: tuple[str, ...]
     transform: str = "text"
     params: dict[str, Any] = Field(default_factory=dict)
-    required: bool = Field(default=False, description="a row whose target is null after the transform is quarantined")
+    required: bool | tuple[str, ...] = Field(
+        default=False, description="true, or the targets that must not be null; a row missing one is quarantined"
+    )
     aliases: dict[str, tuple[str, ...]] = Field(default_factory=dict, description="other header names per source column")
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -101,7 +103,15 @@ class FieldMap(_Model):
     def _one_origin(self) -> FieldMap:
         if bool(self.from_) == (self.value is not None):
             raise ValueError(f"field {self.to}: give exactly one of 'from' or 'value'")
+        if isinstance(self.required, tuple) and not set(self.required) <= set(self.to):
+            raise ValueError(f"field {self.to}: required {list(self.required)} must name targets of this field")
         return self
+
+    @property
+    def required_targets(self) -> tuple[str, ...]:
+        if self.required is True:
+            return self.to
+        return self.required or ()
 
 
 class SourceSpec(_Model):
@@ -133,7 +143,12 @@ class SourceSpec(_Model):
 
     @cached_property
     def required_source_columns(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(c for f in self.fields if f.required for c in f.from_))
+        return tuple(dict.fromkeys(c for f in self.fields if f.required_targets for c in f.from_))
+
+    @cached_property
+    def required_targets(self) -> tuple[str, ...]:
+        """Target columns that must be non-null: the record key and every field's required targets."""
+        return tuple(dict.fromkeys([*self.record_key, *(t for f in self.fields for t in f.required_targets)]))
 
     @cached_property
     def target_columns(self) -> tuple[str, ...]:

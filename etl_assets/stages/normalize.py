@@ -153,10 +153,6 @@ def normalize_delivery(raw: pd.DataFrame, spec: SourceSpec, leads: LeadsSchema, 
             hit = np.flatnonzero(series.notna().to_numpy())
             if len(hit):
                 add(hit, [f"line {lines[p]}, column {label}: {series.iat[p]}" for p in hit])
-        if f.required:
-            for target in f.to:
-                hit = np.flatnonzero(out[target].isna().to_numpy())
-                notes.reason(hit, [f"line {lines[p]}, column {label}: required value for {target} is missing" for p in hit])
 
     typed = pd.DataFrame(index=raw.index)
     for name, column in targets.items():
@@ -199,7 +195,8 @@ def _validate(typed, spec, leads, notes: _Reasons, lines, origin) -> None:
         row_cases = cases[cases["index"].notna()]
         for column, check, value, index in row_cases[["column", "check", "failure_case", "index"]].itertuples(index=False):
             pos = typed.index.get_loc(index)
-            notes.reason([pos], [f"line {lines[pos]}, column {origin.get(column, column)}: {column} fails {check} ({value!r})"])
+            problem = f"required value for {column} is missing" if check == "not_nullable" else f"{column} fails {check} ({value!r})"
+            notes.reason([pos], [f"line {lines[pos]}, column {origin.get(column, column)}: {problem}"])
         schema_level = cases[cases["index"].isna()]
         if len(schema_level):
             raise ValueError(f"normalized schema error: {schema_level.to_dict('records')}") from exc
