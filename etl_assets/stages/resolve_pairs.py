@@ -1,0 +1,157 @@
+"""Candidate pairs, pair features and the deterministic rules of lead resolution.
+
+See ``etl_assets.stages.resolve`` for the rules in order; ``cfg`` is a ``ResolveConfig``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import duckdb
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+if TYPE_CHECKING:
+    from etl_assets.stages.resolve import ResolveConfig
+
+RULE_RANK = {
+    "deterministic:license": 0,
+    "deterministic:phone+address": 1,
+    "deterministic:address+name": 2,
+    "deterministic:phone+name": 3,
+    "splink": 4,
+}
+
+
+def candidate_pairs(con: duckdb.DuckDBPyConnection, prep: pd.DataFrame, cfg: ResolveConfig) -> pd.DataFrame:
+    """Distinct (l, r) uid pairs, l < r, sharing at least one block key.
+
+    The blocks follow from the rules: every deterministic rule and the Splink guard need agreement
+    on a license (same source), a phone, an address line, an email, a house number in the same
+    zip/city (close or misspelt address line), or a near-identical name in the same zip/city.
+    So a pair outside every block could never be accepted, and candidates grow ~linearly with n.
+    """
+    con.register("prep_in", prep[["uid", "source", "license", "phone", "phone2", "addr_line", "house", "email",
+                                  "zip", "city", "name_sorted", "person_sorted"]])
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE bk AS
+        SELECT uid, 'L|' || source || '|' || license AS k, true AS exempt FROM prep_in WHERE license IS NOT NULL
+        UNION ALL SELECT uid, 'P|' || phone, false FROM prep_in WHERE phone IS NOT NULL
+        UNION ALL SELECT uid, 'P|' || phone2, false FROM prep_in WHERE phone2 IS NOT NULL AND phone2 IS DISTINCT FROM phone
+        UNION ALL SELECT uid, 'A|' || addr_line, false FROM prep_in WHERE addr_line IS NOT NULL
+        UNION ALL SELECT uid, 'E|' || email, false FROM prep_in WHERE email IS NOT NULL
+        UNION ALL SELECT uid, 'HZ|' || zip || '|' || house, false FROM prep_in WHERE zip IS NOT NULL AND house IS NOT NULL
+        UNION ALL SELECT uid, 'HC|' || city || '|' || house, false FROM prep_in WHERE city IS NOT NULL AND house IS NOT NULL
+        UNION ALL SELECT uid, 'QZ|' || zip || '|' || person_sorted, false FROM prep_in WHERE zip IS NOT NULL AND person_sorted IS NOT NULL
+        UNION ALL SELECT uid, 'QC|' || city || '|' || person_sorted, false FROM prep_in WHERE city IS NOT NULL AND person_sorted IS NOT NULL
+        UNION ALL SELECT uid, 'QZ|' || zip || '|' || name_sorted, false FROM prep_in WHERE zip IS NOT NULL AND name_sorted IS NOT NULL
+        UNION ALL SELECT uid, 'QC|' || city || '|' || name_sorted, false FROM prep_in WHERE city IS NOT NULL AND name_sorted IS NOT NULL
+    """)
+    pairs = con.execute(f"""
+        WITH sized AS (
+            SELECT k, count(*) AS n, bool_or(exempt) AS exempt FROM bk GROUP BY k HAVING count(*) >= 2
+        ), usable AS (
+            SELECT bk.uid, bk.k FROM bk JOIN sized USING (k) WHERE sized.exempt OR sized.n <= {int(cfg.max_block_size)}
+        )
+        SELECT DISTINCT a.uid AS l, b.uid AS r FROM usable a JOIN usable b ON a.k = b.k AND a.uid < b.uid
+    """).df()
+    con.unregister("prep_in")
+    return pairs
+
+
+def _codes(*arrays: np.ndarray) -> list[np.ndarray]:
+    """Shared integer codes for several object arrays (None -> -1)."""
+    allv = pd.Series(np.concatenate(arrays), dtype=object)
+    codes, _ = pd.factorize(allv, use_na_sentinel=True)
+    out, start = [], 0
+    for a in arrays:
+        out.append(codes[start:start + len(a)])
+        start += len(a)
+    return out
+
+
+def _sim(a: np.ndarray, b: np.ndarray, scorer) -> np.ndarray:
+    mask = np.array([x is not None and y is not None for x, y in zip(a, b)], dtype=bool)
+    out = np.zeros(len(a), dtype=np.float32)
+    if mask.any():
+        out[mask] = process.cpdist(list(a[mask]), list(b[mask]), scorer=scorer, workers=1)
+    return out
+
+
+def pair_features(prep: pd.DataFrame, pairs: pd.DataFrame, cfg: ResolveConfig) -> pd.DataFrame:
+    l = pairs["l"].to_numpy()
+    r = pairs["r"].to_numpy()
+    f = pd.DataFrame({"l": l, "r": r})
+    ph1, ph2 = _codes(prep["phone"].to_numpy(), prep["phone2"].to_numpy())
+    a1, a2, b1, b2 = ph1[l], ph2[l], ph1[r], ph2[r]
+    f["phone_eq"] = ((a1 >= 0) & ((a1 == b1) | (a1 == b2))) | ((a2 >= 0) & ((a2 == b1) | (a2 == b2)))
+    (em,) = _codes(prep["email"].to_numpy())
+    em_count = np.bincount(em[em >= 0], minlength=max(em.max() + 1, 1)) if len(em) else np.array([0])
+    f["email_eq"] = (em[l] >= 0) & (em[l] == em[r]) & (em_count[np.maximum(em[l], 0)] <= cfg.max_identifier_share)
+    (src,) = _codes(prep["source"].to_numpy())
+    (lic,) = _codes(prep["license"].to_numpy())
+    f["same_source"] = src[l] == src[r]
+    f["license_eq"] = f["same_source"] & (lic[l] >= 0) & (lic[l] == lic[r])
+    f["license_conflict"] = f["same_source"] & (lic[l] >= 0) & (lic[r] >= 0) & (lic[l] != lic[r])
+    # address level
+    (line,) = _codes(prep["addr_line"].to_numpy())
+    (zc,) = _codes(prep["zip"].to_numpy())
+    (cc,) = _codes(prep["city"].to_numpy())
+    (hc,) = _codes(prep["house"].to_numpy())
+    both_zip = (zc[l] >= 0) & (zc[r] >= 0)
+    geo_conflict = (both_zip & (zc[l] != zc[r])) | (~both_zip & (cc[l] >= 0) & (cc[r] >= 0) & (cc[l] != cc[r]))
+    both_line = (line[l] >= 0) & (line[r] >= 0)
+    exact = both_line & (line[l] == line[r])
+    maybe_close = both_line & ~exact & (hc[l] >= 0) & (hc[l] == hc[r])
+    lines = prep["addr_line"].to_numpy()
+    close = np.zeros(len(f), dtype=bool)
+    if maybe_close.any():
+        idx = np.flatnonzero(maybe_close)
+        close[idx] = process.cpdist(list(lines[l[idx]]), list(lines[r[idx]]), scorer=fuzz.ratio, workers=1) >= cfg.address_similarity
+    same_house = both_line & ~exact & ~close & (hc[l] >= 0) & (hc[l] == hc[r])
+    level = np.where(exact, 2, np.where(close, 1, np.where(same_house, -1, np.where(both_line, -2, 0))))
+    f["addr_level"] = np.where(geo_conflict, -2, level).astype(np.int8)
+    # names: best of company~company, person~person, company~person, person~company
+    names = prep["name_key"].to_numpy()
+    persons = prep["person_key"].to_numpy()
+    sim = _sim(names[l], names[r], fuzz.token_set_ratio)
+    has_person = np.array([x is not None or y is not None for x, y in zip(persons[l], persons[r])], dtype=bool)
+    if has_person.any():
+        i = np.flatnonzero(has_person)
+        for x, y in ((persons, persons), (names, persons), (persons, names)):
+            sim[i] = np.maximum(sim[i], _sim(x[l[i]], y[r[i]], fuzz.token_set_ratio))
+    f["name_sim"] = sim
+    sort_sim = _sim(names[l], names[r], fuzz.token_sort_ratio)
+    if has_person.any():
+        sort_sim[i] = np.maximum(sort_sim[i], _sim(persons[l[i]], persons[r[i]], fuzz.token_sort_ratio))
+    f["name_sort"] = sort_sim
+    f["zip_eq"] = both_zip & (zc[l] == zc[r])
+    return f
+
+
+def deterministic_rule(f: pd.DataFrame, cfg: ResolveConfig) -> pd.Series:
+    """The strongest deterministic rule each pair meets (None when none)."""
+    name_ok = f["name_sim"] >= cfg.name_threshold
+    conds = [
+        f["license_eq"],
+        f["phone_eq"] & (f["addr_level"] >= 1),
+        (f["addr_level"] >= 1) & name_ok,
+        f["phone_eq"] & (f["addr_level"] == 0) & name_ok,
+    ]
+    names = list(RULE_RANK)[:4]
+    rule = np.select(conds, names, default="")
+    blocked = f["license_conflict"].to_numpy() & cfg.license_cannot_link & (rule != names[0])
+    rule = np.where(blocked, "", rule)
+    return pd.Series(rule, index=f.index).replace("", None)
+
+
+def splink_guard(f: pd.DataFrame, cfg: ResolveConfig) -> pd.Series:
+    """Pairs worth a Splink score: two independent agreements, no hard address conflict."""
+    name_ev = (f["name_sort"] >= cfg.evidence_name_threshold) | (f["name_sim"] >= cfg.name_threshold)
+    evidence = (f["phone_eq"].astype(int) + (f["addr_level"] >= 1).astype(int) + name_ev.astype(int)
+                + f["email_eq"].astype(int) + (f["zip_eq"] & (f["name_sort"] >= 95)).astype(int))
+    ok = (evidence >= 2) & (f["addr_level"] >= -1)
+    if cfg.license_cannot_link:
+        ok &= ~f["license_conflict"]
+    return ok
