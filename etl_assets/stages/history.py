@@ -35,12 +35,15 @@ so a schema named ``warehouse`` would be ambiguous with the catalog in DuckDB).
     ``_ingested_at``, ``record_count``, the change counts and ``applied_at`` (wall clock; the only
     column that depends on when/in which order deliveries were applied). Lets callers detect
     replays (:func:`applied_delivery`).
-``source_snapshots``
-    The normalized records of every applied delivery (latest content per ``delivery_key``):
-    row hash, per-row lineage, business columns, ``_dq_flags``, ``_extras``. They are what makes
-    out-of-order and replayed deliveries exact (see below). Storage grows with the sum of the
-    deliveries' sizes (columnar, well compressed); pruning old snapshots would only limit how far
-    back a late delivery can be inserted.
+``source_snapshots`` and ``source_values``
+    Every applied delivery's records (latest content per ``delivery_key``), stored narrow:
+    ``source_snapshots`` has one row per record of each delivery with the record key, row hash,
+    per-row lineage, ``_dq_flags`` and ``_extras``; the business values live once per distinct
+    ``(_source, _record_key, row_hash)`` in ``source_values`` (content-addressed: a hash stands
+    for its values), so an in-order delivery adds values only for its inserted, updated and
+    revived records. Together they are what makes out-of-order and replayed deliveries exact (see
+    below). Snapshot rows grow with the sum of the deliveries' sizes (a few narrow, well-compressed
+    columns); pruning old snapshots would only limit how far back a late delivery can be inserted.
 
 Order independence (design)
 ---------------------------
@@ -55,7 +58,7 @@ it is what applying them one by one in ``(delivery_date, delivery_key)`` order g
   before): its snapshot is stored (replacing the old content), the source's history is rewound to
   just before the affected position (versions produced by deliveries at or after it are deleted,
   and the latest remaining version of each key is re-opened), and the deliveries from that
-  position on are re-applied from ``source_snapshots`` in order, refreshing their counts
+  position on are re-applied from ``source_snapshots`` joined with ``source_values`` in order, refreshing their counts
   in ``history_deliveries``. Reconstructing the later deliveries from the history alone
   is not enough: a record unchanged by a delivery leaves no row, so its lineage in that delivery
   would be lost when a late delivery inserted before it makes it a change.
@@ -101,6 +104,7 @@ HISTORY = f"{SCHEMA}.source_history"
 CURRENT = f"{SCHEMA}.source_current"
 DELIVERIES = f"{SCHEMA}.history_deliveries"
 SNAPSHOTS = f"{SCHEMA}.source_snapshots"
+VALUES = f"{SCHEMA}.source_values"
 
 RECORD_KEY = "_record_key"
 CHANGE_TYPES = ("insert", "update", "delete", "revive")
@@ -132,6 +136,11 @@ _SNAPSHOT_FIXED = {
     "_record_key": "VARCHAR NOT NULL",
     "row_hash": "VARCHAR NOT NULL",
     **_RECORD_META,
+}
+_VALUES_FIXED = {
+    "_source": "VARCHAR NOT NULL",
+    "_record_key": "VARCHAR NOT NULL",
+    "row_hash": "VARCHAR NOT NULL",
 }
 _DELIVERIES_COLUMNS = {
     "_source": "VARCHAR NOT NULL",
@@ -218,6 +227,7 @@ def ensure_history_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     _create(con, HISTORY, _HISTORY_FIXED)
     _create(con, SNAPSHOTS, _SNAPSHOT_FIXED)
+    _create(con, VALUES, _VALUES_FIXED)
     _create(con, DELIVERIES, _DELIVERIES_COLUMNS)
     if not _columns(con, CURRENT):
         _create_current_view(con)
@@ -231,7 +241,7 @@ def _add_business_columns(con: duckdb.DuckDBPyConnection, new: dict[str, str]) -
     """ALTER TABLE ... ADD COLUMN for business columns the history has not seen yet."""
     if not new:
         return
-    for table in (HISTORY, SNAPSHOTS):
+    for table in (HISTORY, VALUES):
         existing = _columns(con, table)
         for name, sql_type in new.items():
             if name not in existing:
@@ -377,6 +387,7 @@ def _apply_incoming(
     ingested_at,
     incoming: str,
     business: list[str],
+    keep_delta: bool = False,
 ) -> ChangeCounts:
     """Write the versions the rows of temp table `incoming` make against the current state of
     `source` (which must be the state just before this delivery). Cost ~ delivery + current rows."""
@@ -431,7 +442,8 @@ def _apply_incoming(
             WHERE d.change_type IN ('insert', 'update', 'revive')""",
             {"source": source, "date": delivery_date, "key": delivery_key, "etag": etag},
         )
-    con.execute("DROP TABLE IF EXISTS temp._history_delta")
+    if not keep_delta:
+        con.execute("DROP TABLE IF EXISTS temp._history_delta")
     return counts
 
 
@@ -448,17 +460,40 @@ def _record_delivery(
     )
 
 
-def _insert_snapshot(con, source: str, delivery_key: str, incoming: str, business: list[str]) -> None:
-    cols = ["_record_key", "row_hash", *_RECORD_META, *business]
-    cols_sql = ", ".join(quote_ident(c) for c in cols)
+def _insert_snapshot(con, source: str, delivery_key: str, incoming: str, business: list[str], only: str | None = None) -> None:
+    """Store the delivery's membership rows, and the business values of (record, hash) pairs not
+    stored yet (all incoming rows, or only those of change types `only` when given)."""
+    cols_sql = ", ".join(quote_ident(c) for c in ["_record_key", "row_hash", *_RECORD_META])
     con.execute(
         f"INSERT INTO {SNAPSHOTS} (_source, _delivery_key, {cols_sql}) SELECT ?, ?, {cols_sql} FROM {incoming}",
         [source, delivery_key],
     )
+    values_sql = ", ".join(quote_ident(c) for c in ["_record_key", "row_hash", *business])
+    picked = f"SELECT {', '.join('i.' + quote_ident(c) for c in ['_record_key', 'row_hash', *business])} FROM {incoming} AS i"
+    if only is not None:
+        picked += f" JOIN temp._history_delta AS d ON d._record_key = i._record_key WHERE d.change_type IN {only}"
+    con.execute(
+        f"""INSERT INTO {VALUES} (_source, {values_sql})
+        SELECT $source, n.* FROM ({picked}) AS n
+        WHERE NOT EXISTS (SELECT 1 FROM {VALUES} AS v
+                          WHERE v._source = $source AND v._record_key = n._record_key AND v.row_hash = n.row_hash)""",
+        {"source": source},
+    )
 
 
-def _same_snapshot(con, source: str, delivery_key: str, incoming: str, business: list[str]) -> bool:
-    cols_sql = ", ".join(quote_ident(c) for c in ["_record_key", "row_hash", *_RECORD_META, *business])
+def _drop_orphan_values(con, source: str) -> None:
+    """Values no snapshot refers to any more (content replaced by a replay)."""
+    con.execute(
+        f"""DELETE FROM {VALUES} AS v WHERE v._source = $source AND NOT EXISTS (
+            SELECT 1 FROM {SNAPSHOTS} AS s
+            WHERE s._source = $source AND s._record_key = v._record_key AND s.row_hash = v.row_hash)""",
+        {"source": source},
+    )
+
+
+def _same_snapshot(con, source: str, delivery_key: str, incoming: str) -> bool:
+    """The stored membership rows equal the incoming ones (the hash stands for the business values)."""
+    cols_sql = ", ".join(quote_ident(c) for c in ["_record_key", "row_hash", *_RECORD_META])
     stored = f"(SELECT {cols_sql} FROM {SNAPSHOTS} WHERE _source = $source AND _delivery_key = $key)"
     fresh = f"(SELECT {cols_sql} FROM {incoming})"
     differing = con.execute(
@@ -547,8 +582,12 @@ def apply_delivery(
             previous = next((a for a in applied if a[0] == delivery_key), None)
             later = [a for a in applied if a[0] != delivery_key and (a[1], a[0]) > (delivery_date, delivery_key)]
             if previous is None and not later:  # in-order arrival: diff with current rows only
-                counts = _apply_incoming(con, source, delivery_key, etag, delivery_date, ingested_at, incoming, business)
-                _insert_snapshot(con, source, delivery_key, incoming, business)
+                counts = _apply_incoming(
+                    con, source, delivery_key, etag, delivery_date, ingested_at, incoming, business, keep_delta=True
+                )
+                # unchanged records' values are stored already (under their current version's hash)
+                _insert_snapshot(con, source, delivery_key, incoming, business, only="('insert', 'update', 'revive')")
+                _drop_temp(con, "_history_delta")
                 _record_delivery(con, source, delivery_key, etag, delivery_date, ingested_at, len(records), counts)
                 return counts
             if (
@@ -556,30 +595,34 @@ def apply_delivery(
                 and previous[1] == delivery_date
                 and previous[2] == etag
                 and previous[3] == ingested_at
-                and _same_snapshot(con, source, delivery_key, incoming, business)
+                and _same_snapshot(con, source, delivery_key, incoming)
             ):
                 return previous[5]  # exact replay: the set of deliveries is unchanged
             # late or changed delivery: store its content, rewind, replay from its position on
             con.execute(f"DELETE FROM {SNAPSHOTS} WHERE _source = ? AND _delivery_key = ?", [source, delivery_key])
             _insert_snapshot(con, source, delivery_key, incoming, business)
+            _drop_orphan_values(con, source)
             _record_delivery(con, source, delivery_key, etag, delivery_date, ingested_at, len(records), ChangeCounts())
             start = (delivery_date, delivery_key)
             if previous is not None:
                 start = min(start, (previous[1], previous[0]))
             _rewind(con, source, start[0], start[1])
         finally:
-            _drop_temp(con, "_history_incoming")
+            _drop_temp(con, "_history_incoming", "_history_delta")
 
     result = ChangeCounts()
     business = list(_history_business_types(con))
-    cols_sql = ", ".join(quote_ident(c) for c in ["_record_key", "row_hash", *_RECORD_META, *business])
+    cols_sql = ", ".join(
+        [f"s.{quote_ident(c)}" for c in ["_record_key", "row_hash", *_RECORD_META]] + [f"v.{quote_ident(c)}" for c in business]
+    )
     for key, day, tag, ingested, n, _ in _applied(con, source):
         if (day, key) < start:
             continue
         try:
             con.execute(
-                f"CREATE OR REPLACE TEMP TABLE _history_incoming AS SELECT {cols_sql} FROM {SNAPSHOTS} "
-                "WHERE _source = ? AND _delivery_key = ?",
+                f"CREATE OR REPLACE TEMP TABLE _history_incoming AS SELECT {cols_sql} FROM {SNAPSHOTS} AS s "
+                f"JOIN {VALUES} AS v ON v._source = s._source AND v._record_key = s._record_key AND v.row_hash = s.row_hash "
+                "WHERE s._source = ? AND s._delivery_key = ?",
                 [source, key],
             )
             counts = _apply_incoming(con, source, key, tag, day, ingested, incoming, business)

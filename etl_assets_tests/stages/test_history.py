@@ -82,7 +82,8 @@ def apply(con, source, key, day, frame, etag=None) -> ChangeCounts:
 def tables(con, source: str | None = None) -> dict[str, list[tuple]]:
     """Sorted contents of the history tables (no wall-clock column), columns in name order."""
     out = {}
-    for table, exclude in (("source_history", ()), ("history_deliveries", ("applied_at",)), ("source_snapshots", ())):
+    for table, exclude in (("source_history", ()), ("history_deliveries", ("applied_at",)), ("source_snapshots", ()),
+                           ("source_values", ())):
         table = f"{SCHEMA}.{table}"
         cols = sorted(
             c for (c,) in con.execute(
@@ -511,3 +512,29 @@ def test_derived_deliveries_give_the_expected_counts(derived):
     assert {k: dict(zip(("inserted", "updated", "deleted", "revived", "unchanged"), v)) for k, *v in stored} == {
         d["delivery_key"]: d["counts"] for d in deliveries
     }
+
+
+def test_snapshots_and_values_hold_every_delivery_exactly():
+    """Every snapshot row finds exactly one values row; no values row is orphaned (after replays)."""
+    con = build(range(len(SCENARIO)))
+    changed = {"a": {"company": "A", "capacity": 99}, "z": {"company": "Z"}}
+    apply(con, "s", "k2", D2, records(changed, delivery_key="k2"))
+    from etl_assets.stages.history import SNAPSHOTS, VALUES
+
+    unmatched = con.execute(
+        f"""SELECT count(*) FROM {SNAPSHOTS} s LEFT JOIN {VALUES} v
+            ON v._source = s._source AND v._record_key = s._record_key AND v.row_hash = s.row_hash
+            WHERE v._record_key IS NULL"""
+    ).fetchone()[0]
+    assert unmatched == 0
+    assert con.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM {VALUES} GROUP BY _source, _record_key, row_hash HAVING count(*) > 1)"
+    ).fetchone()[0] == 0
+    orphans = con.execute(
+        f"""SELECT count(*) FROM {VALUES} v WHERE NOT EXISTS (SELECT 1 FROM {SNAPSHOTS} s
+            WHERE s._source = v._source AND s._record_key = v._record_key AND s.row_hash = v.row_hash)"""
+    ).fetchone()[0]
+    assert orphans == 0
+    assert con.execute(f"SELECT count(*) FROM {SNAPSHOTS}").fetchone()[0] == sum(
+        len(changed if k == "k2" else rows) for k, _, rows in SCENARIO
+    )
