@@ -9,6 +9,8 @@
 """
 
 
+import warnings
+
 import pandas as pd
 from dagster import (
     AssetCheckExecutionContext,
@@ -17,6 +19,7 @@ from dagster import (
     AssetChecksDefinition,
     Config,
     MetadataValue,
+    PreviewWarning,
     asset_check,
 )
 from dagster_duckdb import DuckDBResource
@@ -26,6 +29,10 @@ from etl_assets.assets.keys import WAREHOUSE_POOL, asset_key
 from etl_assets.sources.spec import SourceSpec
 from etl_assets.stages import history
 from etl_assets.stages.normalize import QUARANTINE_REASON, resolve_columns
+
+
+# Partitioned asset checks are a preview feature in dagster 1.13; we rely on it knowingly.
+warnings.filterwarnings("ignore", message=".*partitions_def on an AssetCheckSpec.*", category=PreviewWarning)
 
 
 class DeleteGuardConfig(Config):

@@ -85,9 +85,9 @@ def build_leads_sensor(chains: Sequence[SourceAssets], leads_job):
     def leads_refresh_sensor(context: SensorEvaluationContext):
         latest = 0
         for key in keys:
-            event = context.instance.get_latest_materialization_event(key)
-            if event is not None:
-                latest = max(latest, event.storage_id)
+            records = context.instance.fetch_materializations(key, limit=1).records
+            if records:
+                latest = max(latest, records[0].storage_id)
         seen = int(context.cursor or 0)
         if latest <= seen:
             return SkipReason("no source loaded since the last leads refresh")

@@ -79,3 +79,21 @@ def test_reupload_with_new_content_is_requested_again(instance, resources, bucke
     second = evaluate_delivery_sensor(instance, resources, cursor=first.cursor)
     assert [r.partition_key for r in second.run_requests] == [key]
     assert second.run_requests[0].run_key != first.run_requests[0].run_key
+
+
+def test_leads_sensor_requests_a_refresh_after_each_new_source_load(instance, resources, seeded_bucket):
+    from dagster import build_sensor_context
+
+    from etl_assets.definitions import defs
+    from etl_assets.sensors import LEADS_SENSOR
+
+    sensor = defs.get_sensor_def(LEADS_SENSOR)
+    assert isinstance(sensor(build_sensor_context(instance=instance)), SkipReason)
+    requests = {r.tags["etl/source"]: r for r in evaluate_delivery_sensor(instance, resources).run_requests}
+    materialize_request(instance, resources, requests["texas"])
+    first = sensor(build_sensor_context(instance=instance))
+    (request,) = first.run_requests
+    assert isinstance(sensor(build_sensor_context(instance=instance, cursor=first.cursor)), SkipReason)
+    materialize_request(instance, resources, requests["nevada"])
+    second = sensor(build_sensor_context(instance=instance, cursor=first.cursor))
+    assert second.run_requests[0].run_key != request.run_key
