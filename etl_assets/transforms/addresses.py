@@ -11,6 +11,8 @@ Rules:
 - ``us_address_one_line``: ``usaddress`` tags the line (results cached); when it cannot (repeated
   labels, no city/ZIP), a fallback reads ``<street> <city>, <ST> <zip>`` and splits street from city
   after the last street-suffix/unit word. If both fail the whole text goes to address1, flagged.
+  The city is title-cased (``NORTH LAS VEGAS`` → ``North Las Vegas``), as the other sources' city
+  columns are through ``name_case``; the street keeps the registry's casing.
 - ``zip5``: 5 digits as text; ZIP+4 (``73099-1234``, ``730991234``) is cut to 5. A 4-digit value is
   a ZIP whose leading zero was lost by a numeric export (New England, NJ, PR: ``7309`` → ``07309``):
   it is padded and flagged. Anything else (including ``00000`` and Canadian postal codes) → null + flag.
@@ -34,6 +36,7 @@ from typing import Any
 import usaddress
 
 from etl_assets.transforms._common import as_text, join_flags, quote
+from etl_assets.transforms.names import case_name
 from etl_assets.transforms.registry import Parsed, transform
 
 # --- states ----------------------------------------------------------------------------------
@@ -373,9 +376,13 @@ def parse_one_line(value: Any) -> tuple[tuple[str | None, str | None, str | None
 
 @transform("us_address_one_line", outputs=["address1", "city", "state", "zip"])
 def us_address_one_line(value: Any) -> Parsed:
-    """``150 N. WILLOW ST MESQUITE, NV 89027`` → (``150 N. WILLOW ST``, ``MESQUITE``, ``NV``, ``89027``)."""
-    values, problems = parse_one_line(value)
-    return Parsed(values, flag=join_flags(*problems))
+    """``150 N. WILLOW ST MESQUITE, NV 89027`` → (``150 N. WILLOW ST``, ``Mesquite``, ``NV``, ``89027``).
+
+    The city is title-cased like every other source's ``city`` column (mapped through ``name_case``),
+    so one city is one value in the warehouse whichever registry it came from.
+    """
+    (street, city, state, zip_5), problems = parse_one_line(value)
+    return Parsed((street, case_name(city), state, zip_5), flag=join_flags(*problems))
 
 
 @transform("address_std_one_line", outputs=["address_std"])

@@ -15,6 +15,10 @@ Contacts (``contact_name`` → first_name, last_name, title; ``person_name`` →
   (shared surname) — keep the first person, flagged ``name: several people, kept the first``;
 - a parenthesised part (``Malinda Wolfe (Phillips)``) is dropped and flagged; a leading honorific
   (Ms., Mr., Dr.) is dropped;
+- a two-word ``FIRST LAST`` cell that probablepeople reads as surname-then-given-name (``Burgess
+  Mia``) is kept in the registry's order and flagged ``may be written LAST FIRST`` (not swapped);
+- ``given_name`` (a bare first-name column, Salesforce): leading honorific dropped, a lone
+  honorific (``Ms.``) → null + flag, several people (``NANCY & DANIELLE``) → the first, flagged;
 - casing: a word written in one case (``MCDANIEL``, ``noel``) is title-cased with care — ``McDaniel``,
   ``O'Brien``/``D'Angelo`` (one-letter prefix before the apostrophe; ``Ta'shana`` otherwise), each
   part of a hyphenated name (``Garcia-Berrospe``), roman numerals kept (``III``); a word already in
@@ -33,6 +37,12 @@ Companies (``company_name`` → company, licensee_name, operator, company_std):
   the registry's display value (an Oklahoma family home is listed under its owner's name) and
   licensee_name/operator get ``Elizabeth Hellstrom``. Without a comma the value is always treated as
   a business: probablepeople calls ``Precious Cargo`` and ``Panther Cub Corner`` people.
+- ``licensee_if_contact`` (name, contact) fills licensee_name/operator when a comma-less name is
+  exactly the contact person (Nevada ``CHARLENE RATH`` with contact ``CHARLENE RATH``): the second
+  column is the evidence probablepeople cannot give. Listed after ``company_name`` in a mapping,
+  it only fills what ``company_name`` left empty.
+- a mis-quoted name (Texas ``K" Street Learning Center LLC"``) loses its stray quotes; a quoted
+  word (``"K" Street``) is kept.
 - company keeps the registry's casing (trimmed, spaces around commas fixed); company_std is the
   matching key: upper case, ``&`` → ``AND``, punctuation removed, legal suffixes folded
   (``L.L.C.`` → ``LLC``, ``Incorporated`` → ``INC``, ``Corporation`` → ``CORP``, ``Company`` → ``CO``,
@@ -194,7 +204,26 @@ def parse_contact(value: Any) -> tuple[tuple[str | None, str | None, str | None]
             problems.append(f"name: no name in {quote(name_line)}")
         return (None, None, title), problems
     first, last = people[0]
+    if len(people) == 1 and "," not in name_line and _surname_first(name_line):
+        problems.append(f"name: {quote(name_line)} may be written LAST FIRST")
     return (case_name(first), case_name(last), title), problems
+
+
+@lru_cache(maxsize=8192)
+def _surname_first(text: str) -> bool:
+    """probablepeople reads a two-word ``FIRST LAST`` cell as surname, then given name.
+
+    Only a flag: ``Burgess Mia`` (Oklahoma) is probably Mia Burgess, but a CRF guess is not
+    evidence enough to swap the registry's order, and Burgess is a given name too.
+    """
+    words = text.split()
+    if len(words) != 2:
+        return False
+    try:
+        tagged, kind = probablepeople.tag(text)
+    except Exception:  # RepeatedLabelError and anything odd in the CRF tagger
+        return False
+    return kind == "Person" and list(tagged) == ["Surname", "GivenName"]
 
 
 @transform("contact_name", outputs=["first_name", "last_name", "title"])
@@ -215,6 +244,29 @@ def person_name(value: Any) -> Parsed:
 def name_case(value: Any) -> Parsed:
     """One name part (a first or last name column), trimmed and carefully title-cased."""
     return Parsed((case_name(as_text(value)),))
+
+
+@transform("given_name", outputs=["first_name"])
+def given_name(value: Any) -> Parsed:
+    """A first-name column (Salesforce ``first_name``): honorific dropped, first of several people, cased.
+
+    ``Ms. Chrissy`` → ``Chrissy``; ``Ms.`` alone → null + flag (a salutation is not a name);
+    ``NANCY & DANIELLE`` → ``Nancy`` + flag ``name: several people, kept the first``.
+    """
+    text = as_text(value)
+    if text is None:
+        return Parsed((None,))
+    problems: list[str] = []
+    segments = [seg.strip() for seg in _AND.split(text) if seg.strip()]
+    if len(segments) > 1:
+        problems.append("name: several people, kept the first")
+    words = (segments[0] if segments else "").split()
+    while len(words) > 1 and words[0].upper().rstrip(".") in _HONORIFICS:
+        words = words[1:]
+    if not words or words[0].upper().rstrip(".") in _HONORIFICS:
+        problems.append(f"name: no name in {quote(text)}")
+        return Parsed((None,), flag=join_flags(*problems))
+    return Parsed((case_name(" ".join(words)),), flag=join_flags(*problems))
 
 
 # --- companies -------------------------------------------------------------------------------
@@ -291,9 +343,31 @@ def clean_company(value: Any) -> str | None:
     text = as_text(value)
     if text is None:
         return None
+    if '"' in text:
+        text = _drop_stray_quotes(text)
     text = re.sub(r"\s+,", ",", text)
     text = re.sub(r",(?=[^\s,])", ", ", text)
     return text.strip(" ,;") or None
+
+
+_QUOTED = re.compile(r'(?:(?<=\s)|^)"[^"\s][^"]*"(?=[\s,.;:!?]|$)')
+
+
+def _drop_stray_quotes(text: str) -> str:
+    """Keep a quoted word (``"K" Street``), drop quotes that open or close nothing.
+
+    Texas writes one field mis-quoted; the CSV reader turns it into
+    ``K" Street Learning Center LLC"``: both quotes are stray and the name is
+    ``K Street Learning Center LLC``.
+    """
+    kept: list[str] = []
+    last = 0
+    for match in _QUOTED.finditer(text):
+        kept.append(text[last : match.start()].replace('"', ""))
+        kept.append(match.group(0))
+        last = match.end()
+    kept.append(text[last:].replace('"', ""))
+    return as_text("".join(kept)) or ""
 
 
 def company_key(value: Any) -> str | None:
@@ -342,3 +416,33 @@ def company_name(value: Any) -> Parsed:
         licensee = _display_person(*person)
         return Parsed((text, licensee, licensee, company_key(text)))
     return Parsed((text, None, None, company_key(text)))
+
+
+def _name_key(text: str | None) -> tuple[str, ...]:
+    return tuple(w.upper().strip(".") for w in (text or "").replace(",", " ").split())
+
+
+@transform("licensee_if_contact", outputs=["licensee_name", "operator"], n_inputs=2)
+def licensee_if_contact(name: Any, contact: Any) -> Parsed:
+    """(registry name, contact name) → the licensed person when the name *is* the contact person.
+
+    Nevada lists a family-care home under its owner's name (``CHARLENE RATH``) with the same person
+    as primary contact (``CHARLENE RATH``, Owner). ``company_name`` never calls a comma-less name a
+    person (probablepeople calls ``Precious Cargo`` one); the matching contact is the evidence it
+    lacks. Anything else → (None, None), so a mapping can list this after ``company_name`` and the
+    normalize stage keeps ``company_name``'s licensee where it found one.
+    """
+    text = clean_company(name)
+    if text is None or _DBA.search(f" {text} ") or _BUSINESS_WORDS.search(text) or _AND.search(text):
+        return Parsed((None, None))
+    words = text.replace(",", " ").split()
+    if not 2 <= len(words) <= 4 or not all(_NAME_WORD.match(w) for w in words):
+        return Parsed((None, None))
+    (first, last, _title), problems = parse_contact(contact)
+    if not first or not last or problems:
+        return Parsed((None, None))
+    person_key = _name_key(f"{first} {last}")
+    if _name_key(text) in (person_key, _name_key(f"{last} {first}")):
+        licensee = _display_person(first, last)
+        return Parsed((licensee, licensee))
+    return Parsed((None, None))

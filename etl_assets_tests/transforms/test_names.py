@@ -98,13 +98,16 @@ def test_name_case(raw, expected):
         ("DISCOVERY GARDENS CHILDCARE L.L.C.", ("DISCOVERY GARDENS CHILDCARE L.L.C.", None, None, "DISCOVERY GARDENS CHILDCARE LLC")),
         ("DEE'S PLAY & LEARN CHRISTIAN ACADEMY", ("DEE'S PLAY & LEARN CHRISTIAN ACADEMY", None, None, "DEES PLAY AND LEARN CHRISTIAN ACADEMY")),
         ("MOTHER GOOSE DAYCARE #2", ("MOTHER GOOSE DAYCARE #2", None, None, "MOTHER GOOSE DAYCARE 2")),
-        ("CHARLENE RATH", ("CHARLENE RATH", None, None, "CHARLENE RATH")),  # no comma: never a person
+        ("CHARLENE RATH", ("CHARLENE RATH", None, None, "CHARLENE RATH")),  # no comma: not alone (licensee_if_contact)
         ("Precious Cargo", ("Precious Cargo", None, None, "PRECIOUS CARGO")),
         ("Mendez, Jonathan", ("Mendez, Jonathan", "Jonathan Mendez", "Jonathan Mendez", "MENDEZ JONATHAN")),
         ("Neighborhood School, The", ("Neighborhood School, The", None, None, "THE NEIGHBORHOOD SCHOOL")),
         ("RENTERIA, NANCY & DANIELLE FAMILY CHILD CARE",
          ("RENTERIA, NANCY & DANIELLE FAMILY CHILD CARE", None, None, "RENTERIA NANCY AND DANIELLE FAMILY CHILD CARE")),
         ("GIGi'S CHILDCARE INC.", ("GIGi'S CHILDCARE INC.", None, None, "GIGIS CHILDCARE INC")),
+        # golden review (Texas line 2): the CSV field is mis-quoted; stray quotes go, a quoted word stays
+        ('K" Street Learning Center LLC"', ("K Street Learning Center LLC", None, None, "K STREET LEARNING CENTER LLC")),
+        ('"K" Street Learning Center LLC', ('"K" Street Learning Center LLC', None, None, "K STREET LEARNING CENTER LLC")),
         ("Exhale Uplift Uprise Euu Group Llc", ("Exhale Uplift Uprise Euu Group Llc", None, None, "EXHALE UPLIFT UPRISE EUU GROUP LLC")),
         ("ABC HOLDINGS INC DBA SUNSHINE KIDS", ("SUNSHINE KIDS", None, "ABC HOLDINGS INC", "SUNSHINE KIDS")),
         ("JANE DOE DBA SUNSHINE KIDS", ("SUNSHINE KIDS", "Jane Doe", "Jane Doe", "SUNSHINE KIDS")),
@@ -124,3 +127,55 @@ def test_company_name(raw, expected):
 def test_company_key_folds_legal_suffixes(raw, expected):
     assert company_key(raw) == expected
     assert company_key(expected) == expected
+
+
+# --- golden review corrections ---------------------------------------------------------------
+licensee_if_contact = get_transform("licensee_if_contact").func
+given_name = get_transform("given_name").func
+
+
+@pytest.mark.parametrize(
+    ("name", "contact_cell", "expected"),
+    [
+        # Nevada lines 18 and 36: a family-care home listed under its owner, who is the contact
+        ("CHARLENE RATH", "CHARLENE RATH", ("Charlene Rath", "Charlene Rath")),
+        ("CELIDA PADILLA", "CELIDA PADILLA", ("Celida Padilla", "Celida Padilla")),
+        ("RATH, CHARLENE", "CHARLENE RATH", ("Charlene Rath", "Charlene Rath")),
+        ("GALINA'S CHILD CARE", "GALINA GEREVENKO", (None, None)),  # a business named after her
+        ("LITTLE SPROUT DAYCARE", "MARIA ARREOLA", (None, None)),
+        ("PRECIOUS CARGO", "KAYLA SMITH", (None, None)),
+        ("CELIDA PADILLA", "MARIA ARREOLA", (None, None)),  # a different person: no evidence
+        ("MARIA RAMOS", "MARIA RAMOS & JOSE RAMOS", (None, None)),  # several contacts: not sure
+        ("CELIDA PADILLA", None, (None, None)),
+        (None, "CELIDA PADILLA", (None, None)),
+    ],
+)
+def test_licensee_if_contact(name, contact_cell, expected):
+    assert licensee_if_contact(name, contact_cell) == Parsed(expected)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected", "flag"),
+    [
+        # Salesforce first_name column
+        ("Ms.", None, "name: no name in 'Ms.'"),  # line 25: a salutation, not a first name
+        ("Ms. Chrissy", "Chrissy", None),  # line 40
+        ("NANCY & DANIELLE", "Nancy", SEVERAL),  # line 31
+        ("P. & Silverton G.", "P.", SEVERAL),  # line 37
+        ("PHYLLIS", "Phyllis", None),
+        ("Simone Regal", "Simone Regal", None),  # a full name in the first-name column is kept
+        ("DeShawn", "DeShawn", None),
+        (None, None, None),
+        ("  ", None, None),
+    ],
+)
+def test_given_name(raw, expected, flag):
+    assert given_name(raw) == Parsed((expected,), flag=flag)
+
+
+def test_contact_surname_first_is_flagged_not_swapped():
+    # Oklahoma line 96: "Burgess Mia" is probably Mia Burgess, but Burgess is a given name too
+    assert contact("Burgess Mia\r\nPrimary Caregiver") == Parsed(
+        ("Burgess", "Mia", "Primary Caregiver"), flag="name: 'Burgess Mia' may be written LAST FIRST"
+    )
+    assert contact("Mia Burgess\r\nPrimary Caregiver") == Parsed(("Mia", "Burgess", "Primary Caregiver"))
