@@ -20,6 +20,7 @@ DELIVERIES = f"{SCHEMA}.deliveries"
 QUARANTINE = f"{SCHEMA}.quarantine"
 LEADS = f"{SCHEMA}.leads"
 LEAD_SOURCES = f"{SCHEMA}.lead_sources"
+LEAD_EVENTS = f"{SCHEMA}.lead_events"
 
 _names = itertools.count()
 
@@ -95,3 +96,34 @@ def replace_table(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFram
     """Replace a whole table with a DataFrame's rows (inside the caller's transaction)."""
     with registered(con, frame) as name:
         con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {name}")
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, name = table.split(".")
+    rows = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, name]
+    ).fetchall()
+    return bool(rows[0][0])
+
+
+def previous_crosswalk(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
+    """The crosswalk of the last leads refresh: lead ids are kept stable against it."""
+    if not table_exists(con, LEAD_SOURCES):
+        return None
+    return con.execute(f"SELECT _source, _record_key, lead_id FROM {LEAD_SOURCES}").fetch_df()
+
+
+def append_lead_events(con: duckdb.DuckDBPyConnection, events: pd.DataFrame, run_id: str) -> None:
+    """Merges, splits and retirements are history: appended, never replaced."""
+    con.execute(
+        f"""CREATE TABLE IF NOT EXISTS {LEAD_EVENTS} (event_type VARCHAR, lead_id VARCHAR,
+            related_lead_ids VARCHAR, record_count BIGINT, detail VARCHAR, dagster_run_id VARCHAR,
+            recorded_at TIMESTAMPTZ)"""
+    )
+    if len(events) == 0:
+        return
+    frame = events[["event_type", "lead_id", "related_lead_ids", "record_count", "detail"]].assign(
+        dagster_run_id=run_id, recorded_at=pd.Timestamp.now(tz="UTC")
+    )
+    with registered(con, frame) as name:
+        con.execute(f"INSERT INTO {LEAD_EVENTS} SELECT * FROM {name}")

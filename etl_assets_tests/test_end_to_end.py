@@ -52,6 +52,7 @@ def test_sensor_to_warehouse_every_record_accounted_for(instance, resources, see
         leads = con.execute("SELECT count(*) FROM lead_sources").fetchone()[0]
     assert "line 100" in reason and "14 fields" in reason
     assert leads == sum(c[0] for c in counts.values())
+    assert_shared_phone_sites_stay_apart(resources)
 
     # the cursor remembers: a second tick requests nothing, and the unknown key did not break it
     again = evaluate_delivery_sensor(instance, resources, cursor=result.cursor)
@@ -97,3 +98,16 @@ def test_leads_sensor_requests_a_refresh_after_each_new_source_load(instance, re
     materialize_request(instance, resources, requests["nevada"])
     second = sensor(build_sensor_context(instance=instance, cursor=first.cursor))
     assert second.run_requests[0].run_key != request.run_key
+
+
+def assert_shared_phone_sites_stay_apart(resources) -> None:
+    """Five EOS FITNESS sites share a phone, two Primrose schools another, and an Oklahoma center
+    and family home a third: different addresses, so different providers, so different leads."""
+    with duckdb.connect(resources["duckdb"].database, read_only=True) as con:
+        groups = con.execute(
+            """SELECT s.phone, count(*) AS records, count(DISTINCT x.lead_id) AS leads
+               FROM source_current s JOIN lead_sources x USING (_source, _record_key)
+               WHERE s.phone IN ('+17023083384', '+17023741129', '+16302129413', '+12167035825')
+               GROUP BY 1 ORDER BY 1"""
+        ).fetchall()
+    assert groups == [("+12167035825", 2, 2), ("+16302129413", 2, 2), ("+17023083384", 3, 3), ("+17023741129", 5, 5)]

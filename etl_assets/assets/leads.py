@@ -1,17 +1,34 @@
-"""warehouse/leads: every source's live records resolved into one row per real-world provider."""
+"""warehouse/leads: every source's live records resolved into one row per real-world provider.
 
+Thin: read the live records and the previous crosswalk, call ``resolve_leads``, write the leads,
+the crosswalk (``lead_sources``) and the merge/split events (``lead_events``) in one transaction.
+"""
 
 from collections.abc import Sequence
+from dataclasses import fields
 
 import pandas as pd
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
 
 from etl_assets import metadata as md
 from etl_assets import warehouse
 from etl_assets.assets.keys import LEADS_KEY, WAREHOUSE_POOL
+from etl_assets.sources.registry import leads_schema
 from etl_assets.stages import history
+from etl_assets.stages.resolve import ResolveConfig, resolve_leads
 
+
+def resolve_config() -> ResolveConfig:
+    """ResolveConfig from the `resolution:` section of mappings/leads.yaml."""
+    overrides = dict(leads_schema().resolution)
+    known = {f.name for f in fields(ResolveConfig)}
+    unknown = set(overrides) - known
+    if unknown:
+        raise ValueError(f"mappings/leads.yaml resolution: unknown setting(s) {sorted(unknown)}; known: {sorted(known)}")
+    if "source_priority" in overrides:
+        overrides["source_priority"] = tuple(overrides["source_priority"])
+    return ResolveConfig(**overrides)
 
 
 def build_leads_asset(upstream: Sequence[AssetKey]):
@@ -20,22 +37,32 @@ def build_leads_asset(upstream: Sequence[AssetKey]):
         deps=list(upstream),
         group_name="warehouse",
         pool=WAREHOUSE_POOL,
-        kinds={"duckdb"},
-        description="One row per provider across all sources, with a crosswalk to source records (warehouse.lead_sources).",
+        kinds={"duckdb", "splink"},
+        description=(
+            "One row per provider across all sources (stable lead_id), the crosswalk to source "
+            "records with the rule or score that matched each (lead_sources), merge/split events."
+        ),
     )
     def leads(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
+        config = resolve_config()
         with duckdb.get_connection() as con, warehouse.transaction(con):
             warehouse.ensure_tables(con)
             history.ensure_history_tables(con)
             current = con.execute(f"SELECT * FROM {history.CURRENT} ORDER BY _source, _record_key").fetch_df()
-            leads_frame, crosswalk = union_leads(current)
+            previous = warehouse.previous_crosswalk(con)
+            result = resolve_leads(current, previous, config)
+            leads_frame = result.leads.assign(is_net_new=~result.leads["is_existing_crm_lead"])
             warehouse.replace_table(con, warehouse.LEADS, leads_frame)
-            warehouse.replace_table(con, warehouse.LEAD_SOURCES, crosswalk)
-        per_source = current.groupby("_source").size().to_dict() if len(current) else {}
+            warehouse.replace_table(con, warehouse.LEAD_SOURCES, result.crosswalk)
+            warehouse.append_lead_events(con, result.events, context.run.run_id)
         return MaterializeResult(
             metadata={
                 "dagster/row_count": len(leads_frame),
-                "records_per_source": per_source,
+                "source_records": len(current),
+                "net_new_leads_by_source": MetadataValue.json(net_new_by_source(result.crosswalk, leads_frame)),
+                "existing_crm_leads": int(leads_frame["is_existing_crm_lead"].sum()),
+                "match_rules": MetadataValue.json(result.crosswalk["match_rule"].value_counts().to_dict()),
+                "events": MetadataValue.json(result.events["event_type"].value_counts().to_dict()),
                 "preview": md.preview(leads_frame),
             }
         )
@@ -43,9 +70,8 @@ def build_leads_asset(upstream: Sequence[AssetKey]):
     return leads
 
 
-def union_leads(current: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every live source record as its own lead (lead_id = source:record key)."""
-    frame = current.copy()
-    frame.insert(0, "lead_id", frame["_source"].astype(str) + ":" + frame["_record_key"].astype(str))
-    crosswalk = frame[["lead_id", "_source", "_record_key"]].assign(match_rule="singleton", match_score=None)
-    return frame, crosswalk
+def net_new_by_source(crosswalk: pd.DataFrame, leads: pd.DataFrame) -> dict[str, int]:
+    """Per source: leads holding a record of that source and no CRM record."""
+    new_ids = set(leads.loc[leads["is_net_new"], "lead_id"])
+    members = crosswalk[crosswalk["lead_id"].isin(new_ids)]
+    return {str(k): int(v) for k, v in members.groupby("_source")["lead_id"].nunique().items()}

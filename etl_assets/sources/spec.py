@@ -37,6 +37,7 @@ class LeadsSchema(_Model):
 
     columns: dict[str, ColumnType]
     matching: dict[str, ColumnType] = Field(default_factory=dict)
+    resolution: dict[str, Any] = Field(default_factory=dict, description="ResolveConfig overrides")
 
     @property
     def all_columns(self) -> dict[str, ColumnType]:
