@@ -29,6 +29,7 @@ import io
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +70,7 @@ def render(value) -> str:
         return ""
     if isinstance(value, float) and value != value:
         return ""
-    if isinstance(value, bool | __import__("numpy").bool_):
+    if isinstance(value, bool | np.bool_):
         return "true" if value else "false"
     if isinstance(value, dt.datetime | pd.Timestamp):
         return value.date().isoformat()
