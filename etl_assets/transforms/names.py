@@ -70,8 +70,9 @@ def _case_piece(piece: str) -> str:
     """Title-case one alphabetic run (``MCDANIEL`` → ``McDaniel``)."""
     upper = piece.upper()
     if len(piece) > 3 and upper.startswith("MC"):
-        return "Mc" + piece[2].upper() + piece[3:].lower()
-    return piece[:1].upper() + piece[1:].lower()
+        return "Mc" + piece[2].title() + piece[3:].lower()
+    # title(), not upper(): 'ß'.upper() is 'SS', which would case differently a second time
+    return piece[:1].title() + piece[1:].lower()
 
 
 def case_name_word(word: str) -> str:
