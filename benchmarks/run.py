@@ -40,6 +40,8 @@ from typing import Any
 from benchmarks.generate import PROJECT_ROOT, SOURCES, generate
 
 RESULTS_FILE = Path(__file__).resolve().parent / "results" / "foundation.md"
+README_FILE = Path(__file__).resolve().parent / "README.md"
+LATEST_START, LATEST_END = "<!-- latest:start (written by benchmarks/run.py) -->", "<!-- latest:end -->"
 BENCHMARKS = ("one_delivery", "normalize_stage", "small_deliveries")
 STAGES = ("raw", "normalized", "deduped", "warehouse")
 GOALS = {
@@ -600,6 +602,17 @@ def _git_head() -> str:
         return "unknown"
 
 
+def update_readme(results: str) -> None:
+    """Copy the results (without their title) between the markers of benchmarks/README.md."""
+    readme = README_FILE.read_text()
+    if LATEST_START not in readme or LATEST_END not in readme:
+        return
+    body = results.split("\n", 1)[1].strip().replace("\n### ", "\n#### ")
+    head, rest = readme.split(LATEST_START, 1)
+    _, tail = rest.split(LATEST_END, 1)
+    README_FILE.write_text(f"{head}{LATEST_START}\n{body}\n{LATEST_END}{tail}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmarks of the ETL platform (see benchmarks/README.md).")
     parser.add_argument("--rows", type=int, default=None, help="rows of the big delivery (default 1,000,000; 20,000 with --quick)")
@@ -679,7 +692,8 @@ def main(argv: list[str] | None = None) -> int:
     if write:
         RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
         RESULTS_FILE.write_text(text)
-        print(f"wrote {RESULTS_FILE.relative_to(PROJECT_ROOT)}")
+        update_readme(text)
+        print(f"wrote {RESULTS_FILE.relative_to(PROJECT_ROOT)} and its copy in {README_FILE.relative_to(PROJECT_ROOT)}")
     return 0
 
 
