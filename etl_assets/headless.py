@@ -20,7 +20,7 @@ from etl_assets.assets.keys import partitions_name
 from etl_assets.assets.keys import LEADS_KEY
 from etl_assets.assets.leads import build_leads_asset
 from etl_assets.definitions import build_chains
-from etl_assets.discovery import Cursor, Delivery, discover
+from etl_assets.discovery import Cursor, discover
 from etl_assets.ingest.s3 import list_objects
 from etl_assets.resources import default_resources
 

@@ -49,7 +49,8 @@ def registered(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> Iterator[
     try:
         yield name
     finally:
-        con.unregister(name)
+        with contextlib.suppress(duckdb.Error):  # in an aborted transaction the view goes with the connection
+            con.unregister(name)
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -127,3 +128,80 @@ def append_lead_events(con: duckdb.DuckDBPyConnection, events: pd.DataFrame, run
     )
     with registered(con, frame) as name:
         con.execute(f"INSERT INTO {LEAD_EVENTS} SELECT * FROM {name}")
+
+
+# --- data-quality history and alerts (read by the asset checks, written by the warehouse asset) ---
+
+COLUMN_PROFILES = f"{SCHEMA}.column_profiles"
+ALERTS = f"{SCHEMA}.alerts"
+
+
+def null_rates(frame: pd.DataFrame, columns) -> dict[str, float]:
+    """Share of null values per column (a column the frame lacks counts as all null)."""
+    n = len(frame)
+    if not n:
+        return {c: 0.0 for c in columns}
+    return {c: float(frame[c].isna().sum()) / n if c in frame.columns else 1.0 for c in columns}
+
+
+def replace_column_profiles(
+    con: duckdb.DuckDBPyConnection, source: str, delivery_key: str, delivery_date, rows: int, rates: dict[str, float]
+) -> None:
+    """The delivery's per-column null rates replace an earlier load's (inside the caller's transaction)."""
+    con.execute(
+        f"""CREATE TABLE IF NOT EXISTS {COLUMN_PROFILES} (
+            _source VARCHAR NOT NULL, _delivery_key VARCHAR NOT NULL, delivery_date DATE,
+            column_name VARCHAR NOT NULL, null_rate DOUBLE, rows BIGINT,
+            PRIMARY KEY (_source, _delivery_key, column_name))"""
+    )
+    con.execute(f"DELETE FROM {COLUMN_PROFILES} WHERE _source = ? AND _delivery_key = ?", [source, delivery_key])
+    con.executemany(
+        f"INSERT INTO {COLUMN_PROFILES} VALUES (?, ?, ?, ?, ?, ?)",
+        [[source, delivery_key, delivery_date, column, rate, rows] for column, rate in rates.items()],
+    )
+
+
+def previous_delivery(con: duckdb.DuckDBPyConnection, source: str, delivery_key: str, delivery_date) -> dict | None:
+    """The source's latest loaded delivery dated before this one (another key), from the load log."""
+    if not table_exists(con, DELIVERIES):
+        return None
+    row = con.execute(
+        f"""SELECT _delivery_key, delivery_date, rows_read FROM {DELIVERIES}
+            WHERE _source = ? AND _delivery_key <> ? AND delivery_date < ?
+            ORDER BY delivery_date DESC, loaded_at DESC LIMIT 1""",
+        [source, delivery_key, delivery_date],
+    ).fetchone()
+    return None if row is None else {"delivery_key": row[0], "delivery_date": row[1], "rows_read": int(row[2] or 0)}
+
+
+def column_profile(con: duckdb.DuckDBPyConnection, source: str, delivery_key: str) -> dict[str, float]:
+    if not table_exists(con, COLUMN_PROFILES):
+        return {}
+    rows = con.execute(
+        f"SELECT column_name, null_rate FROM {COLUMN_PROFILES} WHERE _source = ? AND _delivery_key = ?",
+        [source, delivery_key],
+    ).fetchall()
+    return {c: float(r) for c, r in rows}
+
+
+def newest_delivery_dates(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    """Per source, the newest delivery date in the load log."""
+    if not table_exists(con, DELIVERIES):
+        return {}
+    return dict(con.execute(f"SELECT _source, max(delivery_date) FROM {DELIVERIES} GROUP BY 1").fetchall())
+
+
+def append_alert(con: duckdb.DuckDBPyConnection, row: dict) -> None:
+    """One alert row, in its own short transaction."""
+    with transaction(con):
+        con.execute(
+            f"""CREATE TABLE IF NOT EXISTS {ALERTS} (
+                alert_id VARCHAR, raised_at TIMESTAMPTZ, kind VARCHAR, severity VARCHAR, source VARCHAR,
+                delivery_key VARCHAR, step VARCHAR, message VARCHAR, counts VARCHAR,
+                dagster_run_id VARCHAR, run_url VARCHAR)"""
+        )
+        columns = list(row)
+        con.execute(
+            f"INSERT INTO {ALERTS} ({', '.join(map(quote_ident, columns))}) VALUES ({', '.join('?' for _ in columns)})",
+            list(row.values()),
+        )

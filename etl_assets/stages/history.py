@@ -90,16 +90,15 @@ Identifiers are quoted (``"col"`` with ``"`` doubled); values are always bound p
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 import duckdb
 import pandas as pd
 
-SCHEMA = "main"  # the default schema: analysts write `FROM leads`; a schema named like the file (warehouse.duckdb) would be ambiguous in DuckDB
+from etl_assets.warehouse import SCHEMA, quote_ident
+from etl_assets.warehouse import registered as _registered
+
 HISTORY = f"{SCHEMA}.source_history"
 CURRENT = f"{SCHEMA}.source_current"
 DELIVERIES = f"{SCHEMA}.history_deliveries"
@@ -180,11 +179,6 @@ class ChangeCounts:
 
     def as_metadata(self) -> dict[str, int]:
         return {k: int(v) for k, v in asdict(self).items()}
-
-
-def quote_ident(name: str) -> str:
-    """A DuckDB identifier: double quotes, embedded double quotes doubled."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def business_columns(records: pd.DataFrame) -> list[str]:
@@ -287,19 +281,6 @@ def _hash_expr(columns: list[str], alias: str = "") -> str:
     return f"md5('[' || {inner} || ']')"
 
 
-@contextmanager
-def _registered(con: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> Iterator[str]:
-    name = f"_history_records_{uuid.uuid4().hex}"
-    con.register(name, df)
-    try:
-        yield name
-    finally:
-        try:
-            con.unregister(name)
-        except duckdb.Error:  # aborted transaction: the view goes with the connection
-            pass
-
-
 def _incoming_select(
     con: duckdb.DuckDBPyConnection, view: str, records: pd.DataFrame, *, alter: bool
 ) -> tuple[str, list[str]]:
@@ -341,15 +322,15 @@ def _incoming_select(
 # the diff
 
 
-_DIFF = f"""
+_DIFF = """
 SELECT coalesce(i._record_key, c._record_key) AS _record_key,
        CASE WHEN c._record_key IS NULL THEN 'insert'
             WHEN i._record_key IS NULL THEN CASE WHEN c.is_deleted THEN NULL ELSE 'delete' END
             WHEN c.is_deleted THEN 'revive'
             WHEN c.row_hash <> i.row_hash THEN 'update'
             ELSE 'unchanged' END AS change_type
-FROM {{incoming}} AS i
-FULL OUTER JOIN {{previous}} AS c ON i._record_key = c._record_key
+FROM {incoming} AS i
+FULL OUTER JOIN {previous} AS c ON i._record_key = c._record_key
 """
 
 _CURRENT_STATE = f"(SELECT _record_key, row_hash, is_deleted FROM {HISTORY} WHERE _source = $source AND is_current)"
@@ -394,13 +375,12 @@ def _apply_incoming(
     delta = "temp._history_delta"
     deleted = "temp._history_deleted_versions"
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _history_delta AS "
+        "CREATE OR REPLACE TEMP TABLE _history_delta AS "
         + _DIFF.format(incoming=incoming, previous=_CURRENT_STATE),
         {"source": source},
     )
     counts = _to_counts(con.execute(_counts_sql(delta)).fetchall())
     carried = ["_dq_flags", "_extras", *business]
-    carried_sql = ", ".join(quote_ident(c) for c in carried)
     history_cols = [
         "_source", "_record_key", "valid_from", "valid_to", "is_current", "is_deleted", "change_type",
         "row_hash", "_delivery_key", "_etag", "_ingested_at", "_row_number", "_line_number", *carried,

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 
-import numpy as np
 import pandas as pd
 
 EVENT_COLUMNS = ["event_type", "lead_id", "related_lead_ids", "record_count", "detail"]
