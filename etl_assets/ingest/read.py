@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -147,7 +148,49 @@ def read_delivery(stream: BinaryIO, options: ReadOptions, where: str) -> ReadRes
         text.detach()
     if len(records) == 0:
         warnings.append("the file has a header and no records")
+    warnings.extend(detect_mojibake(records, columns))
     return ReadResult(records=records, header=list(header), columns=columns, encoding=encoding, warnings=warnings)
+
+# Mojibake: UTF-8 bytes decoded as cp1252 somewhere upstream ('Ã©' for 'é', 'â€™' for '’'). A UTF-8
+# lead byte (0xC2-0xF4) read as cp1252, followed by continuation bytes (0x80-0xBF) read as cp1252.
+_MOJIBAKE_LEAD = bytes(range(0xC2, 0xF5)).decode("cp1252", errors="ignore")
+_MOJIBAKE_CONT = bytes(range(0x80, 0xC0)).decode("cp1252", errors="ignore")
+_MOJIBAKE = f"[{re.escape(_MOJIBAKE_LEAD)}][{re.escape(_MOJIBAKE_CONT)}]+"
+_MOJIBAKE_EXAMPLES = 3
+
+
+def mojibake_repair(text: str) -> str | None:
+    """The text re-decoded (cp1252 bytes → UTF-8) when it round-trips cleanly and changes, else None."""
+    try:
+        fixed = text.encode("cp1252").decode("utf-8")
+    except UnicodeError:
+        return None
+    return fixed if fixed != text else None
+
+
+def detect_mojibake(records: pd.DataFrame, columns: list[str]) -> list[str]:
+    """One read warning per column holding mojibake cells (detected, not repaired: raw stays as landed).
+
+    A cell counts when it contains a mojibake-looking sequence and re-decoding it as cp1252 → UTF-8
+    round-trips cleanly (so legitimate text such as 'SÃO' followed by a space is not reported).
+    """
+    warnings: list[str] = []
+    for column in columns:
+        values = records[column]
+        hit = values.str.contains(_MOJIBAKE, regex=True, na=False).to_numpy()
+        if not hit.any():
+            continue
+        cells = [(line, text) for line, text in zip(records[LINE_NUMBER].to_numpy()[hit], values[hit]) if text]
+        repairs = [(line, text, fixed) for line, text in cells if (fixed := mojibake_repair(text)) is not None]
+        if not repairs:
+            continue
+        examples = "; ".join(f"line {line}: {text!r} would read {fixed!r}" for line, text, fixed in repairs[:_MOJIBAKE_EXAMPLES])
+        warnings.append(
+            f"mojibake (UTF-8 text decoded as cp1252 before it was written) in {len(repairs)} cell(s) of column "
+            f"{column!r}, not repaired: {examples}"
+        )
+    return warnings
+
 
 
 def _build_table(columns, pending, rows, where) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+from rapidfuzz import fuzz
 
 from etl_assets.ingest.read import EXTRA_FIELDS, LINE_NUMBER, READ_ERROR
 from etl_assets.schemas import LINEAGE_COLUMNS, PANDAS_DTYPES, STRING, normalized_schema
@@ -31,6 +32,15 @@ KEY_SEPARATOR = "|"
 
 class MissingColumnsError(ValueError):
     """A delivery lacks columns its mapping requires: the whole delivery is held back."""
+
+
+class ColumnPrepareError(ValueError):
+    """A column cannot be read safely as a whole (e.g. an ambiguous date format): the delivery is held back."""
+
+
+# A renamed header is taken for a mapped column when its normalized name (lower case, letters and
+# digits only) is at least this similar (rapidfuzz ratio, 0-100) to the column or one of its aliases.
+FUZZY_HEADER_THRESHOLD = 85
 
 
 @dataclass
@@ -55,7 +65,8 @@ def _header_key(name: str) -> str:
 
 def resolve_columns(spec: SourceSpec, available: list[str], where: str) -> tuple[dict[str, str], list[str]]:
     """Find each mapped source column in the delivery's header: exact name, a declared alias,
-    or the same name up to case, spaces and punctuation. Returns the map and drift warnings."""
+    the same name up to case, spaces and punctuation, or (last) a close fuzzy match.
+    Returns the map and drift warnings."""
     by_key = {_header_key(a): a for a in available}
     found: dict[str, str] = {}
     warnings: list[str] = []
@@ -69,6 +80,12 @@ def resolve_columns(spec: SourceSpec, available: list[str], where: str) -> tuple
         if actual != column:
             warnings.append(f"column {column!r} found as {actual!r}")
         found[column] = actual
+    for column, (actual, score) in _fuzzy_columns(spec, available, found).items():
+        warnings.append(
+            f"column {column!r} found as {actual!r} (fuzzy header match, similarity {score:.0f}); "
+            f"add {actual!r} to its aliases if this is right"
+        )
+        found[column] = actual
     missing_required = [c for c in spec.required_source_columns if c not in found]
     if missing_required:
         raise MissingColumnsError(
@@ -79,6 +96,35 @@ def resolve_columns(spec: SourceSpec, available: list[str], where: str) -> tuple
         if column not in found:
             warnings.append(f"column {column!r} is missing; its targets stay empty")
     return found, warnings
+
+
+def _fuzzy_columns(spec: SourceSpec, available: list[str], found: dict[str, str]) -> dict[str, tuple[str, float]]:
+    """Mapped columns still missing → the delivery header closest to their name or an alias.
+
+    Only headers no other mapped column already took are considered; a column takes a header when
+    the similarity reaches FUZZY_HEADER_THRESHOLD and no other free header is as similar (a tie is
+    left unmatched). Pairs are assigned best first, so two columns never share a header.
+    """
+    taken = set(found.values())
+    free = [a for a in available if a not in taken and _header_key(a)]
+    pairs: list[tuple[float, str, str]] = []
+    for column in spec.source_columns:
+        if column in found:
+            continue
+        keys = [_header_key(c) for c in (column, *spec.aliases_for(column))]
+        scores = {a: max(fuzz.ratio(k, _header_key(a)) for k in keys if k) for a in free} if any(keys) else {}
+        if not scores:
+            continue
+        best = max(scores.values())
+        winners = [a for a, sc in scores.items() if sc == best]
+        if best >= FUZZY_HEADER_THRESHOLD and len(winners) == 1:
+            pairs.append((best, column, winners[0]))
+    chosen: dict[str, tuple[str, float]] = {}
+    for score, column, header in sorted(pairs, key=lambda p: -p[0]):
+        if header not in taken:
+            chosen[column] = (header, score)
+            taken.add(header)
+    return chosen
 
 
 class _Reasons:
@@ -144,8 +190,16 @@ def normalize_delivery(raw: pd.DataFrame, spec: SourceSpec, leads: LeadsSchema, 
 
     for f in spec.fields:
         t = get_transform(f.transform)
-        result = apply_transform(t, _field_inputs(f, raw, column_map), f.params)
+        inputs = _field_inputs(f, raw, column_map)
         label = ", ".join(repr(column_map.get(c, c)) for c in f.from_) or "constant"
+        params = f.params
+        if t.prepare is not None and f.value is None:
+            prepared = t.prepare(inputs, f.params)
+            if prepared.error:
+                raise ColumnPrepareError(f"{where}: column {label}: {prepared.error}")
+            params = prepared.params
+            warnings.extend(f"column {label}: {w}" for w in prepared.warnings)
+        result = apply_transform(t, inputs, params)
         for target, values in zip(f.to, result.columns.values()):
             origin.setdefault(target, label)
             out[target] = values if target not in out else out[target].where(out[target].notna(), values)

@@ -38,12 +38,27 @@ class Transform:
     doc: str = ""
     n_inputs: int | None = 1  # None = any number of source columns (passed as positional args)
     params: tuple[str, ...] = field(default=())
+    # Optional column-level pre-pass, run once per delivery before the scalar function:
+    # prepare(inputs: list[pd.Series], params: dict) -> Prepared. It may choose params from the
+    # whole column (e.g. the date format of this delivery); the scalar contract stays unchanged.
+    prepare: Callable[..., Prepared] | None = None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What a column-level pre-pass returns: the params to apply, drift notes, or a structural error."""
+
+    params: dict[str, Any]
+    warnings: tuple[str, ...] = ()
+    error: str | None = None  # the whole column cannot be read safely (e.g. ambiguous date format)
 
 
 TRANSFORMS: dict[str, Transform] = {}
 
 
-def transform(name: str, outputs: Sequence[str], n_inputs: int | None = 1) -> Callable:
+def transform(
+    name: str, outputs: Sequence[str], n_inputs: int | None = 1, prepare: Callable[..., Prepared] | None = None
+) -> Callable:
     """Register a scalar transform under ``name`` (the name used in mappings/*.yaml)."""
 
     def register(func: Callable[..., Parsed]) -> Callable[..., Parsed]:
@@ -55,6 +70,7 @@ def transform(name: str, outputs: Sequence[str], n_inputs: int | None = 1) -> Ca
             outputs=tuple(outputs),
             doc=(func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else "",
             n_inputs=n_inputs,
+            prepare=prepare,
         )
         return func
 
