@@ -13,6 +13,7 @@ import codecs
 import csv
 import io
 import re
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -88,17 +89,33 @@ def _detect_encoding(head: bytes, options: ReadOptions, where: str) -> str | Non
 
 def _decode_check(stream: BinaryIO, encoding: str) -> bool:
     """True when the whole stream decodes in ``encoding`` (read in chunks; memory stays flat)."""
+    return _first_undecodable(stream, encoding) is None
+
+
+def _first_undecodable(stream: BinaryIO, encoding: str) -> str | None:
+    """None when the whole stream decodes in ``encoding``, else where it first fails
+    (``byte 0x81 at offset 1234, line 12``), read in chunks so memory stays flat."""
     decoder = codecs.getincrementaldecoder(encoding)()
     stream.seek(0)
+    offset = newlines = 0
     try:
         while chunk := stream.read(1 << 20):
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                # the decoder may hold back up to a few bytes of the previous chunk: close enough
+                bad = max(exc.start - len(exc.object) + len(chunk), 0)
+                line = newlines + chunk.count(b"\n", 0, bad) + 1
+                return f"byte 0x{chunk[bad]:02x} at offset {offset + bad}, line {line}"
+            offset += len(chunk)
+            newlines += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return f"an incomplete character at the end (offset {offset})"
     finally:
         stream.seek(0)
-    return True
+    return None
 
 
 def choose_encoding(stream: BinaryIO, options: ReadOptions, where: str) -> str:
@@ -110,20 +127,99 @@ def choose_encoding(stream: BinaryIO, options: ReadOptions, where: str) -> str:
     if forced:
         return forced
     candidates = [options.encoding, *options.fallback_encodings]
+    failures = []
     for encoding in candidates:
-        if _decode_check(stream, encoding):
+        problem = _first_undecodable(stream, encoding)
+        if problem is None:
             return "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
-    raise DeliveryReadError(f"{where}: the bytes are not valid in any of the encodings {candidates}")
+        failures.append(f"{encoding}: {problem}")
+    raise DeliveryReadError(
+        f"{where}: the bytes are not valid in any of the encodings {candidates} ({'; '.join(failures)})"
+    )
 
 
-def _rows(text: io.TextIOBase, delimiter: str) -> Iterator[tuple[list[str], int, int]]:
-    """Yield (fields, first_line, last_line) per record, counting physical lines."""
-    reader = csv.reader(text, delimiter=delimiter, strict=False)
-    last_line = 0
-    for fields in reader:
-        first_line = last_line + 1
-        last_line = reader.line_num
-        yield fields, first_line, last_line
+# A record still open after this many physical lines is a quote left open (a real multi-line
+# field is a few lines): its first line is kept as a broken record and the rest is read again.
+MAX_RECORD_LINES = 1_000
+
+
+class _RunawayRecord(Exception):
+    """Raised inside the CSV reader when a record grows past MAX_RECORD_LINES lines."""
+
+
+class _Lines:
+    """The text's physical lines, numbered; lines pushed back are read again first.
+
+    ``taken`` holds the (number, line) pairs the current record consumed."""
+
+    def __init__(self, text: io.TextIOBase):
+        self._text = iter(text)
+        self._again: deque[tuple[int, str]] = deque()
+        self.number = 0
+        self.taken: list[tuple[int, str]] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if len(self.taken) >= MAX_RECORD_LINES:
+            raise _RunawayRecord
+        if self._again:
+            item = self._again.popleft()
+        else:
+            self.number += 1
+            item = (self.number, next(self._text))
+        self.taken.append(item)
+        return item[1]
+
+    def take(self) -> list[tuple[int, str]]:
+        taken, self.taken = self.taken, []
+        return taken
+
+    def push_back(self, items: list[tuple[int, str]]) -> None:
+        self._again.extendleft(reversed(items))
+
+
+def _one_line(line: str, delimiter: str, quoting: int = csv.QUOTE_MINIMAL) -> list[str]:
+    return next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter, quoting=quoting, strict=False), [])
+
+
+def _rows(text: io.TextIOBase, delimiter: str) -> Iterator[tuple[list[str], int, int, str | None]]:
+    """Yield (fields, first_line, last_line, problem) per record, counting physical lines.
+
+    A quote left open mid-file makes the CSV parser swallow the following lines into one record.
+    Such a record (several lines, not the header's width, and at least one of the swallowed lines
+    has the header's width on its own; or still open after MAX_RECORD_LINES lines) is cut back to
+    its first line, yielded with a ``problem`` naming that line, and the swallowed lines are read
+    again as records of their own: nothing is lost and the break is visible.
+    """
+    lines = _Lines(text)
+    width: int | None = None  # the first record's (the header's) width
+    while True:
+        reader = csv.reader(lines, delimiter=delimiter, strict=False)
+        try:
+            for fields in reader:
+                taken = lines.take()
+                if (
+                    width is not None
+                    and len(taken) > 1
+                    and len(fields) != width
+                    and any(len(_one_line(line, delimiter)) == width for _, line in taken[1:])
+                ):
+                    lines.taken = taken
+                    raise _RunawayRecord
+                width = len(fields) if width is None else width
+                yield fields, taken[0][0], taken[-1][0], None
+            return
+        except _RunawayRecord:
+            taken = lines.take()
+            (number, line), rest = taken[0], taken[1:]
+            lines.push_back(rest)
+            swallowed = f"{len(rest)}+" if len(taken) >= MAX_RECORD_LINES else str(len(rest))
+            yield _one_line(line, delimiter, csv.QUOTE_NONE), number, number, (
+                f"a quote opened in this line is not closed on it and swallowed the next {swallowed} lines "
+                "(kept as a broken record; those lines are read again as records of their own)"
+            )
 
 
 def read_delivery(stream: BinaryIO, options: ReadOptions, where: str) -> ReadResult:
@@ -138,7 +234,7 @@ def read_delivery(stream: BinaryIO, options: ReadOptions, where: str) -> ReadRes
             raise DeliveryReadError(f"{where}: the file holds no records") from None
         if options.header:
             header = first[0]
-            pending: list[tuple[list[str], int, int]] = []
+            pending: list[tuple[list[str], int, int, str | None]] = []
         else:
             header = [f"column_{i}" for i in range(1, len(first[0]) + 1)]
             pending = [first]
@@ -150,6 +246,7 @@ def read_delivery(stream: BinaryIO, options: ReadOptions, where: str) -> ReadRes
         warnings.append("the file has a header and no records")
     warnings.extend(detect_mojibake(records, columns))
     return ReadResult(records=records, header=list(header), columns=columns, encoding=encoding, warnings=warnings)
+
 
 # Mojibake: UTF-8 bytes decoded as cp1252 somewhere upstream ('Ã©' for 'é', 'â€™' for '’'). A UTF-8
 # lead byte (0xC2-0xF4) read as cp1252, followed by continuation bytes (0x80-0xBF) read as cp1252.
@@ -192,7 +289,6 @@ def detect_mojibake(records: pd.DataFrame, columns: list[str]) -> list[str]:
     return warnings
 
 
-
 def _build_table(columns, pending, rows, where) -> pd.DataFrame:
     width = len(columns)
     chunks: list[pa.Table] = []
@@ -222,7 +318,7 @@ def _build_table(columns, pending, rows, where) -> pd.DataFrame:
 
     n = 0
     try:
-        for fields, first_line, last_line in all_rows():
+        for fields, first_line, last_line, problem in all_rows():
             if not fields:  # a blank line is not a record
                 continue
             n += 1
@@ -236,6 +332,8 @@ def _build_table(columns, pending, rows, where) -> pd.DataFrame:
                     fields = fields[:width]
                 else:
                     fields = fields + [None] * (width - len(fields))
+            if problem:
+                error = f"{where}, line {first_line}: {problem}" + (f"; {error.split(': ', 1)[1]}" if error else "")
             for col, value in zip(buf, fields):
                 col.append(value)
             row_numbers.append(n)
