@@ -1,0 +1,162 @@
+"""Value sniffers: what a sample column's values look like, as shares of its non-empty values.
+
+Pure functions over lists of text. Each sniffer answers the share (0..1) of the distinct non-empty
+values of a column that look like one kind of value: phones, e-mails, ZIP codes, 2-letter state
+codes, dates (with the one strptime format that reads them all), Y/N flags, capacity integers,
+one-line addresses (``..., ST 12345``), street lines, person names, company names, identifiers,
+web addresses. ``propose.py`` combines these with header similarity.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from etl_assets.transforms.addresses import _STATES
+from etl_assets.transforms.dates import parse_date, year_twin
+from etl_assets.transforms.names import _BUSINESS_WORDS, _looks_like_person
+
+_PHONE = re.compile(r"^\+?1?[\s.\-]?\(?[2-9]\d{2}\)?[\s.\-]?\d{3}[\s.\-]?\d{4}(?:\s*(?:x|ext\.?)\s*\d+)?$", re.I)
+_EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[a-z]{2,}$", re.I)
+_ZIP = re.compile(r"^\d{5}(?:-?\d{4})?$")
+_YES_NO = frozenset({"Y", "N", "YES", "NO", "TRUE", "FALSE", "T", "F", "X"})
+_INTEGER = re.compile(r"^\d{1,4}$")
+_ONE_LINE = re.compile(r"^\d*.+?,?\s+[A-Z]{2}\s+\d{5}(?:-?\d{4})?$", re.I)
+_STREET = re.compile(r"^\d+[A-Z]?(?:-\d+)?\s+\S+", re.I)
+_URL = re.compile(r"^(?:https?://|www\.)\S+$|^[a-z0-9-]+\.(?:com|org|net|edu|us|gov)(?:/\S*)?$", re.I)
+_ID = re.compile(r"^[A-Z]{0,4}[-#]?\d[\dA-Z\-./]{2,19}$", re.I)
+
+# strptime formats tried on date-looking columns, in order of preference (US first: a column that
+# both %m/%d/%Y and %d/%m/%Y read entirely is taken as US and reported as ambiguous).
+DATE_FORMATS = (
+    "%m/%d/%Y", "%Y-%m-%d", "%m-%d-%Y", "%Y/%m/%d", "%d-%b-%Y", "%d %b %Y", "%b %d, %Y", "%B %d, %Y",
+    "%d.%m.%Y", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M %p", "%Y%m%d",
+)  # fmt: skip
+_DATE_HINT = re.compile(r"\d{1,4}[/\-. ](?:\d{1,2}|[A-Za-z]{3,9})[/\-. ,]+\d{2,4}|[A-Za-z]{3,9} \d{1,2}, \d{4}|^\d{8}$")
+
+MAX_SAMPLE = 2000  # distinct values looked at per column
+
+
+@dataclass
+class DateGuess:
+    formats: list[str]  # the format reading every value (plus its year twin when both widths occur)
+    share: float  # share of distinct values read
+    ambiguous_with: str | None = None  # another format reading every value differently
+    future_share: float = 0.0  # share of dates after today (expiration dates are mostly in the future)
+
+
+@dataclass
+class Sniffed:
+    """Shares of distinct non-empty values per kind, for one column."""
+
+    n_values: int  # non-empty values
+    n_distinct: int
+    unique: bool  # every non-empty value distinct
+    filled: float  # share of rows with a value
+    shares: dict[str, float] = field(default_factory=dict)
+    date: DateGuess | None = None
+    examples: list[str] = field(default_factory=list)
+
+    def share(self, kind: str) -> float:
+        return self.shares.get(kind, 0.0)
+
+
+def _share(values: Sequence[str], test) -> float:
+    return sum(1 for v in values if test(v)) / len(values) if values else 0.0
+
+
+def is_phone(v: str) -> bool:
+    return bool(_PHONE.match(v.strip()))
+
+
+def is_date(v: str) -> bool:
+    return bool(_DATE_HINT.search(v)) and any(parse_date(v, [f]) for f in DATE_FORMATS)
+
+
+def is_zip(v: str) -> bool:
+    return bool(_ZIP.match(v.strip()))
+
+
+def is_one_line_address(v: str) -> bool:
+    return "," in v and bool(_ONE_LINE.match(v.strip()))
+
+
+def guess_date_format(values: Sequence[str], today: dt.date | None = None) -> DateGuess | None:
+    """The strptime format reading every value (a %Y format never reads a 2-digit year; when both
+    widths occur the format and its %y twin are returned); None when no format reads most values."""
+    if not values:
+        return None
+    today = today or dt.date.today()
+    results: list[tuple[int, int, list[str], dict[str, dt.date]]] = []
+    for rank, fmt in enumerate(DATE_FORMATS):
+        members = [fmt] + ([year_twin(fmt)] if year_twin(fmt) else [])
+        got: dict[str, dt.date] = {}
+        used: dict[str, int] = {}
+        for v in values:
+            for m in members:
+                d = parse_date(v, [m])
+                if d is not None:
+                    got[v] = d
+                    used[m] = used.get(m, 0) + 1
+                    break
+        if got:
+            chosen = sorted(used, key=lambda m: -used[m])
+            results.append((len(got), -rank, chosen, got))
+    if not results:
+        return None
+    results.sort(key=lambda r: (r[0], r[1]), reverse=True)
+    n, _, formats, got = results[0]
+    share = n / len(values)
+    if share < 0.5:
+        return None
+    ambiguous = next(
+        (r[2][0] for r in results[1:] if r[0] == n and any(r[3].get(v) != d for v, d in got.items())), None
+    )
+    future = sum(1 for d in got.values() if d > today) / len(got)
+    return DateGuess(formats=formats, share=share, ambiguous_with=ambiguous, future_share=future)
+
+
+def looks_like_person(v: str) -> bool:
+    return _looks_like_person(" ".join(v.split()), require_comma=False) is not None
+
+
+def looks_like_company(v: str) -> bool:
+    return bool(_BUSINESS_WORDS.search(v)) and not _EMAIL.match(v) and not is_phone(v)
+
+
+def sniff(values: Sequence[str | None]) -> Sniffed:
+    """Shares per kind over the column's distinct non-empty values (at most MAX_SAMPLE of them)."""
+    present = [v.strip() for v in values if v is not None and v.strip()]
+    distinct = list(dict.fromkeys(present))
+    sample = distinct[:MAX_SAMPLE]
+    result = Sniffed(
+        n_values=len(present),
+        n_distinct=len(distinct),
+        unique=len(distinct) == len(present) and bool(present),
+        filled=len(present) / len(values) if values else 0.0,
+        examples=sample[:3],
+    )
+    if not sample:
+        return result
+    upper = [v.upper() for v in sample]
+    result.shares = {
+        "phone": _share(sample, is_phone),
+        "email": _share(sample, lambda v: bool(_EMAIL.match(v))),
+        "zip": _share(sample, is_zip),
+        "state": _share(upper, lambda v: v in _STATES),
+        "yes_no": _share(upper, lambda v: v in _YES_NO),
+        "integer": _share(sample, lambda v: bool(_INTEGER.match(v))),
+        "one_line_address": _share(sample, is_one_line_address),
+        "street": _share(sample, lambda v: bool(_STREET.match(v)) and not is_one_line_address(v)),
+        "url": _share(sample, lambda v: bool(_URL.match(v))),
+        "id": _share(sample, lambda v: bool(_ID.match(v))),
+        "company": _share(sample, looks_like_company),
+    }
+    if _share(sample, lambda v: bool(_DATE_HINT.search(v))) >= 0.5:
+        result.date = guess_date_format(sample)
+        result.shares["date"] = result.date.share if result.date else 0.0
+    if result.shares["company"] < 0.5 and max(result.shares.values()) < 0.5:
+        result.shares["person"] = _share(sample[:300], looks_like_person)
+    return result
