@@ -14,6 +14,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from dagster import ConfigurableIOManager, InputContext, OutputContext
 
 from etl_assets.ingest.read import STRING
@@ -49,7 +51,5 @@ class PartitionedParquetIOManager(ConfigurableIOManager):
         path = self._path(context)
         if not path.exists():
             raise FileNotFoundError(f"{context.asset_key.to_user_string()} has no stored output for this delivery: {path}")
-        frame = pd.read_parquet(path)
-        # pandas restores StringDtype with python storage; keep the compact Arrow storage.
-        strings = [c for c, t in frame.dtypes.items() if isinstance(t, pd.StringDtype) and t != STRING]
-        return frame.astype({c: STRING for c in strings}) if strings else frame
+        # Strings come back Arrow-backed (compact, no Python objects); other types per pandas metadata.
+        return pq.read_table(path).to_pandas(types_mapper={pa.string(): STRING, pa.large_string(): STRING}.get)

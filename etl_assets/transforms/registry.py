@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 
@@ -96,7 +97,11 @@ class TransformOutput:
 
 
 def apply_transform(t: Transform, inputs: Sequence[pd.Series], params: dict[str, Any]) -> TransformOutput:
-    """Apply a scalar transform to aligned input columns, once per distinct input tuple."""
+    """Apply a scalar transform to aligned input columns, once per distinct input (tuple).
+
+    Rows are numbered by their distinct input (factorize), the transform runs once per number,
+    and its results are spread back to the rows with one numpy take per output.
+    """
     if not inputs:
         raise ValueError(f"transform {t.name!r} needs at least one input column")
     if t.n_inputs is not None and len(inputs) != t.n_inputs:
@@ -105,21 +110,25 @@ def apply_transform(t: Transform, inputs: Sequence[pd.Series], params: dict[str,
     # Missing cells arrive as None; everything else is the source text.
     cleaned = [s.astype(object).where(s.notna(), None) for s in inputs]
     if len(cleaned) == 1:
-        keys = pd.Series(cleaned[0].to_numpy(), index=index, dtype=object)
-        distinct = pd.unique(keys.to_numpy())
-        results = {v: t.func(v, **params) for v in distinct}
+        codes, uniques = pd.factorize(cleaned[0].to_numpy(), use_na_sentinel=False)
+        distinct = [(None if v is None or v is pd.NA else v,) for v in uniques]
     else:
-        tuples = list(zip(*(c.to_numpy() for c in cleaned)))
-        keys = pd.Series(tuples, index=index, dtype=object)
-        results = {v: t.func(*v, **params) for v in dict.fromkeys(tuples)}
-    mapped = keys.map(results)
-    columns = {
-        out: pd.Series([r.values[i] for r in mapped], index=index, dtype=object)
-        for i, out in enumerate(t.outputs)
-    }
-    flags = pd.Series([r.flag for r in mapped], index=index, dtype=object)
-    errors = pd.Series([r.error for r in mapped], index=index, dtype=object)
-    return TransformOutput(columns=columns, flags=flags, errors=errors)
+        frame = pd.DataFrame({i: c.to_numpy() for i, c in enumerate(cleaned)}, index=range(len(index)))
+        groups = frame.groupby(list(frame.columns), dropna=False, sort=False)
+        codes = groups.ngroup().to_numpy()
+        # with sort=False groups are numbered in order of first appearance, as head(1) returns them
+        distinct = [tuple(None if pd.isna(v) else v for v in row) for row in groups.head(1).itertuples(index=False)]
+    results = [t.func(*args, **params) for args in distinct]
+
+    def spread(values: list) -> pd.Series:
+        column = np.empty(len(values), dtype=object)
+        column[:] = values
+        return pd.Series(column[codes], index=index, dtype=object)
+
+    columns = {out: spread([r.values[i] for r in results]) for i, out in enumerate(t.outputs)}
+    return TransformOutput(
+        columns=columns, flags=spread([r.flag for r in results]), errors=spread([r.error for r in results])
+    )
 
 
 _loaded = False
