@@ -1,4 +1,4 @@
-"""The `etl-assets` command: serve the local S3 server, run a headless ingest cycle."""
+"""The `etl-assets` command: serve the local S3 server, run a headless ingest cycle, onboard sources."""
 
 from __future__ import annotations
 
@@ -42,6 +42,65 @@ def _ingest(args: argparse.Namespace) -> int:
         return run_ingest_cycle()
 
 
+def _read_location(location: str) -> tuple[bytes, str]:
+    """A local file's or an ``s3://bucket/key`` object's bytes (S3 through the configured endpoint)."""
+    if location.startswith("s3://"):
+        import boto3
+
+        from etl_assets.ingest import s3
+
+        bucket, _, key = location[len("s3://") :].partition("/")
+        client = boto3.client("s3", endpoint_url=settings.s3_endpoint_url(), region_name=settings.aws_region())
+        download = s3.download(client, bucket, key)
+        try:
+            return download.file.read(), key
+        finally:
+            download.file.close()
+    return Path(location).read_bytes(), Path(location).name
+
+
+def _propose_mapping(args: argparse.Namespace) -> int:
+    from etl_assets.onboarding.propose import ProposalError, propose_mapping
+    from etl_assets.sources.registry import LEADS_FILE
+    from etl_assets.sources.spec import MappingError, load_leads_schema, load_spec
+
+    out = Path(args.out) if args.out else settings.mappings_dir() / f"{args.source}.yaml"
+    if out.exists() and not args.force:
+        print(f"{out} exists; use --force to overwrite it", file=sys.stderr)
+        return 2
+    data, name = _read_location(args.sample)
+    try:
+        proposal = propose_mapping(data, args.source, name)
+    except ProposalError as exc:
+        print(f"propose-mapping: {exc}", file=sys.stderr)
+        return 1
+    text = proposal.to_yaml()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    leads_dir = out.parent if (out.parent / LEADS_FILE).exists() else settings.mappings_dir()
+    try:
+        load_spec(out, load_leads_schema(leads_dir / LEADS_FILE))
+    except MappingError as exc:  # a bug of the proposer: say so, keep the file for inspection
+        print(f"propose-mapping: the proposed file does not validate: {exc}", file=sys.stderr)
+        return 1
+    mapped = len(proposal.mapped_columns)
+    print(f"{out}: {mapped} of {len(proposal.columns)} columns mapped, record key {proposal.record_key}, "
+          f"unmatched: {proposal.unmatched or 'none'}")  # fmt: skip
+    return 0
+
+
+def _check_mapping(args: argparse.Namespace) -> int:
+    from etl_assets.onboarding.check import check_mapping, default_samples, render
+
+    mappings = Path(args.mappings) if args.mappings else settings.mappings_dir()
+    samples = [Path(s) for s in args.samples] or default_samples(
+        args.source, settings.PROJECT_ROOT / "data" / "sample_bucket"
+    )
+    report = check_mapping(args.source, samples, mappings, max_failure_rate=args.max_failure_rate)
+    print(render(report))
+    return 0 if report.ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="etl-assets", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -52,6 +111,18 @@ def main(argv: list[str] | None = None) -> int:
     serve.set_defaults(func=_serve_s3)
     ingest = sub.add_parser("ingest", help="discover new deliveries and materialize them through to warehouse/leads")
     ingest.set_defaults(func=_ingest)
+    propose = sub.add_parser("propose-mapping", help="write a mapping YAML for a new source from a sample delivery")
+    propose.add_argument("sample", help="a local CSV file or s3://bucket/key")
+    propose.add_argument("--source", required=True, help="the new source's name (lower case, e.g. utah)")
+    propose.add_argument("--out", help="where to write the YAML (default: $ETL_MAPPINGS_DIR/<source>.yaml)")
+    propose.add_argument("--force", action="store_true", help="overwrite an existing file")
+    propose.set_defaults(func=_propose_mapping)
+    check = sub.add_parser("check-mapping", help="validate mappings/<source>.yaml against sample deliveries")
+    check.add_argument("source")
+    check.add_argument("samples", nargs="*", help="sample files (default: data/sample_bucket/<source>/*.csv)")
+    check.add_argument("--mappings", help="the mappings directory (default: $ETL_MAPPINGS_DIR or mappings/)")
+    check.add_argument("--max-failure-rate", type=float, default=0.5, help="flagged share per column that fails")
+    check.set_defaults(func=_check_mapping)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -1,0 +1,176 @@
+"""Check a source mapping against sample deliveries (``etl-assets check-mapping NAME [sample ...]``).
+
+Each sample is read and normalized exactly as the ``<source>/raw`` and ``<source>/normalized``
+assets do. The report gives the coverage of the leads columns, the share of flagged values per
+source column (from ``_dq_flags`` and quarantine reasons naming the column), the quarantined share
+and the drift warnings. The mapping fails (``CheckReport.ok`` false, exit 1) when:
+
+- the YAML does not validate (unknown transform or target column, bad shape);
+- a sample cannot be read, lacks a required column, or has an ambiguous date column;
+- the quarantined share is above the source's ``quarantine_threshold``;
+- a source column has more than ``max_failure_rate`` (default 50%) of its non-empty values flagged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from etl_assets.ingest.read import DeliveryReadError, read_delivery
+from etl_assets.sources.registry import LEADS_FILE
+from etl_assets.sources.spec import MappingError, load_leads_schema, load_spec
+from etl_assets.stages.normalize import (
+    DQ_FLAGS,
+    QUARANTINE_REASON,
+    ColumnPrepareError,
+    MissingColumnsError,
+    normalize_delivery,
+)
+
+MAX_FAILURE_RATE = 0.5
+LANDED_AT = pd.Timestamp("2000-01-01T00:00:00Z")
+
+
+@dataclass
+class ColumnStat:
+    column: str  # the header in the sample
+    non_empty: int
+    flagged: int
+
+    @property
+    def rate(self) -> float:
+        return self.flagged / self.non_empty if self.non_empty else 0.0
+
+
+@dataclass
+class SampleReport:
+    sample: str
+    records: int = 0
+    quarantined: int = 0
+    coverage: dict[str, float] = field(default_factory=dict)  # target -> share of clean rows filled
+    columns: list[ColumnStat] = field(default_factory=list)
+    unmapped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def quarantined_share(self) -> float:
+        return self.quarantined / self.records if self.records else 0.0
+
+
+@dataclass
+class CheckReport:
+    source: str
+    mapping: Path
+    samples: list[SampleReport] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # mapping-level
+    not_produced: list[str] = field(default_factory=list)  # leads columns the mapping never fills
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not any(s.errors for s in self.samples)
+
+
+def _column_flags(rows: pd.DataFrame, raw: pd.DataFrame, headers: list[str]) -> list[ColumnStat]:
+    notes = rows[DQ_FLAGS].fillna("").astype(str) + " " + rows[QUARANTINE_REASON].fillna("").astype(str)
+    stats = []
+    for h in headers:
+        non_empty = int(raw[h].fillna("").astype(str).str.strip().ne("").sum())
+        pattern = re.compile(r"column [^:]*" + re.escape(repr(h)))
+        flagged = int(notes.map(lambda text: bool(pattern.search(text))).sum())
+        stats.append(ColumnStat(h, non_empty, flagged))
+    return stats
+
+
+def check_sample(path: Path, spec, leads, max_failure_rate: float = MAX_FAILURE_RATE) -> SampleReport:
+    from etl_assets.assets.factory import add_lineage
+
+    report = SampleReport(sample=str(path))
+    key = f"{spec.source}/{path.name}"
+    try:
+        with path.open("rb") as stream:
+            read = read_delivery(stream, spec.read, str(path))
+        report.warnings.extend(f"read: {w}" for w in read.warnings)
+        delivery_date = spec.deliveries.date.from_key(key) or LANDED_AT.date()
+        raw = add_lineage(read.records, spec.source, key, '"check"', LANDED_AT, delivery_date)
+        result = normalize_delivery(raw, spec, leads, where=key)
+    except (DeliveryReadError, MissingColumnsError, ColumnPrepareError) as exc:
+        report.errors.append(str(exc))
+        return report
+    rows = result.rows
+    report.records = len(rows)
+    report.quarantined = int(rows[QUARANTINE_REASON].notna().sum())
+    report.unmapped = result.unmapped_columns
+    report.warnings.extend(f"drift: {w}" for w in result.warnings)
+    clean = result.clean
+    for target in spec.target_columns:
+        report.coverage[target] = float(clean[target].notna().mean()) if len(clean) else 0.0
+    report.columns = _column_flags(rows, raw, list(dict.fromkeys(result.column_map.values())))
+    if report.records and report.quarantined_share > spec.quarantine_threshold:
+        examples = rows.loc[rows[QUARANTINE_REASON].notna(), QUARANTINE_REASON].head(3).tolist()
+        report.errors.append(
+            f"{report.quarantined} of {report.records} records quarantined ({report.quarantined_share:.0%}), above "
+            f"the threshold {spec.quarantine_threshold:.0%}; e.g. {examples}"
+        )
+    for stat in report.columns:
+        if stat.non_empty and stat.rate > max_failure_rate:
+            report.errors.append(
+                f"column {stat.column!r}: {stat.flagged} of {stat.non_empty} values ({stat.rate:.0%}) could not be "
+                f"parsed or were flagged (limit {max_failure_rate:.0%}); check its transform and params"
+            )
+    return report
+
+
+def default_samples(source: str, sample_bucket: Path) -> list[Path]:
+    return sorted((sample_bucket / source).glob("*.csv"))
+
+
+def check_mapping(
+    source: str, samples: list[Path], mappings: Path, max_failure_rate: float = MAX_FAILURE_RATE
+) -> CheckReport:
+    path = mappings / f"{source}.yaml"
+    report = CheckReport(source=source, mapping=path)
+    if not path.exists():
+        report.errors.append(f"{path} does not exist (run `etl-assets propose-mapping` first)")
+        return report
+    try:
+        leads = load_leads_schema(mappings / LEADS_FILE)
+        spec = load_spec(path, leads)
+    except MappingError as exc:
+        report.errors.append(f"the mapping does not validate: {exc}")
+        return report
+    if spec.source != source:
+        report.errors.append(f"{path} declares source {spec.source!r}, expected {source!r}")
+    if not samples:
+        report.errors.append(f"no sample to check against (give one, or put it under data/sample_bucket/{source}/)")
+        return report
+    report.not_produced = [c for c in leads.all_columns if c not in spec.target_columns]
+    report.samples = [check_sample(Path(s), spec, leads, max_failure_rate) for s in samples]
+    return report
+
+
+def render(report: CheckReport) -> str:
+    lines = [f"check-mapping {report.source}: {report.mapping}"]
+    for e in report.errors:
+        lines.append(f"  ERROR {e}")
+    for s in report.samples:
+        lines.append(f"sample {s.sample}: {s.records} records, {s.quarantined} quarantined ({s.quarantined_share:.1%})")
+        if s.coverage:
+            cov = ", ".join(f"{t} {share:.0%}" for t, share in s.coverage.items())
+            lines.append(f"  coverage of leads columns (clean rows filled): {cov}")
+        for stat in s.columns:
+            if stat.flagged:
+                lines.append(f"  column {stat.column!r}: {stat.flagged}/{stat.non_empty} values flagged ({stat.rate:.0%})")
+        if s.unmapped:
+            lines.append(f"  unmapped columns (kept in _extras): {', '.join(map(repr, s.unmapped))}")
+        for w in s.warnings:
+            lines.append(f"  WARN {w}")
+        for e in s.errors:
+            lines.append(f"  ERROR {e}")
+    if report.not_produced:
+        lines.append(f"leads columns this mapping does not fill: {', '.join(report.not_produced)}")
+    lines.append("OK" if report.ok else "FAILED")
+    return "\n".join(lines)
