@@ -111,7 +111,8 @@ def apply_transform(t: Transform, inputs: Sequence[pd.Series], params: dict[str,
     cleaned = [s.astype(object).where(s.notna(), None) for s in inputs]
     if len(cleaned) == 1:
         codes, uniques = pd.factorize(cleaned[0].to_numpy(), use_na_sentinel=False)
-        distinct = [(None if v is None or v is pd.NA else v,) for v in uniques]
+        # factorize turns None into NaN in `uniques`: every missing cell must reach the transform as None
+        distinct = [(None if pd.isna(v) else v,) for v in uniques]
     else:
         frame = pd.DataFrame({i: c.to_numpy() for i, c in enumerate(cleaned)}, index=range(len(index)))
         groups = frame.groupby(list(frame.columns), dropna=False, sort=False)
