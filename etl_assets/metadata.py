@@ -38,5 +38,19 @@ def preview(frame: pd.DataFrame, rows: int = 5, columns: list[str] | None = None
     return MetadataValue.md("\n".join(lines))
 
 
+def to_safe_csv(frame: pd.DataFrame, path_or_buffer, **kwargs) -> None:
+    """The one way to export rows built from source values as CSV: every text cell that a
+    spreadsheet would evaluate (``=HYPERLINK(...)``, ``@SUM``, ``+cmd|...``) is neutralised with a
+    leading apostrophe (headers too). The warehouse keeps the values verbatim (flagged in
+    ``_dq_flags``); only the export, which may be opened in a spreadsheet, changes them."""
+    from etl_assets.transforms.text import neutralize_formula
+
+    safe = frame.rename(columns=lambda c: neutralize_formula(str(c)))
+    text_columns = [c for c, t in safe.dtypes.items() if t == object or isinstance(t, pd.StringDtype)]
+    for column in text_columns:
+        safe[column] = safe[column].map(neutralize_formula, na_action="ignore")
+    safe.to_csv(path_or_buffer, index=False, **kwargs)
+
+
 def column_schema(frame: pd.DataFrame) -> TableSchema:
     return TableSchema(columns=[TableColumn(name=str(c), type=str(t)) for c, t in frame.dtypes.items()])

@@ -21,6 +21,8 @@ from etl_assets.ingest.read import EXTRA_FIELDS, LINE_NUMBER, READ_ERROR
 from etl_assets.schemas import LINEAGE_COLUMNS, PANDAS_DTYPES, STRING, normalized_schema
 from etl_assets.sources.spec import FieldMap, LeadsSchema, SourceSpec
 from etl_assets.transforms import apply_transform, get_transform
+from etl_assets.transforms._common import quote
+from etl_assets.transforms.text import FORMULA_PATTERN
 
 RECORD_KEY = "_record_key"
 DQ_FLAGS = "_dq_flags"
@@ -220,6 +222,7 @@ def normalize_delivery(raw: pd.DataFrame, spec: SourceSpec, leads: LeadsSchema, 
     read_errors = raw[READ_ERROR]
     hit = np.flatnonzero(read_errors.notna().to_numpy())
     notes.reason(hit, [read_errors.iat[p] for p in hit])
+    _flag_formulas(raw, source_columns, notes, lines)
 
     key_parts = [typed[k].astype(STRING) for k in spec.record_key]
     record_key = key_parts[0].str.cat(key_parts[1:], sep=KEY_SEPARATOR) if len(key_parts) > 1 else key_parts[0]
@@ -256,18 +259,37 @@ def _validate(typed, spec, leads, notes: _Reasons, lines, origin) -> None:
             raise ValueError(f"normalized schema error: {schema_level.to_dict('records')}") from exc
 
 
+def _flag_formulas(raw: pd.DataFrame, columns: list[str], notes: _Reasons, lines) -> None:
+    """Spreadsheet formulas in source values (``=HYPERLINK(...)``, ``@SUM``, ``+cmd|...``) are data
+    here: kept verbatim, flagged in ``_dq_flags``; CSV exports neutralise them (metadata.to_safe_csv)."""
+    for column in columns:
+        values = raw[column] if raw[column].dtype == STRING else raw[column].astype(STRING)
+        hit = np.flatnonzero(values.str.match(FORMULA_PATTERN).fillna(False).to_numpy(dtype=bool))
+        if len(hit):
+            notes.flag(hit, [
+                f"line {lines[p]}, column {column!r}: looks like a spreadsheet formula ({quote(values.iat[p])}); "
+                "kept as text, neutralised in CSV exports" for p in hit
+            ])
+
+
+_JSON_CHUNK_ROWS = 50_000
+
+
 def _json_records(frame: pd.DataFrame, columns: list[str], extra_fields: pd.Series) -> pd.Series:
     """One JSON object per row holding the named columns (and surplus fields, if any)."""
     if not columns and extra_fields.isna().all():
         return pd.Series(pd.array([None] * len(frame), dtype=STRING), index=frame.index)
-    data = frame[columns].astype(object).where(frame[columns].notna(), None)
-    records = data.to_dict("records")
-    for record, extra in zip(records, extra_fields.to_numpy()):
-        if extra is not None and extra is not pd.NA:
-            record[EXTRA_FIELDS] = extra
-    return pd.Series(
-        pd.array([json.dumps(r, ensure_ascii=False) for r in records], dtype=STRING), index=frame.index
-    )
+    parts = []
+    for start in range(0, len(frame), _JSON_CHUNK_ROWS):  # Python dicts for one chunk at a time
+        chunk = frame[columns].iloc[start : start + _JSON_CHUNK_ROWS]
+        records = chunk.astype(object).where(chunk.notna(), None).to_dict("records")
+        for record, extra in zip(records, extra_fields.iloc[start : start + _JSON_CHUNK_ROWS].to_numpy()):
+            if extra is not None and extra is not pd.NA:
+                record[EXTRA_FIELDS] = extra
+        parts.append(pd.Series(pd.array([json.dumps(r, ensure_ascii=False) for r in records], dtype=STRING)))
+    if not parts:
+        return pd.Series(pd.array([], dtype=STRING), index=frame.index)
+    return pd.Series(pd.concat(parts, ignore_index=True).array, index=frame.index)
 
 
 def check_quarantine_share(result: NormalizeResult, spec: SourceSpec, where: str) -> None:

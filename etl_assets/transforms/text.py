@@ -21,3 +21,22 @@ def clean_text(value: str | None) -> str | None:
 def text(value: str | None) -> Parsed:
     """Trimmed text with white space collapsed; empty becomes null."""
     return Parsed((clean_text(value),))
+
+
+# Spreadsheet formula injection (OWASP "CSV injection"): a cell that a spreadsheet would evaluate.
+# `=` or `@` first (after white space), or `+`/`-` followed by anything but a plain number or phone
+# (`-5` and `+1 (702) 555-0100` are data; `-2+3+cmd|' /C calc'!A0` is not). RE2- and re-compatible.
+FORMULA_PATTERN = r"^\s*(?:[=@]|[+\-][\s\S]*[^0-9\s().,+\-])"
+_FORMULA = re.compile(FORMULA_PATTERN)
+
+
+def looks_like_formula(value: object) -> bool:
+    """True for a text value a spreadsheet would run as a formula (kept as data, flagged)."""
+    return isinstance(value, str) and _FORMULA.match(value) is not None
+
+
+def neutralize_formula(value: object) -> object:
+    """A cell safe to open in a spreadsheet: text that looks like a formula gets a leading
+    apostrophe (OWASP's advice; spreadsheets show it as text). Other values, including numbers and
+    E.164 phones (``+17025550100``), pass unchanged."""
+    return "'" + value if looks_like_formula(value) else value
