@@ -99,7 +99,9 @@ def test_delete_guard_holds_a_truncated_delivery_until_overridden(resources, buc
         upload(s3_client, bucket_name, tmp_path, ["texas/08-07-2023 Texas DHHS.csv"])
         result = evaluate_delivery_sensor(instance, resources)
         (request,) = [r for r in result.run_requests if r.partition_key.startswith("texas/08")]
-        run = materialize_request(instance, resources, request, raise_on_error=False)
+        # the row-count guard would hold it first (30 of 99 rows); let it through to reach the delete guard
+        rows_ok = {"ops": {"texas__raw_row_count_vs_previous": {"config": {"allow_row_drop": True}}}}
+        run = materialize_request(instance, resources, request, raise_on_error=False, run_config=rows_ok)
         assert not run.success
         checks = {e.check_name: e for e in run.get_asset_check_evaluations()}
         check = checks["delete_guard"]
@@ -108,7 +110,7 @@ def test_delete_guard_holds_a_truncated_delivery_until_overridden(resources, buc
         with duckdb.connect(resources["duckdb"].database, read_only=True) as con:
             assert con.execute("SELECT count(*) FROM source_current WHERE _source = 'texas'").fetchone()[0] == 99
 
-        override = {"ops": {check_op_name(run, "delete_guard"): {"config": {"allow_mass_delete": True}}}}
+        override = {"ops": {**rows_ok["ops"], check_op_name(run, "delete_guard"): {"config": {"allow_mass_delete": True}}}}
         run = materialize_request(instance, resources, request, run_config=override)
         assert run.success
         with duckdb.connect(resources["duckdb"].database, read_only=True) as con:

@@ -7,7 +7,7 @@ Partitions: one DynamicPartitionsDefinition per source; a partition key is the d
 
 
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import timedelta, timezone
 
 import pandas as pd
 from dagster import (
@@ -18,10 +18,13 @@ from dagster import (
     AssetsDefinition,
     Backoff,
     DynamicPartitionsDefinition,
+    FreshnessPolicy,
     MaterializeResult,
     MetadataValue,
     Output,
     RetryPolicy,
+    TableColumnDep,
+    TableColumnLineage,
     asset,
 )
 from dagster_duckdb import DuckDBResource
@@ -134,6 +137,7 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
                 "drift_warnings": MetadataValue.json(result.warnings),
                 "preview": md.preview(result.clean),
                 "dagster/column_schema": md.column_schema(rows),
+                "dagster/column_lineage": column_lineage(spec, result.column_map, asset_key(source, "raw")),
             },
         )
 
@@ -165,6 +169,7 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
         },
         pool=WAREHOUSE_POOL,
         kinds={"duckdb"},
+        freshness_policy=freshness_policy(spec),
         description=(
             f"{source}: the delivery applied to the warehouse as a full refresh (SCD2 history, "
             "quarantine, load log), in one transaction."
@@ -182,6 +187,8 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
             warehouse.ensure_tables(con)
             history.ensure_history_tables(con)
             warehouse.replace_quarantine(con, source, key, quarantined)
+            rates = warehouse.null_rates(normalized, spec.target_columns)
+            warehouse.replace_column_profiles(con, source, key, delivery_date, len(normalized), rates)
             counts = history.apply_delivery(con, source, key, etag, delivery_date, deduped)
             warehouse.record_delivery(
                 con,
@@ -201,6 +208,8 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
                 "rows_read": len(normalized),
                 "rows_quarantined": len(quarantined),
                 "rows_written": len(deduped),
+                "etag": etag or "",
+                "delivery_date": str(delivery_date),
                 **counts.as_metadata(),
             }
         )
@@ -209,6 +218,26 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
 
     checks = tuple(build_source_checks(spec, partitions))
     return SourceAssets(spec=spec, partitions=partitions, assets=(raw, normalized, deduped, warehouse_asset), checks=checks)
+
+
+def column_lineage(spec: SourceSpec, column_map: dict[str, str], raw_key: AssetKey) -> TableColumnLineage:
+    """For each leads column, the delivery's header column(s) it was computed from (the mapping's
+    field map resolved against this delivery's header; constants and missing columns have none)."""
+    deps: dict[str, list[TableColumnDep]] = {}
+    for f in spec.fields:
+        for target in f.to:
+            found = deps.setdefault(target, [])
+            for column in f.from_:
+                if column in column_map and all(d.column_name != column_map[column] for d in found):
+                    found.append(TableColumnDep(asset_key=raw_key, column_name=column_map[column]))
+    return TableColumnLineage(deps_by_column={t: d for t, d in deps.items() if d})
+
+
+def freshness_policy(spec: SourceSpec) -> FreshnessPolicy | None:
+    """Dagster's (asset-level) freshness policy: the warehouse asset should load something at least
+    every ``freshness_days``. Delivery dates are checked by the ``freshness`` asset check."""
+    days = spec.deliveries.freshness_days
+    return FreshnessPolicy.time_window(fail_window=timedelta(days=days)) if days else None
 
 
 def add_lineage(records: pd.DataFrame, source, key, etag, landed_at, delivery_date) -> pd.DataFrame:

@@ -125,6 +125,12 @@ class SourceSpec(_Model):
     fields: tuple[FieldMap, ...]
     quarantine_threshold: float = Field(default=0.2, ge=0, le=1, description="quarantined share that fails a delivery")
     max_delete_share: float = Field(default=0.5, ge=0, le=1, description="soft-delete share that holds a delivery")
+    max_row_drop_share: float = Field(
+        default=0.5, ge=0, le=1, description="drop in rows vs the previous delivery that holds a delivery"
+    )
+    max_null_rate_increase: float = Field(
+        default=0.2, ge=0, le=1, description="rise of a column's null rate vs the previous delivery that warns"
+    )
     path: Path | None = Field(default=None, exclude=True)
 
     @field_validator("source")

@@ -1,15 +1,12 @@
-"""Asset checks per source chain: visible in the UI, blocking where data would be harmed.
+"""Asset checks of one source's chain (partitioned like the chain: one evaluation per delivery).
 
-- ``<source>/raw`` schema_drift: unmapped new columns or missing optional columns → WARN.
-- ``<source>/normalized`` quarantine_share: any quarantined row → WARN with the share and reasons.
-- ``<source>/deduped`` delete_guard (blocking): a delivery that would soft-delete more than the
-  source's ``max_delete_share`` of its live records (a truncated file, a partial export) is held
-  back before it reaches the warehouse. Re-run with the check's config ``allow_mass_delete: true``
-  to apply it on purpose.
+Blocking checks fail with ERROR and stop the delivery before it reaches the warehouse; the
+warehouse keeps its previous state. WARN checks show in the UI and raise an alert.
 """
 
 
 import warnings
+from datetime import date
 
 import pandas as pd
 from dagster import (
@@ -18,18 +15,18 @@ from dagster import (
     AssetCheckSeverity,
     AssetChecksDefinition,
     Config,
-    MetadataValue,
     PreviewWarning,
     asset_check,
 )
 from dagster_duckdb import DuckDBResource
 
 from etl_assets import metadata as md
+from etl_assets import warehouse
 from etl_assets.assets.keys import WAREHOUSE_POOL, asset_key
+from etl_assets.checks import rules
 from etl_assets.sources.spec import SourceSpec
 from etl_assets.stages import history
-from etl_assets.stages.normalize import QUARANTINE_REASON, resolve_columns
-
+from etl_assets.stages.normalize import QUARANTINE_REASON
 
 # Partitioned asset checks are a preview feature in dagster 1.13; we rely on it knowingly.
 warnings.filterwarnings("ignore", message=".*partitions_def on an AssetCheckSpec.*", category=PreviewWarning)
@@ -39,27 +36,53 @@ class DeleteGuardConfig(Config):
     allow_mass_delete: bool = False
 
 
+class RowDropConfig(Config):
+    allow_row_drop: bool = False
+
+
+def _delivery(context: AssetCheckExecutionContext, frame: pd.DataFrame, spec: SourceSpec) -> tuple[str, date]:
+    """The delivery's partition key and date (from the frame, else the key, else the far future)."""
+    key = context.partition_key if context.has_partition_key else str(frame["_delivery_key"].iat[0])
+    if len(frame):
+        return key, frame["_delivery_date"].iat[0]
+    return key, spec.deliveries.date.from_key(key) or date.max
+
+
 def build_source_checks(spec: SourceSpec, partitions) -> list[AssetChecksDefinition]:
     source = spec.source
+    relaxed = rules.without_required(spec)
 
     @asset_check(
         asset=asset_key(source, "raw"),
         name="schema_drift",
+        blocking=True,
         partitions_def=partitions,
-        description="WARN when the delivery's header differs from the mapping (new or missing columns).",
+        description=(
+            "ERROR (blocking) when a required mapped column is missing from the header; "
+            "WARN on other drift (renamed or missing optional columns)."
+        ),
     )
     def schema_drift(raw: pd.DataFrame) -> AssetCheckResult:
-        header = [c for c in raw.columns if not c.startswith("_")]
-        found, warnings = resolve_columns(spec, header, where=source)
-        unmapped = [c for c in header if c not in set(found.values())]
-        return AssetCheckResult(
-            passed=not warnings,
-            severity=AssetCheckSeverity.WARN,
-            metadata={
-                "drift": MetadataValue.json(warnings),
-                "unmapped_columns": MetadataValue.json(unmapped),
-            },
-        )
+        return rules.schema_drift(spec, relaxed, [c for c in raw.columns if not c.startswith("_")])
+
+    @asset_check(
+        asset=asset_key(source, "raw"),
+        name="row_count_vs_previous",
+        blocking=True,
+        partitions_def=partitions,
+        pool=WAREHOUSE_POOL,
+        description=(
+            f"Blocks the delivery when it has more than {spec.max_row_drop_share:.0%} fewer rows than "
+            f"{source}'s previous delivery (by delivery date). Config allow_row_drop: true overrides."
+        ),
+    )
+    def row_count_vs_previous(
+        context: AssetCheckExecutionContext, config: RowDropConfig, duckdb: DuckDBResource, raw: pd.DataFrame
+    ) -> AssetCheckResult:
+        key, delivery_date = _delivery(context, raw, spec)
+        with duckdb.get_connection() as con:
+            previous = warehouse.previous_delivery(con, source, key, delivery_date)
+        return rules.row_count_vs_previous(spec, len(raw), previous, config.allow_row_drop)
 
     @asset_check(
         asset=asset_key(source, "normalized"),
@@ -81,6 +104,34 @@ def build_source_checks(spec: SourceSpec, partitions) -> list[AssetChecksDefinit
                 "reasons": md.preview(bad, rows=10, columns=["_row_number", QUARANTINE_REASON]),
             },
         )
+
+    @asset_check(
+        asset=asset_key(source, "normalized"),
+        name="null_rates",
+        partitions_def=partitions,
+        pool=WAREHOUSE_POOL,
+        description=(
+            f"WARN when a mapped column's null rate rose by more than {spec.max_null_rate_increase:.0%} "
+            "(absolute) since the previous delivery (profiles in the warehouse table column_profiles)."
+        ),
+    )
+    def null_rates(context: AssetCheckExecutionContext, duckdb: DuckDBResource, normalized: pd.DataFrame) -> AssetCheckResult:
+        key, delivery_date = _delivery(context, normalized, spec)
+        current = warehouse.null_rates(normalized, spec.target_columns)
+        with duckdb.get_connection() as con:
+            previous = warehouse.previous_delivery(con, source, key, delivery_date)
+            before = warehouse.column_profile(con, source, previous["delivery_key"]) if previous else {}
+        return rules.null_rates(spec, current, before, previous["delivery_key"] if previous else None)
+
+    @asset_check(
+        asset=asset_key(source, "deduped"),
+        name="record_key_unique",
+        blocking=True,
+        partitions_def=partitions,
+        description="Blocks the load if a record key is null or repeated after dedup (a guard on dedup itself).",
+    )
+    def record_key_unique(deduped: pd.DataFrame) -> AssetCheckResult:
+        return rules.record_key_unique(deduped)
 
     @asset_check(
         asset=asset_key(source, "deduped"),
@@ -122,4 +173,4 @@ def build_source_checks(spec: SourceSpec, partitions) -> list[AssetChecksDefinit
             },
         )
 
-    return [schema_drift, quarantine_share, delete_guard]
+    return [schema_drift, row_count_vs_previous, quarantine_share, null_rates, record_key_unique, delete_guard]

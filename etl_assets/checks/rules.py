@@ -1,0 +1,170 @@
+"""The rules behind the asset checks, as plain functions: data in, an AssetCheckResult out.
+
+Kept apart from the Dagster wiring (``source.py``, ``warehouse.py``) so each rule is testable on
+a crafted frame or DuckDB connection without a run.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
+
+from etl_assets import warehouse
+from etl_assets.sources.spec import SourceSpec
+from etl_assets.stages.normalize import RECORD_KEY, resolve_columns
+
+ERROR, WARN = AssetCheckSeverity.ERROR, AssetCheckSeverity.WARN
+_SAMPLE = 20  # offending values listed in metadata
+
+
+def without_required(spec: SourceSpec) -> SourceSpec:
+    """The same mapping with nothing required: resolves a header without raising, to name what is missing."""
+    data = spec.model_dump(by_alias=True)
+    data["fields"] = [{**f, "required": False} for f in data["fields"]]
+    return SourceSpec.model_validate(data)
+
+
+def schema_drift(spec: SourceSpec, relaxed: SourceSpec, header: list[str]) -> AssetCheckResult:
+    """ERROR when a required mapped column is missing (the delivery cannot be normalized), WARN on
+    other drift: new unmapped columns, renamed or missing optional columns."""
+    found, drift = resolve_columns(relaxed, header, where=spec.source)
+    mapped = set(found.values())
+    unmapped = [c for c in header if c not in mapped]
+    missing_required = [c for c in spec.required_source_columns if c not in found]
+    if missing_required:
+        drift = [f"required column {c!r} is missing" for c in missing_required] + drift
+    return AssetCheckResult(
+        passed=not drift,
+        severity=ERROR if missing_required else WARN,
+        description=(
+            f"required column(s) {missing_required} missing: the delivery is held back" if missing_required
+            else f"{len(drift)} drift warning(s), {len(unmapped)} unmapped column(s)"
+        ),
+        metadata={
+            "missing_required": MetadataValue.json(missing_required),
+            "drift": MetadataValue.json(drift),
+            "unmapped_columns": MetadataValue.json(unmapped),
+        },
+    )
+
+
+def row_count_vs_previous(spec: SourceSpec, rows: int, previous: dict | None, allow: bool = False) -> AssetCheckResult:
+    """ERROR when the delivery has lost more than ``max_row_drop_share`` of the previous delivery's rows."""
+    if previous is None:
+        return AssetCheckResult(passed=True, description="first delivery of the source", metadata={"rows": rows})
+    before = previous["rows_read"]
+    drop = (before - rows) / before if before else 0.0
+    held = drop > spec.max_row_drop_share and not allow
+    return AssetCheckResult(
+        passed=not held,
+        severity=ERROR,
+        description=f"{rows} rows vs {before} in {previous['delivery_key']} ({drop:+.0%} drop); " + ("held back" if held else "allowed"),
+        metadata={
+            "rows": rows,
+            "previous_rows": before,
+            "previous_delivery": str(previous["delivery_key"]),
+            "previous_delivery_date": str(previous["delivery_date"]),
+            "row_drop_share": float(round(drop, 4)),
+            "max_row_drop_share": spec.max_row_drop_share,
+            "override": allow,
+        },
+    )
+
+
+def null_rates(spec: SourceSpec, current: dict[str, float], previous: dict[str, float], previous_key: str | None) -> AssetCheckResult:
+    """WARN when a mapped column's null rate rose by more than ``max_null_rate_increase`` (absolute)."""
+    rises = {c: round(r - previous[c], 4) for c, r in current.items() if c in previous}
+    risen = {c: d for c, d in rises.items() if d > spec.max_null_rate_increase}
+    return AssetCheckResult(
+        passed=not risen,
+        severity=WARN,
+        description=(
+            "no previous delivery profile to compare with" if previous_key is None
+            else f"{len(risen)} column(s) with a null rate up by more than {spec.max_null_rate_increase:.0%} vs {previous_key}"
+        ),
+        metadata={
+            "risen": MetadataValue.json({c: {"now": round(current[c], 4), "before": round(previous[c], 4)} for c in risen}),
+            "null_rates": MetadataValue.json({c: round(r, 4) for c, r in current.items()}),
+            "previous_delivery": previous_key or "",
+            "max_null_rate_increase": spec.max_null_rate_increase,
+        },
+    )
+
+
+def record_key_unique(frame: pd.DataFrame) -> AssetCheckResult:
+    """ERROR when a record key is null or appears twice (dedup guarantees it; this guards the guarantee)."""
+    keys = frame[RECORD_KEY]
+    duplicated = keys[keys.duplicated(keep=False) & keys.notna()]
+    nulls = int(keys.isna().sum())
+    return AssetCheckResult(
+        passed=duplicated.empty and not nulls,
+        severity=ERROR,
+        metadata={
+            "rows": len(frame),
+            "duplicate_keys": int(duplicated.nunique()),
+            "null_keys": nulls,
+            "examples": MetadataValue.json(sorted(map(str, duplicated.unique()))[:_SAMPLE]),
+        },
+    )
+
+
+def lead_ids_unique(con: duckdb.DuckDBPyConnection) -> AssetCheckResult:
+    """ERROR when two rows of ``leads`` share a lead id."""
+    rows = con.execute(
+        f"SELECT lead_id, count(*) FROM {warehouse.LEADS} GROUP BY 1 HAVING count(*) > 1 ORDER BY 2 DESC, 1 LIMIT 1000"
+    ).fetchall()
+    total = con.execute(f"SELECT count(*) FROM {warehouse.LEADS}").fetchone()[0]
+    return AssetCheckResult(
+        passed=not rows,
+        severity=ERROR,
+        metadata={
+            "leads": int(total),
+            "colliding_lead_ids": len(rows),
+            "examples": MetadataValue.json([str(r[0]) for r in rows[:_SAMPLE]]),
+        },
+    )
+
+
+def records_resolved_once(con: duckdb.DuckDBPyConnection) -> AssetCheckResult:
+    """ERROR when a live source record is missing from ``lead_sources`` or in it more than once."""
+    bad = con.execute(
+        f"""SELECT c._source, c._record_key, count(x.lead_id) AS n
+            FROM source_current c LEFT JOIN {warehouse.LEAD_SOURCES} x USING (_source, _record_key)
+            GROUP BY 1, 2 HAVING count(x.lead_id) <> 1 ORDER BY 1, 2"""
+    ).fetchall()
+    live = con.execute("SELECT count(*) FROM source_current").fetchone()[0]
+    missing = [r for r in bad if r[2] == 0]
+    return AssetCheckResult(
+        passed=not bad,
+        severity=ERROR,
+        metadata={
+            "live_records": int(live),
+            "unresolved": len(missing),
+            "resolved_more_than_once": len(bad) - len(missing),
+            "examples": MetadataValue.json([f"{s}:{k} x{n}" for s, k, n in bad[:_SAMPLE]]),
+        },
+    )
+
+
+def freshness(spec: SourceSpec, newest: date | None, today: date) -> AssetCheckResult:
+    """WARN when the source's newest delivery is older than ``deliveries.freshness_days``."""
+    limit = spec.deliveries.freshness_days
+    age = (today - newest).days if newest else None
+    stale = age is None or age > limit
+    return AssetCheckResult(
+        passed=not stale,
+        severity=WARN,
+        description=(
+            f"no {spec.source} delivery loaded yet" if newest is None
+            else f"newest delivery dated {newest} is {age} day(s) old (expected at least every {limit})"
+        ),
+        metadata={
+            "newest_delivery_date": str(newest) if newest else "",
+            "age_days": -1 if age is None else age,
+            "freshness_days": limit,
+            "as_of": str(today),
+        },
+    )
