@@ -10,7 +10,9 @@ license number, issue date ...) by two kinds of evidence:
   Y/N flags, small integers, one-line addresses, street lines, person vs company names, ids.
 
 confidence = 0.6 x header similarity + 0.4 x value agreement when the header matches (>= 0.8);
-0.5 + 0.3 x value share when only the values speak (files without a header row). Columns are
+0.5 + 0.3 x value share when only the values speak (files without a header row). Value agreement
+is the sniffed share for value kinds, 0.5 + half the company-like share for company names, and a
+neutral 0.5 for plain text kinds (0 when the values are clearly phones, dates ...). Columns are
 assigned best first, one column per kind; the rest are listed as unmatched (they stay in
 ``_extras``). The record key is the license number, else the provider id, else an id-like unique
 column. Nothing here writes files or talks to S3; the CLI does.
@@ -266,14 +268,15 @@ def _value_agreement(kind: Kind, s: Sniffed) -> float:
     if kind.value == "person":
         return s.shares.get("person", 0.5 if s.share("company") < 0.5 else 0.2)
     if kind.value == "company":
-        return max(s.share("company"), 0.5) if max((s.share(v) for v in _STRONG_VALUES), default=0) < 0.5 else 0.0
+        strong = max((s.share(v) for v in _STRONG_VALUES), default=0)
+        return 0.5 + 0.5 * s.share("company") if strong < 0.5 else 0.0
     if kind.value == "integer":
         return s.share("integer")
     if kind.value:
         return s.share(kind.value)
-    # a text kind: fine unless the values are clearly something else
+    # a text kind: no evidence either way (0.5) unless the values are clearly something else
     strong = max((s.share(v) for v in _STRONG_VALUES), default=0.0)
-    return 1.0 - strong
+    return 0.5 * (1.0 - strong)
 
 
 def _date_kind_by_values(s: Sniffed) -> str:
@@ -288,12 +291,17 @@ def candidates_for(column: str, s: Sniffed, header: bool) -> list[Candidate]:
         h, syn = header_similarity(column, kind) if header else (0.0, "")
         v = _value_agreement(kind, s)
         value_word = {"integer": "integers", "id": "id-like", "yes_no": "Y/N"}.get(kind.value or "", kind.value)
-        value_note = f"{v:.0%} of values {value_word}" if kind.value else "text"
+        shown = s.share("company") if kind.value == "company" else v
+        value_note = f"{shown:.0%} of values {value_word}" if kind.value else "text"
         if h >= HEADER_MATCH:
             confidence = 0.6 * h + 0.4 * v
             why = f"header {column!r} ~ {syn!r} ({h * 100:.0f}); {value_note}"
-        elif kind.value_only is not None and v >= kind.value_only and (not header or kind.value in _STRONG_VALUES + ("state",)):
-            confidence = 0.5 + 0.3 * v
+        elif (
+            kind.value_only is not None
+            and (vo := s.share("company") if kind.value == "company" else v) >= kind.value_only
+            and (not header or kind.value in _STRONG_VALUES + ("state",))
+        ):
+            confidence = 0.5 + 0.3 * vo
             why = f"values only: {value_note}"
         elif kind.value == "date" and s.date and s.share("date") >= 0.8 and kind.name == _date_kind_by_values(s):
             confidence = 0.5 + 0.2 * s.share("date")
@@ -307,6 +315,24 @@ def candidates_for(column: str, s: Sniffed, header: bool) -> list[Candidate]:
         if confidence >= ACCEPT:
             out.append(Candidate(column, kind, round(confidence, 2), why))
     return out
+
+
+_DATE_KINDS = ("license_issued", "certificate_expiration_date", "license_renewed")
+
+
+def _order_value_only_dates(candidates: list[Candidate], sniffed: dict[str, Sniffed]) -> list[Candidate]:
+    """Date columns known by their values only: the earliest (by median) is the issue date, the
+    latest the expiration date, one in between the renewal date."""
+    blind = [c for c in candidates if c.kind.name in _DATE_KINDS and c.why.startswith("values only")]
+    if len(blind) < 2:
+        return candidates
+    blind.sort(key=lambda c: sniffed[c.column].date.median)
+    names = ["license_issued", *(["license_renewed"] * (len(blind) - 2)), "certificate_expiration_date"]
+    rest = [c for c in candidates if c not in blind]
+    for cand, name in zip(blind, names):
+        note = f"; {'earliest' if name == 'license_issued' else 'latest' if name.startswith('cert') else 'middle'} date column"
+        rest.append(Candidate(cand.column, KIND_BY_NAME[name], cand.confidence, cand.why + note))
+    return rest
 
 
 def _age_flag_field(columns: list[str], sniffed: dict[str, Sniffed]) -> FieldProposal | None:
@@ -347,6 +373,7 @@ def propose(result: ReadResult, source: str, sample_name: str) -> Proposal:
         used.update(ages.from_)
 
     candidates = [c for col in result.columns if col not in used for c in candidates_for(col, sniffed[col], header)]
+    candidates = _order_value_only_dates(candidates, sniffed)
     order = {c: i for i, c in enumerate(result.columns)}
     candidates.sort(key=lambda c: (-c.confidence, order[c.column]))
     assigned: dict[str, Candidate] = {}  # kind name -> candidate

@@ -45,6 +45,7 @@ class DateGuess:
     share: float  # share of distinct values read
     ambiguous_with: str | None = None  # another format reading every value differently
     future_share: float = 0.0  # share of dates after today (expiration dates are mostly in the future)
+    median: dt.date | None = None
 
 
 @dataclass
@@ -115,15 +116,22 @@ def guess_date_format(values: Sequence[str], today: dt.date | None = None) -> Da
         (r[2][0] for r in results[1:] if r[0] == n and any(r[3].get(v) != d for v, d in got.items())), None
     )
     future = sum(1 for d in got.values() if d > today) / len(got)
-    return DateGuess(formats=formats, share=share, ambiguous_with=ambiguous, future_share=future)
+    median = sorted(got.values())[len(got) // 2]
+    return DateGuess(formats=formats, share=share, ambiguous_with=ambiguous, future_share=future, median=median)
 
 
 def looks_like_person(v: str) -> bool:
     return _looks_like_person(" ".join(v.split()), require_comma=False) is not None
 
 
+_NOT_WORDS = re.compile(r"[#0-9!@]")
+
+
 def looks_like_company(v: str) -> bool:
-    return bool(_BUSINESS_WORDS.search(v)) and not _EMAIL.match(v) and not is_phone(v)
+    """A business word (ACADEMY, LEARNING, LLC ...) in a text that is not an e-mail, phone, date or address."""
+    if _EMAIL.match(v) or is_phone(v) or is_one_line_address(v) or _STREET.match(v):
+        return False
+    return bool(_BUSINESS_WORDS.search(_NOT_WORDS.sub(" ", v)))
 
 
 def sniff(values: Sequence[str | None]) -> Sniffed:

@@ -1,0 +1,152 @@
+"""propose-mapping's matching (headers, value sniffers, dates, headerless files) and check-mapping's verdicts."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import shutil
+import sys
+
+import pandas as pd
+import pytest
+import yaml
+
+from etl_assets.assets.factory import add_lineage
+from etl_assets.cli import main as cli
+from etl_assets.ingest.read import read_delivery
+from etl_assets.onboarding.propose import KINDS, header_looks_like_data, header_similarity, propose_mapping
+from etl_assets.onboarding.sniff import guess_date_format, sniff
+from etl_assets.sources.registry import leads_schema
+from etl_assets.sources.spec import load_spec
+from etl_assets.stages.normalize import normalize_delivery
+from etl_assets_tests.conftest import PROJECT_ROOT, sample_file
+
+if "make_new_state" not in sys.modules:
+    _spec = importlib.util.spec_from_file_location("make_new_state", PROJECT_ROOT / "scripts" / "make_new_state.py")
+    sys.modules["make_new_state"] = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(sys.modules["make_new_state"])
+make_new_state = sys.modules["make_new_state"]
+MAPPINGS = PROJECT_ROOT / "mappings"
+
+
+def best_kind(header: str) -> str:
+    return max(KINDS, key=lambda k: header_similarity(header, k)[0]).name
+
+
+@pytest.mark.parametrize(
+    ("header", "kind"),
+    [("Phone#", "phone"), ("Telephone", "phone"), ("Contact Phone", "phone"), ("Facility Name", "company"),
+     ("Operation Name", "company"), ("Provider", "company"), ("Lic #", "license_number"),
+     ("License Number", "license_number"), ("Zip Code", "zip"), ("E-mail", "email"), ("Expires On", "certificate_expiration_date"),
+     ("Date Licensed", "license_issued"), ("Licensed Capacity", "capacity"), ("Operation #", "provider_id")],
+)  # fmt: skip
+def test_header_synonyms(header, kind):
+    assert best_kind(header) == kind
+
+
+def test_value_sniffers():
+    s = sniff(["(830) 429-1010", "210-310-3990", "", None])
+    assert s.share("phone") == 1 and s.n_values == 2
+    assert sniff(["78069", "89027-1234"]).share("zip") == 1
+    assert sniff(["NV", "TX", "ok"]).share("state") == 1
+    assert sniff(["Y", "N", "n"]).share("yes_no") == 1
+    assert sniff(["150 N. WILLOW ST MESQUITE, NV 89027"]).share("one_line_address") == 1
+    assert sniff(["a@b.com", "x.y@z.org"]).share("email") == 1
+
+
+def test_date_format_guess():
+    assert guess_date_format(["13-Oct-2011", "01-Feb-2020"]).formats == ["%d-%b-%Y"]
+    assert guess_date_format(["7/1/22", "12/31/23"]).formats == ["%m/%d/%y"]  # 2-digit years, not year 22
+    assert guess_date_format(["2023-11-30"]).formats == ["%Y-%m-%d"]
+    assert guess_date_format(["25/12/2022", "1/2/2023"]).formats == ["%d/%m/%Y"]
+    us = guess_date_format(["3/4/2023", "5/6/2023"])
+    assert us.formats == ["%m/%d/%Y"] and us.ambiguous_with == "%d/%m/%Y"
+
+
+def test_headerless_file_is_detected_and_mapped_by_values(tmp_path):
+    path, origins = make_new_state.make_new_state(tmp_path, header=False)
+    data = path.read_bytes()
+    assert header_looks_like_data(data.decode("cp1252").splitlines()[0].split(","))
+    proposal = propose_mapping(data, "franklin", path.name)
+    assert proposal.header is False and proposal.encoding == "cp1252"
+    targets = {f.to[0]: f for f in proposal.fields}
+    assert targets["phone"].from_ == ("column_4",)
+    assert targets["address1"].transform == "us_address_one_line" and targets["address1"].from_ == ("column_5",)
+    assert targets["license_issued"].params == {"formats": ["%d-%b-%Y"]}
+    assert targets["certificate_expiration_date"].params == {"formats": ["%Y-%m-%d"]}
+    assert targets["license_number"].from_ == ("column_1",) and proposal.record_key == ["license_number"]
+    assert targets["email"].from_ == ("column_9",)
+
+    out = tmp_path / "franklin.yaml"
+    out.write_text(proposal.to_yaml())
+    assert "header: false" in out.read_text()
+    spec = load_spec(out, leads_schema(MAPPINGS))
+    read = read_delivery(io.BytesIO(data), spec.read, "k")
+    raw = add_lineage(read.records, "franklin", "k", "e", pd.Timestamp("2023-08-01T00:00:00Z"), None)
+    result = normalize_delivery(raw, spec, leads_schema(MAPPINGS), where="k")
+    assert len(result.rows) == len(origins) == 199
+    assert len(result.clean) / len(result.rows) >= 0.95
+
+
+def test_proposal_for_a_real_sample_is_valid_yaml_with_comments(tmp_path):
+    proposal = propose_mapping(sample_file("texas").read_bytes(), "texas_copy", "texas/07-07-2023 Texas DHHS.csv")
+    text = proposal.to_yaml()
+    doc = yaml.safe_load(text)
+    assert doc["record_key"] == ["provider_id"] and doc["deliveries"]["key_pattern"] == "texas_copy/*.csv"
+    by_from = {str(f["from"]): f for f in doc["fields"]}
+    assert by_from["Phone"]["transform"] == "phone_e164"
+    assert by_from["Issue Date"]["params"] == {"formats": ["%m/%d/%Y"]}
+    assert by_from["['Infant', 'Toddler', 'Preschool', 'School']"]["transform"] == "ages_from_flags"
+    assert "# confidence" in text and "# Unmatched columns" in text
+    (tmp_path / "texas_copy.yaml").write_text(text)
+    load_spec(tmp_path / "texas_copy.yaml", leads_schema(MAPPINGS))
+
+
+# --- check-mapping ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def mappings(tmp_path):
+    directory = tmp_path / "m"
+    directory.mkdir()
+    shutil.copy(MAPPINGS / "leads.yaml", directory)
+    shutil.copy(MAPPINGS / "texas.yaml", directory)
+    return directory
+
+
+def _check(mappings, capsys, *extra) -> tuple[int, str]:
+    code = cli(["check-mapping", "texas", "--mappings", str(mappings), *map(str, extra)])
+    return code, capsys.readouterr().out
+
+
+def _edit(mappings, old: str, new: str) -> None:
+    path = mappings / "texas.yaml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_check_mapping_passes_on_a_good_mapping(mappings, capsys):
+    code, out = _check(mappings, capsys)
+    assert code == 0 and out.rstrip().endswith("OK")
+    assert "99 records, 0 quarantined" in out and "coverage of leads columns" in out and "phone 100%" in out
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("transform: zip5", "transform: zip_five", "unknown transform 'zip_five'"),
+        ("to: facility_type}", "to: facility_kind}", "unknown target column(s) ['facility_kind']"),
+        ("{from: \"Operation #\"", "{from: \"Provider Key\"", "required column(s) ['Provider Key'] missing"),
+        ("formats: ['%m/%d/%Y']", "formats: ['%Y-%m-%d']", "column 'Issue Date': 98 of 98 values (100%)"),
+        ("{from: Zip, to: zip, transform: zip5}", "{from: Zip, to: zip, transform: zip5, required: true}", None),
+    ],
+)
+def test_check_mapping_fails_with_a_readable_report(mappings, capsys, old, new, message):
+    _edit(mappings, old, new)
+    if message is None:  # make most rows fail a required target: quarantined share above the threshold
+        _edit(mappings, "{from: Zip, to: zip", "{from: County, to: zip")
+        message = "above the threshold 20%"
+    code, out = _check(mappings, capsys)
+    assert code == 1 and out.rstrip().endswith("FAILED")
+    assert message in out, out
