@@ -33,7 +33,6 @@ from dagster import (
     AssetCheckSeverity,
     DagsterEventType,
     DefaultSensorStatus,
-    EventRecordsFilter,
     RunFailureSensorContext,
     SensorEvaluationContext,
     SkipReason,
@@ -113,6 +112,7 @@ class WarehouseSink:
     def send(self, alert: Alert) -> None:
         row = alert.as_dict()
         row["counts"] = json.dumps(row["counts"], sort_keys=True, default=str)
+        row["dagster_run_id"] = row.pop("run_id")  # the warehouse's name for it, as in deliveries
         delay = self.first_delay
         for attempt in range(1, self.attempts + 1):
             try:
@@ -271,10 +271,8 @@ def run_failure_alert(instance, run, failure_message: str | None = None) -> Aler
     )
 
 
-def check_failure_alert(instance, record) -> Alert:
-    """One alert for a failed asset-check evaluation (an event log record)."""
-    evaluation = record.event_log_entry.dagster_event.event_specific_data
-    run_id = record.event_log_entry.run_id
+def check_failure_alert(instance, run_id: str | None, evaluation) -> Alert:
+    """One alert for a failed asset-check evaluation."""
     run = instance.get_run_by_id(run_id) if run_id else None
     tags = run.tags if run else {}
     return Alert(
@@ -290,21 +288,53 @@ def check_failure_alert(instance, record) -> Alert:
     )
 
 
-def failed_check_records(instance, after: int, limit: int = 200):
-    """Failed check evaluations after a storage id, oldest first, except blocking ERROR failures:
-    those fail their run, and the run-failure alert names them."""
+@dataclass
+class CheckCursor:
+    """Check executions are numbered (their row id, assigned when planned). Everything at or below
+    ``watermark`` is done; ``alerted`` holds ids above it already sent. The watermark stops below
+    the oldest execution still in progress (for a day at most), so a slow check is not skipped."""
 
-    records = instance.get_event_records(
-        EventRecordsFilter(event_type=DagsterEventType.ASSET_CHECK_EVALUATION, after_cursor=after), limit=limit, ascending=True
-    )
-    newest = max([after, *(r.storage_id for r in records)])
-    failed = []
-    for r in records:
-        evaluation = r.event_log_entry.dagster_event.event_specific_data
-        if evaluation.passed or (evaluation.blocking and evaluation.severity == AssetCheckSeverity.ERROR):
-            continue
-        failed.append(r)
-    return failed, newest
+    watermark: int = 0
+    alerted: list[int] = field(default_factory=list)
+
+    def dumps(self) -> str:
+        return json.dumps({"watermark": self.watermark, "alerted": sorted(self.alerted)})
+
+    @classmethod
+    def loads(cls, text: str | None) -> CheckCursor:
+        return cls(**json.loads(text)) if text else cls()
+
+
+PENDING_LIMIT_SECONDS = 24 * 3600
+
+
+def new_check_failures(instance, check_keys, cursor: CheckCursor, limit: int = 100, now: float | None = None):
+    """(run id, evaluation) of failed checks not alerted yet, oldest first, and the next cursor.
+    Blocking ERROR failures are skipped: they fail their run, and the run-failure alert names them."""
+    from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus as Status
+
+    now = time.time() if now is None else now
+    done = set(cursor.alerted)
+    failures, pending, newest = [], [], cursor.watermark
+    for key in check_keys:
+        for record in instance.event_log_storage.get_asset_check_execution_history(key, limit=limit):
+            if record.id <= cursor.watermark:
+                break
+            newest = max(newest, record.id)
+            if record.status == Status.PLANNED:
+                if now - record.create_timestamp < PENDING_LIMIT_SECONDS:
+                    pending.append(record.id)
+                continue
+            if record.status != Status.FAILED or record.id in done or record.event is None:
+                continue
+            evaluation = record.event.dagster_event.event_specific_data
+            if evaluation.blocking and evaluation.severity == AssetCheckSeverity.ERROR:
+                continue
+            failures.append((record.id, record.run_id, evaluation))
+    failures.sort(key=lambda f: f[0])
+    watermark = min(pending) - 1 if pending else newest
+    alerted = sorted(i for i in done | {f[0] for f in failures} if i > watermark)
+    return [(run_id, e) for _, run_id, e in failures], CheckCursor(watermark, alerted)
 
 
 RUN_FAILURE_SENSOR = "alert_on_run_failure"
@@ -329,11 +359,12 @@ def build_alert_sensors():
         description="Failed asset checks (WARN, and non-blocking ERROR) since the last tick → one alert each.",
     )
     def alert_on_check_failure(context: SensorEvaluationContext, duckdb: DuckDBResource):
-        failed, newest = failed_check_records(context.instance, int(context.cursor or 0))
+        check_keys = context.repository_def.asset_graph.asset_check_keys
+        failed, cursor = new_check_failures(context.instance, check_keys, CheckCursor.loads(context.cursor))
         sinks = default_sinks(duckdb.database)
-        for record in failed:
-            emit(check_failure_alert(context.instance, record), sinks, context.log)
-        context.update_cursor(str(newest))
+        for run_id, evaluation in failed:
+            emit(check_failure_alert(context.instance, run_id, evaluation), sinks, context.log)
+        context.update_cursor(cursor.dumps())
         if not failed:
             return SkipReason("no failed asset checks since the last tick")
         return None

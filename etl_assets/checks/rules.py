@@ -41,7 +41,7 @@ def schema_drift(spec: SourceSpec, relaxed: SourceSpec, header: list[str]) -> As
         severity=ERROR if missing_required else WARN,
         description=(
             f"required column(s) {missing_required} missing: the delivery is held back" if missing_required
-            else f"{len(drift)} drift warning(s), {len(unmapped)} unmapped column(s)"
+            else "; ".join(drift[:5]) if drift else f"no drift ({len(unmapped)} unmapped column(s) kept in _extras)"
         ),
         metadata={
             "missing_required": MetadataValue.json(missing_required),
