@@ -18,6 +18,7 @@ from dagster import (
     AssetsDefinition,
     Backoff,
     DynamicPartitionsDefinition,
+    Failure,
     FreshnessPolicy,
     MaterializeResult,
     MetadataValue,
@@ -33,7 +34,7 @@ from etl_assets import metadata as md
 from etl_assets import warehouse
 from etl_assets.assets.keys import WAREHOUSE_POOL, asset_key, partitions_name
 from etl_assets.ingest import s3
-from etl_assets.ingest.read import read_delivery
+from etl_assets.ingest.read import DeliveryReadError, read_delivery
 from etl_assets.resources import DeliveryBucket
 from etl_assets.schemas import DATE, STRING, TIMESTAMP, raw_schema
 from etl_assets.sources.registry import leads_schema
@@ -85,8 +86,12 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
         download = s3.download(bucket.client(), bucket.bucket, key)
         try:
             result = read_delivery(download.file, spec.read, where)
+        except DeliveryReadError as exc:  # the bytes will not change: fail now, no retries
+            raise Failure(description=str(exc), allow_retries=False) from exc
         finally:
             download.file.close()
+        if len(result.records) == 0:  # a full refresh listing nothing is a broken export, not news
+            raise Failure(description=f"{where}: the file has a header and no records", allow_retries=False)
         delivery_date = spec.deliveries.date.from_key(key) or download.last_modified.astimezone(timezone.utc).date()
         frame = add_lineage(result.records, source, key, download.etag, download.last_modified, delivery_date)
         raw_schema(spec).validate(frame)
