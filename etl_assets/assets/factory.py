@@ -83,7 +83,10 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
     def raw(context: AssetExecutionContext, bucket: DeliveryBucket) -> Output[pd.DataFrame]:
         key = context.partition_key
         where = bucket.url(key)
-        download = s3.download(bucket.client(), bucket.bucket, key)
+        try:
+            download = s3.download(bucket.client(), bucket.bucket, key)
+        except s3.DeliveryGoneError as exc:  # listed, then deleted: retrying cannot bring it back
+            raise Failure(description=str(exc), allow_retries=False) from exc
         try:
             result = read_delivery(download.file, spec.read, where)
         except DeliveryReadError as exc:  # the bytes will not change: fail now, no retries

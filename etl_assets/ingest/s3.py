@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 
 @dataclass(frozen=True, order=True)
 class S3Object:
@@ -47,14 +49,56 @@ class Download:
     size: int
 
 
+class DownloadError(OSError):
+    """The object could not be downloaded (after botocore's retries); the message names it.
+    Transient: the raw asset's retry policy tries again."""
+
+
+class DeliveryGoneError(LookupError):
+    """The object was listed but is no longer there (deleted or renamed since): not transient."""
+
+
+_GONE = {"NoSuchKey", "404", "NotFound"}
+
+
 def download(client: Any, bucket: str, key: str) -> Download:
-    """Stream one object into a temp file; memory stays flat whatever the object's size."""
-    response = client.get_object(Bucket=bucket, Key=key)
+    """Stream one object into a temp file; memory stays flat whatever the object's size.
+
+    Throttling (503 SlowDown), 500s and dropped connections before the response are retried by
+    botocore (the resource's ``max_attempts``); what is left fails with the object named: a
+    dropped connection mid-body or a short body as ``DownloadError``, a missing object as
+    ``DeliveryGoneError``."""
+    url = f"s3://{bucket}/{key}"
+    try:
+        response = client.get_object(Bucket=bucket, Key=key)
+    except ClientError as exc:
+        code = str(exc.response.get("Error", {}).get("Code"))
+        if code in _GONE:
+            raise DeliveryGoneError(f"{url}: the object is gone (deleted after it was listed): {exc}") from exc
+        raise DownloadError(f"{url}: download failed: {exc}") from exc
+    except BotoCoreError as exc:
+        raise DownloadError(f"{url}: download failed: {exc}") from exc
     spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)
     body = response["Body"]
+    expected = int(response["ContentLength"])
+    received = 0
     try:
-        for chunk in iter(lambda: body.read(1 << 20), b""):
-            spool.write(chunk)
+        while True:
+            try:
+                chunk = body.read(1 << 20)
+            except Exception as exc:  # noqa: BLE001 - botocore/urllib3/http.client errors differ by version
+                raise DownloadError(
+                    f"{url}: connection dropped after {received} of {expected} bytes: {type(exc).__name__}: {exc}"
+                ) from exc
+            if not chunk:
+                break
+            spool.write(chunk)  # a full disk raises here as itself (OSError), not as a dropped connection
+            received += len(chunk)
+        if received != expected:
+            raise DownloadError(f"{url}: connection dropped: {received} of {expected} bytes received")
+    except BaseException:
+        spool.close()
+        raise
     finally:
         body.close()
     spool.seek(0)

@@ -218,3 +218,15 @@ def test_hostile_s3_keys_are_data_not_paths_or_sql(world, tmp_path, label):
         path = (world.storage / "texas" / stage / name).resolve()
         assert path.is_file() and path.parent == (world.storage / "texas" / stage).resolve()
     world.assert_nevada_untouched(database)
+
+
+def test_the_sensor_requests_every_bad_delivery_and_every_hostile_key(world, s3_client, bucket_name, resources):
+    from etl_assets_tests.pipeline import evaluate_delivery_sensor
+
+    keys = [f"texas/07-14-2023 bad {name}" for name in EXPECTED] + list(HOSTILE_KEYS.values())
+    for key in keys:
+        s3_client.put_object(Bucket=bucket_name, Key=key, Body=b"x")
+    with instance_for_test() as instance:
+        result = evaluate_delivery_sensor(instance, resources)
+    assert sorted(r.partition_key for r in result.run_requests) == sorted(keys)
+    assert {r.tags["etl/source"] for r in result.run_requests} == {"texas"}
