@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
+import glob
 import hashlib
 import os
 from pathlib import Path
@@ -62,6 +63,8 @@ class PartitionedParquetIOManager(ConfigurableIOManager):
         path = self._path(context)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".tmp-{os.getpid()}")
+        for stale in path.parent.glob(glob.escape(path.stem) + ".tmp-*"):  # left by a killed write
+            stale.unlink(missing_ok=True)
         try:
             obj.to_parquet(tmp, index=False)
             os.replace(tmp, path)  # atomic: readers see the old file or the new one, never half
