@@ -160,7 +160,7 @@ def _cast(values: pd.Series, type_name: str) -> tuple[pd.Series, np.ndarray]:
     dtype = PANDAS_DTYPES[type_name]
     try:
         return values.astype(dtype), np.array([], dtype=int)
-    except (TypeError, ValueError, OverflowError, Exception):  # noqa: BLE001 - fall back per value
+    except Exception:  # noqa: BLE001 - any cast failure: fall back to one value at a time to name the bad rows
         out, bad = [], []
         for pos, v in enumerate(values.to_numpy()):
             try:
