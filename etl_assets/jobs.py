@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dagster import AssetSelection, define_asset_job, in_process_executor
+from dagster import AssetCheckKey, AssetSelection, define_asset_job, in_process_executor
 
 from etl_assets.assets.factory import SourceAssets
 from etl_assets.assets.keys import LEADS_KEY
@@ -12,7 +12,10 @@ from etl_assets.sensors import ingest_job_name
 def build_ingest_job(chain: SourceAssets):
     return define_asset_job(
         ingest_job_name(chain.spec.source),
-        selection=AssetSelection.assets(*chain.keys),
+        # The chain's assets and their checks, except freshness: that one is about the source over
+        # time, not about this delivery, and runs in the nightly freshness job.
+        selection=AssetSelection.assets(*chain.keys)
+        - AssetSelection.checks(AssetCheckKey(chain.warehouse_key, "freshness")),
         partitions_def=chain.partitions,
         description=f"Ingest one {chain.spec.source} delivery: raw → normalized → deduped → warehouse.",
         # The chain is sequential (each step needs the previous one), so a process per step buys no
