@@ -10,12 +10,13 @@ from etl_assets.sensors import ingest_job_name
 
 
 def build_ingest_job(chain: SourceAssets):
+    selection = AssetSelection.assets(*chain.keys)
+    if chain.spec.deliveries.freshness_days is not None:
+        # freshness judges the source over time, not this delivery: it runs in the nightly job
+        selection = selection - AssetSelection.checks(AssetCheckKey(chain.warehouse_key, "freshness"))
     return define_asset_job(
         ingest_job_name(chain.spec.source),
-        # The chain's assets and their checks, except freshness: that one is about the source over
-        # time, not about this delivery, and runs in the nightly freshness job.
-        selection=AssetSelection.assets(*chain.keys)
-        - AssetSelection.checks(AssetCheckKey(chain.warehouse_key, "freshness")),
+        selection=selection,
         partitions_def=chain.partitions,
         description=f"Ingest one {chain.spec.source} delivery: raw → normalized → deduped → warehouse.",
         # The chain is sequential (each step needs the previous one), so a process per step buys no
