@@ -9,7 +9,7 @@ export ETL_WAREHOUSE_PATH ?= $(CURDIR)/.local/warehouse.duckdb
 DEV_S3_PORT ?= 9000
 DAGSTER_PORT ?= 3000
 
-.PHONY: dev test ingest bench audit clean venv
+.PHONY: dev test ingest bench audit clean venv chromium
 
 venv: $(VENV)/.installed
 
@@ -28,7 +28,15 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 dev: venv $(DAGSTER_HOME)/dagster.yaml
 	bin/dev $(DEV_S3_PORT) $(DAGSTER_PORT)
 
-test: venv
+# Debian's Chromium for the browser test (etl_assets_tests/ui, driven by Playwright): installed
+# from apt only when missing (Playwright's own browser download is not used).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+chromium:
+	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+test: venv chromium
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # Headless cycle: new deliveries → warehouse → leads, with a summary. Uses AWS_ENDPOINT_URL /
