@@ -46,6 +46,11 @@ def release_memory() -> None:
         _LIBC.malloc_trim(0)
 
 
+# release_memory's full gc.collect() walks every live Python object (~0.2 s with dagster, pandas and
+# splink loaded): about half the CPU of a small delivery's run (cProfile of `make ingest` on 8 small
+# deliveries: 17.2 of 32.7 s). Small inputs follow small steps, which leave little to give back.
+RELEASE_MEMORY_FROM_BYTES = 8 << 20
+
 _LIBC = ctypes.CDLL(ctypes.util.find_library("c")) if ctypes.util.find_library("c") else None
 
 
@@ -77,6 +82,7 @@ class PartitionedParquetIOManager(ConfigurableIOManager):
         path = self._path(context)
         if not path.exists():
             raise FileNotFoundError(f"{context.asset_key.to_user_string()} has no stored output for this delivery: {path}")
-        release_memory()
+        if path.stat().st_size >= RELEASE_MEMORY_FROM_BYTES:
+            release_memory()
         # Strings come back Arrow-backed (compact, no Python objects); other types per pandas metadata.
         return pq.read_table(path).to_pandas(types_mapper={pa.string(): STRING, pa.large_string(): STRING}.get)
