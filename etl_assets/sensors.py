@@ -5,8 +5,10 @@ from collections.abc import Sequence
 
 from dagster import (
     AddDynamicPartitionsRequest,
+    DagsterRunStatus,
     DefaultSensorStatus,
     RunRequest,
+    RunsFilter,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
@@ -91,6 +93,12 @@ def build_leads_sensor(chains: Sequence[SourceAssets], leads_job):
         seen = int(context.cursor or 0)
         if latest <= seen:
             return SkipReason("no source loaded since the last leads refresh")
+        waiting = context.instance.get_run_records(
+            RunsFilter(job_name=leads_job.name, statuses=[DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED]),
+            limit=1,
+        )
+        if waiting:  # a queued refresh will read everything loaded until it starts: no need for another
+            return SkipReason("a leads refresh is already queued")
         return SensorResult(run_requests=[RunRequest(run_key=f"leads:{latest}")], cursor=str(latest))
 
     return leads_refresh_sensor
