@@ -194,12 +194,13 @@ def _sample_records(source: str) -> tuple[list[str], list[list[str]], str]:
     return header, [r for r in records if len(r) == len(header)], encoding
 
 
-def small_deliveries(per_source: int, rows: int = 20, start: date = date(2024, 1, 1)) -> dict[str, bytes]:
+def small_deliveries(per_source: int, rows: int | None = 20, start: date = date(2024, 1, 1)) -> dict[str, bytes]:
     """``per_source`` deliveries of each source, ``rows`` sample records each, one day apart.
 
     Each delivery of a source holds the same first ``rows`` complete sample records (a registry's
     full refresh that did not change): runs may apply them in any order without tripping the
-    delete guard, and every one must still be loaded and logged. Keys carry the delivery date in
+    delete guard, and every one must still be loaded and logged. ``rows=None`` takes every complete
+    sample record: then they may also follow the sample itself without a row drop or deletes. Keys carry the delivery date in
     the source's own pattern (mappings/<source>.yaml), so every key is a distinct partition.
     """
     objects = {}
