@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from dagster import DagsterInstance, RunRequest, SensorResult, build_sensor_context, materialize
+from dagster import (
+    DagsterEventType,
+    DagsterInstance,
+    RunRequest,
+    SensorResult,
+    build_run_status_sensor_context,
+    build_sensor_context,
+    materialize,
+)
 
 from etl_assets.assets.leads import build_leads_asset
 from etl_assets.definitions import build_chains, defs
@@ -33,3 +41,15 @@ def materialize_request(
 def materialize_leads(instance: DagsterInstance, resources: dict):
     chains = build_chains()
     return materialize([build_leads_asset([c.warehouse_key for c in chains])], instance=instance, resources=resources)
+
+
+def fire_run_failure_sensor(instance: DagsterInstance, resources: dict, run_id: str) -> None:
+    """Evaluate the alerting run-failure sensor on a real failed run, as the daemon would."""
+    from etl_assets import alerts
+
+    (failure,) = instance.all_logs(run_id, of_type=DagsterEventType.RUN_FAILURE)
+    context = build_run_status_sensor_context(
+        sensor_name=alerts.RUN_FAILURE_SENSOR, dagster_event=failure.dagster_event, dagster_instance=instance,
+        dagster_run=instance.get_run_by_id(run_id), resources={"duckdb": resources["duckdb"]},
+    ).for_run_failure()
+    defs.get_sensor_def(alerts.RUN_FAILURE_SENSOR)(context)

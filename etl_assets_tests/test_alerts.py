@@ -11,10 +11,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import duckdb
 import pytest
-from dagster import DagsterEventType, build_run_status_sensor_context, build_sensor_context, instance_for_test
+from dagster import build_sensor_context, instance_for_test
 
 from etl_assets import alerts
 from etl_assets.definitions import defs
+from etl_assets_tests.pipeline import fire_run_failure_sensor
 from etl_assets_tests.test_checks import deliver, nevada_csv
 
 SECRET_HOOK = "hooks/T0KEN-secret-hook"
@@ -62,12 +63,7 @@ def test_failed_run_and_failed_check_raise_one_alert_each(webhook, resources, bu
         bad_key = "nevada/07-01-2023 Nevada.csv"
         failed = deliver(instance, resources, s3_client, bucket_name, bad_key, nevada_csv(5, drop=("Credential Number",)))
         assert not failed.success
-        (failure,) = instance.all_logs(failed.run_id, of_type=DagsterEventType.RUN_FAILURE)
-        context = build_run_status_sensor_context(
-            sensor_name=alerts.RUN_FAILURE_SENSOR, dagster_event=failure.dagster_event, dagster_instance=instance,
-            dagster_run=instance.get_run_by_id(failed.run_id), resources={"duckdb": resources["duckdb"]},
-        ).for_run_failure()
-        defs.get_sensor_def(alerts.RUN_FAILURE_SENSOR)(context)
+        fire_run_failure_sensor(instance, resources, failed.run_id)
 
         (alert,) = alert_lines(tmp_path)
         assert alert["kind"] == "run_failure" and alert["severity"] == "ERROR"

@@ -61,17 +61,23 @@ class FaultyProxy:
                     status, code, message = _ERRORS[action]
                     payload = (f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
                                f"<Message>{message}</Message></Error>").encode()
+                    # recorded before the client can see the answer, so a test reading the log after
+                    # its call returns never misses it
+                    proxy._record(self.command, self.path, action)
                     self.send_response(status)
                     self.send_header("Content-Type", "application/xml")
                     self.send_header("Content-Length", str(len(payload)))
                     self.end_headers()
                     self.wfile.write(payload)
-                    proxy._record(self.command, self.path, action)
                     return
                 if action == "delete":  # path-style request: /<bucket>/<key>
                     bucket, _, key = unquote(self.path.split("?")[0]).lstrip("/").partition("/")
                     local_s3.client(upstream).delete_object(Bucket=bucket, Key=key)
                 status, headers, data = proxy._forward(self.command, self.path, dict(self.headers), body)
+                proxy._record(
+                    self.command, self.path,
+                    "drop" if action == "drop" else str(status) + (" after delete" if action == "delete" else ""),
+                )
                 self.send_response(status)
                 for name, value in headers:
                     if name.lower() not in ("transfer-encoding", "connection", "server", "date"):
@@ -82,12 +88,10 @@ class FaultyProxy:
                     self.wfile.flush()
                     self.close_connection = True
                     self.connection.shutdown(2)
-                    proxy._record(self.command, self.path, "drop")
                     return
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(data)
-                proxy._record(self.command, self.path, str(status) + (" after delete" if action == "delete" else ""))
 
             do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _handle
 

@@ -12,17 +12,14 @@ from dagster import instance_for_test
 from etl_assets_tests.conftest import sample_file
 from etl_assets_tests.hardening.faulty_proxy import FaultyProxy
 from etl_assets_tests.hardening.test_bad_deliveries import delivery_counts, error_text
-from etl_assets_tests.hardening.world import build_world, ingest, make_resources, source_state
+from etl_assets_tests.hardening.world import TEXAS_KEY, TEXAS_RECORDS, ingest, make_resources, source_state, texas_world
 
-KEY = "texas/07-07-2023 Texas DHHS.csv"
-RECORDS = 99  # the Texas sample's records (conftest.SAMPLE_RECORDS)
+KEY, RECORDS = TEXAS_KEY, TEXAS_RECORDS
 
 
 @pytest.fixture(scope="module")
 def world(s3_endpoint, tmp_path_factory):
-    with instance_for_test() as instance:
-        w = build_world(s3_endpoint, tmp_path_factory.mktemp("faults"), instance)
-        w.client.upload_file(str(sample_file("texas")), w.bucket, KEY)
+    with texas_world(s3_endpoint, tmp_path_factory.mktemp("faults")) as w:
         yield w
 
 

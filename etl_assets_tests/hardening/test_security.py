@@ -10,14 +10,12 @@ import re
 from pathlib import Path
 
 import duckdb
-from dagster import DagsterEventType, build_run_status_sensor_context, instance_for_test
+from dagster import instance_for_test
 from dagster._serdes import serialize_value
 
-from etl_assets import alerts
-from etl_assets.definitions import defs
 from etl_assets_tests.conftest import PROJECT_ROOT, sample_file
 from etl_assets_tests.hardening.world import ingest
-from etl_assets_tests.pipeline import evaluate_delivery_sensor
+from etl_assets_tests.pipeline import evaluate_delivery_sensor, fire_run_failure_sensor
 
 SECRET_KEY = "S3CR3T-access-key-7f1d2c9e-do-not-log"
 SESSION_TOKEN = "T0K3N-session-4b8a0e61-do-not-log"
@@ -51,12 +49,7 @@ def test_secrets_from_the_environment_never_reach_events_logs_tables_or_alerts(
         results = {r.partition_key: ingest(instance, resources, "texas", r.partition_key) for r in requests}
         assert [k for k, r in results.items() if r.success] == ["texas/07-07-2023 hostile.csv"]
         failed = results["texas/07-08-2023 empty.csv"]
-        (failure,) = instance.all_logs(failed.run_id, of_type=DagsterEventType.RUN_FAILURE)
-        context = build_run_status_sensor_context(
-            sensor_name=alerts.RUN_FAILURE_SENSOR, dagster_event=failure.dagster_event, dagster_instance=instance,
-            dagster_run=instance.get_run_by_id(failed.run_id), resources={"duckdb": resources["duckdb"]},
-        ).for_run_failure()
-        defs.get_sensor_def(alerts.RUN_FAILURE_SENSOR)(context)
+        fire_run_failure_sensor(instance, resources, failed.run_id)
         assert (tmp_path / "alerts.jsonl").exists()
 
         # every event of every run, serialized whole (messages, metadata, errors)

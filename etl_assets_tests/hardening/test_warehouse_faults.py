@@ -17,21 +17,17 @@ import duckdb
 import pytest
 from dagster import instance_for_test
 
-from etl_assets_tests.conftest import sample_file
 from etl_assets_tests.hardening import kill_child
 from etl_assets_tests.hardening.test_bad_deliveries import delivery_counts, error_text
-from etl_assets_tests.hardening.world import build_world, ingest, source_state
+from etl_assets_tests.hardening.world import TEXAS_KEY, TEXAS_RECORDS, ingest, source_state, texas_world
 
-KEY = "texas/07-07-2023 Texas DHHS.csv"
-RECORDS = 99
+KEY, RECORDS = TEXAS_KEY, TEXAS_RECORDS
 EMPTY = {"current": [], "history": [], "quarantine": [], "deliveries": []}
 
 
 @pytest.fixture(scope="module")
 def world(s3_endpoint, tmp_path_factory):
-    with instance_for_test() as instance:
-        w = build_world(s3_endpoint, tmp_path_factory.mktemp("warehouse_faults"), instance)
-        w.client.upload_file(str(sample_file("texas")), w.bucket, KEY)
+    with texas_world(s3_endpoint, tmp_path_factory.mktemp("warehouse_faults")) as w:
         yield w
 
 

@@ -5,13 +5,14 @@ another source's data and the test can prove that data untouched."""
 from __future__ import annotations
 
 import hashlib
+import contextlib
 import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-from dagster import DagsterInstance, materialize
+from dagster import DagsterInstance, instance_for_test, materialize
 from dagster_aws.s3 import S3Resource
 from dagster_duckdb import DuckDBResource
 
@@ -107,3 +108,16 @@ def build_world(endpoint: str, root: Path, instance: DagsterInstance) -> World:
         storage=storage, nevada=source_state(template, "nevada"), nevada_files=tree_digest(storage / "nevada"),
         nevada_run_id=result.run_id,
     )
+
+
+TEXAS_KEY = "texas/07-07-2023 Texas DHHS.csv"
+TEXAS_RECORDS = 99  # the Texas sample's records (conftest.SAMPLE_RECORDS)
+
+
+@contextlib.contextmanager
+def texas_world(endpoint: str, workdir: Path):
+    """A world (bucket, storage, warehouse, instance) holding the real Texas sample under TEXAS_KEY."""
+    with instance_for_test() as instance:
+        w = build_world(endpoint, workdir, instance)
+        w.client.upload_file(str(sample_file("texas")), w.bucket, TEXAS_KEY)
+        yield w
