@@ -107,14 +107,14 @@ def _child_env(workdir: Path) -> None:
 def _resources(endpoint: str, bucket: str, workdir: Path) -> dict:
     """The resources of etl_assets_tests/conftest.py, pointed at this benchmark's temp dir."""
     from dagster_aws.s3 import S3Resource
-    from dagster_duckdb import DuckDBResource
+    from etl_assets.warehouse_lock import WarehouseResource
 
     from etl_assets.resources import DeliveryBucket
     from etl_assets.storage import PartitionedParquetIOManager
 
     return {
         "bucket": DeliveryBucket(bucket=bucket, s3=S3Resource(endpoint_url=endpoint, region_name="us-east-1")),
-        "duckdb": DuckDBResource(database=str(workdir / "warehouse.duckdb")),
+        "duckdb": WarehouseResource(database=str(workdir / "warehouse.duckdb")),
         "stage_io_manager": PartitionedParquetIOManager(base_dir=str(workdir / "storage")),
     }
 
@@ -356,7 +356,7 @@ def bench_small_deliveries(workdir: Path, count: int, rows: int, sources: list[s
         files.append((str(path), key))
 
     calls: list[dict[str, Any]] = []
-    original = headless.materialize
+    original = headless.run_in_process
 
     def timed_materialize(*args, **kwargs):
         t = time.perf_counter()
@@ -368,7 +368,7 @@ def bench_small_deliveries(workdir: Path, count: int, rows: int, sources: list[s
         _upload(endpoint, bucket, files)
         resources = _resources(endpoint, bucket, workdir)
         instance = headless.dagster_instance()
-        headless.materialize = timed_materialize
+        headless.run_in_process = timed_materialize
         stdout = io.StringIO()
         try:
             t0 = time.perf_counter()
@@ -384,7 +384,7 @@ def bench_small_deliveries(workdir: Path, count: int, rows: int, sources: list[s
                 else:
                     leads = entry
         finally:
-            headless.materialize = original
+            headless.run_in_process = original
             instance.dispose()
     return {
         "count": count,

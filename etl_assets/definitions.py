@@ -11,7 +11,7 @@ from etl_assets.checks import build_freshness_checks, build_freshness_job, build
 from etl_assets.jobs import build_ingest_job, leads_job
 from etl_assets.resources import default_resources
 from etl_assets.schedules import build_schedules
-from etl_assets.sensors import build_delivery_sensor, build_leads_sensor
+from etl_assets.sensors import build_delivery_sensor, build_leads_sensor, build_reaper_sensor
 from etl_assets.sources.registry import load_specs
 
 
@@ -31,6 +31,7 @@ def build_definitions(resources: dict | None = None) -> Definitions:
         sensors=[
             build_delivery_sensor(chains, ingest_jobs),
             build_leads_sensor(chains, leads_job),
+            build_reaper_sensor(),
             *build_alert_sensors(),
         ],
         schedules=build_schedules(chains, ingest_jobs, leads_job, freshness_job),

@@ -8,14 +8,17 @@ sensor's, and a delivery whose run failed is left out of it so that the next cyc
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dagster import DagsterInstance, materialize
+from dagster import DagsterInstance, DagsterRunStatus, Definitions, RunsFilter, define_asset_job
+from dagster._core.utils import make_new_run_id
+from dagster._core.launcher import DefaultRunLauncher
 
-from etl_assets import settings
+from etl_assets import orphan_runs, settings
 from etl_assets.assets.keys import partitions_name
 from etl_assets.assets.keys import LEADS_KEY
 from etl_assets.assets.leads import build_leads_asset
@@ -23,15 +26,15 @@ from etl_assets.definitions import build_chains
 from etl_assets.discovery import Cursor, discover
 from etl_assets.ingest.s3 import list_objects
 from etl_assets.resources import default_resources
+from etl_assets.stop_signals import StopSignals, cancel_on_stop
 
 CURSOR_KEY = "etl_assets/headless_ingest_cursor"
+IN_PROCESS_JOB = "__ephemeral_asset_job__"  # the name dagster.materialize gives its job
 SUMMARY_FIELDS = ("rows_read", "rows_quarantined", "rows_written", "inserted", "updated", "deleted", "revived", "unchanged")
 
 
 def dagster_instance() -> DagsterInstance:
     """The instance at DAGSTER_HOME; defaults to .local/dagster_home with the checked-in dagster.yaml."""
-    import os
-
     home = Path(os.environ.get("DAGSTER_HOME") or settings.PROJECT_ROOT / ".local" / "dagster_home")
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
@@ -49,8 +52,24 @@ class SourceSummary:
 
 
 def run_ingest_cycle(instance: DagsterInstance | None = None, resources: dict | None = None) -> int:
+    """One cycle; 0 when everything landed, 1 when a run failed, 128+signal when stopped by SIGTERM/Ctrl-C."""
     instance = instance or dagster_instance()
     resources = resources or default_resources()
+    for dead in orphan_runs.reap(instance, local_workers=local_run_workers(instance), by="`make ingest` at start-up"):
+        print(f"marked failed: run {dead.run_id} ({dead.partition or dead.job_name}), its process (pid {dead.pid}) is gone")
+    with StopSignals() as stop:
+        try:
+            code = _cycle(instance, resources, stop)
+        except KeyboardInterrupt:  # a stop outside a run's steps
+            code = None
+        if stop.requested or code is None:
+            cancel_own_runs(instance, "stopped by the operator (SIGTERM / Ctrl-C)")
+            print("stopped: the deliveries not loaded are picked up by the next `make ingest`")
+            return stop.exit_code
+    return code
+
+
+def _cycle(instance: DagsterInstance, resources: dict, stop: StopSignals) -> int:
     chains = {c.spec.source: c for c in build_chains()}
     bucket = resources["bucket"]
     cursor = Cursor.loads(instance.run_storage.get_cursor_values({CURSOR_KEY}).get(CURSOR_KEY))
@@ -60,38 +79,104 @@ def run_ingest_cycle(instance: DagsterInstance | None = None, resources: dict | 
     for key, why in found.rejected.items():
         print(f"NOT INGESTED {bucket.url(key)}: {why}")
 
+    # The cursor is saved after every delivery that lands: a killed cycle redoes only what it had not finished.
+    pending = {d.key for d in found.deliveries}
+
+    def save_cursor() -> None:
+        seen = {k: v for k, v in found.cursor.seen.items() if k not in pending}
+        instance.run_storage.set_cursor_values({CURSOR_KEY: Cursor(found.cursor.watermark, seen).dumps()})
+
     summaries: dict[str, SourceSummary] = defaultdict(SourceSummary)
     for delivery in sorted(found.deliveries, key=lambda d: (d.source, d.last_modified, d.key)):
+        if stop.requested:
+            break
         chain = chains[delivery.source]
         instance.add_dynamic_partitions(partitions_name(delivery.source), [delivery.key])
         summary = summaries[delivery.source]
         summary.deliveries += 1
-        result = materialize(
+        result = run_in_process(
             chain.definitions,
+            instance,
+            resources,
+            stop,
             partition_key=delivery.key,
-            instance=instance,
-            resources=resources,
-            raise_on_error=False,
-            tags={"etl/source": delivery.source, "etl/etag": delivery.etag, "etl/trigger": "make-ingest"},
+            tags={
+                "etl/source": delivery.source,
+                "etl/etag": delivery.etag,
+                "etl/trigger": "make-ingest",
+                **orphan_runs.process_tags(),
+            },
         )
+        if stop.requested:  # whatever Dagster says of a run a stop arrived in, it is not done
+            cancel_run(instance, result.run_id, "stopped by the operator; the next cycle loads this delivery again")
+            break
         if not result.success:
-            summary.failed.append(delivery.key)
-            found.cursor.seen.pop(delivery.key, None)  # retry on the next cycle
+            summary.failed.append(delivery.key)  # left pending: retried on the next cycle
             continue
+        pending.discard(delivery.key)
+        save_cursor()
         for event in result.get_asset_materialization_events():
             if event.asset_key == chain.warehouse_key:
                 for name in SUMMARY_FIELDS:
                     value = event.materialization.metadata.get(name)
                     summary.totals[name] += int(value.value) if value is not None else 0
+    save_cursor()
+    if stop.requested:
+        return stop.exit_code
 
     leads_ok = True
-    if found.deliveries or not instance.get_latest_materialization_event(LEADS_KEY):
-        leads = build_leads_asset([c.warehouse_key for c in chains.values()])
-        leads_ok = materialize([leads], instance=instance, resources=resources, raise_on_error=False).success
-    instance.run_storage.set_cursor_values({CURSOR_KEY: found.cursor.dumps()})
+    warehouse_keys = [c.warehouse_key for c in chains.values()]
+    if leads_out_of_date(instance, warehouse_keys):
+        leads = build_leads_asset(warehouse_keys)
+        result = run_in_process([leads], instance, resources, stop, tags=orphan_runs.process_tags())
+        leads_ok = result.success
+        if stop.requested:
+            cancel_run(instance, result.run_id, "stopped by the operator; the next cycle refreshes the leads")
+            return stop.exit_code
     print_summary(summaries, leads_ok, len(found.rejected))
     failed = any(s.failed for s in summaries.values()) or not leads_ok
     return 1 if failed else 0
+
+
+def leads_out_of_date(instance: DagsterInstance, warehouse_keys: list) -> bool:
+    """No leads yet, or a source loaded after the last leads refresh (also after a refresh that was killed)."""
+    leads = instance.fetch_materializations(LEADS_KEY, limit=1).records
+    if not leads:
+        return True
+    loads = [r.storage_id for key in warehouse_keys for r in instance.fetch_materializations(key, limit=1).records]
+    return max(loads, default=0) > leads[0].storage_id
+
+
+def local_run_workers(instance: DagsterInstance) -> bool:
+    """Every run of this instance ran on this host (the local launcher): runs without our tags can be judged too."""
+    return isinstance(instance.run_launcher, DefaultRunLauncher)
+
+
+def cancel_own_runs(instance: DagsterInstance, message: str) -> None:
+    """This process's runs left unfinished by a stop: CANCELED, their concurrency slots freed."""
+    own = RunsFilter(tags={orphan_runs.PID_TAG: str(os.getpid()), orphan_runs.HOST_TAG: orphan_runs.this_host()})
+    for run in instance.get_runs(own):
+        if not run.is_finished:
+            cancel_run(instance, run.run_id, message)
+
+
+def cancel_run(instance: DagsterInstance, run_id: str, message: str) -> None:
+    run = instance.get_run_by_id(run_id)
+    if run is not None and run.status != DagsterRunStatus.CANCELED:
+        instance.report_run_canceled(run, message)
+    instance.event_log_storage.free_concurrency_slots_for_run(run_id)
+
+
+def run_in_process(assets: list, instance: DagsterInstance, resources: dict, stop: StopSignals, partition_key=None, tags=None):
+    """`dagster.materialize`, with the run id chosen first so that a stop can cancel the run as it happens."""
+    job = Definitions(
+        jobs=[define_asset_job(IN_PROCESS_JOB)], assets=assets, resources=resources
+    ).resolve_job_def(IN_PROCESS_JOB)
+    run_id = make_new_run_id()
+    cancel_on_stop(instance, run_id, stop)
+    return job.execute_in_process(
+        instance=instance, partition_key=partition_key, raise_on_error=False, tags=tags, run_id=run_id
+    )
 
 
 def print_summary(summaries: dict[str, SourceSummary], leads_ok: bool, rejected: int) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from dagster import ConfigurableResource
 from dagster_aws.s3 import S3Resource
-from dagster_duckdb import DuckDBResource
+from etl_assets.warehouse_lock import WarehouseResource
 
 from etl_assets import settings
 
@@ -35,6 +35,6 @@ def default_resources() -> dict[str, Any]:
     s3 = S3Resource(endpoint_url=settings.s3_endpoint_url(), region_name=settings.aws_region(), max_attempts=5)
     return {
         "bucket": DeliveryBucket(bucket=settings.bucket(), s3=s3),
-        "duckdb": DuckDBResource(database=str(settings.warehouse_path())),
+        "duckdb": WarehouseResource(database=str(settings.warehouse_path())),
         "stage_io_manager": PartitionedParquetIOManager(base_dir=str(settings.storage_dir())),
     }

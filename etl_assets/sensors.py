@@ -1,4 +1,4 @@
-"""Sensors: new deliveries in the bucket → partitioned runs; new source loads → refresh leads."""
+"""Sensors: new deliveries in the bucket → partitioned runs; new source loads → refresh leads; dead runs → failed."""
 
 
 from collections.abc import Sequence
@@ -14,6 +14,9 @@ from dagster import (
     SkipReason,
     sensor,
 )
+from dagster._core.launcher import DefaultRunLauncher
+
+from etl_assets import orphan_runs
 
 from etl_assets.assets.factory import SourceAssets
 from etl_assets.assets.keys import partitions_name
@@ -102,3 +105,27 @@ def build_leads_sensor(chains: Sequence[SourceAssets], leads_job):
         return SensorResult(run_requests=[RunRequest(run_key=f"leads:{latest}")], cursor=str(latest))
 
     return leads_refresh_sensor
+
+
+REAPER_SENSOR = "reap_dead_runs"
+
+
+def build_reaper_sensor():
+    """Marks failed (and frees the slots of) runs whose worker process died, so alerts and run retries follow."""
+
+    @sensor(
+        name=REAPER_SENSOR,
+        minimum_interval_seconds=30,
+        default_status=DefaultSensorStatus.RUNNING,
+        description="Runs left STARTED by a killed run worker (kill -9, out of memory) are marked failed; "
+        "the run-failure alert and the run retry follow.",
+    )
+    def reap_dead_runs(context: SensorEvaluationContext):
+        # The local launcher starts run workers on this host; others (K8s) are watched by run monitoring.
+        local = isinstance(context.instance.run_launcher, DefaultRunLauncher)
+        dead = orphan_runs.reap(context.instance, local_workers=local, by="the reap_dead_runs sensor")
+        for run in dead:
+            context.log.warning(f"run {run.run_id} ({run.job_name}, {run.partition}): worker pid {run.pid} is gone; marked failed")
+        return SkipReason(f"{len(dead)} dead run(s) marked failed" if dead else "no dead runs")
+
+    return reap_dead_runs

@@ -43,3 +43,8 @@ def storage_dir() -> Path:
 
 def aws_region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+def warehouse_lock_timeout_seconds() -> float:
+    """How long a step waits for another process to release the DuckDB warehouse file (default 5 min)."""
+    return float(os.environ.get("ETL_WAREHOUSE_LOCK_TIMEOUT_SECONDS") or 300)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from dagster_aws.s3 import S3Resource
-from dagster_duckdb import DuckDBResource
+from etl_assets.warehouse_lock import WarehouseResource
 
 from etl_assets import local_s3
 from etl_assets.resources import DeliveryBucket
@@ -57,7 +57,7 @@ def seeded_bucket(s3_client, bucket_name) -> str:
 def resources(s3_endpoint, bucket_name, tmp_path):
     return {
         "bucket": DeliveryBucket(bucket=bucket_name, s3=S3Resource(endpoint_url=s3_endpoint, region_name="us-east-1")),
-        "duckdb": DuckDBResource(database=str(tmp_path / "warehouse.duckdb")),
+        "duckdb": WarehouseResource(database=str(tmp_path / "warehouse.duckdb")),
         "stage_io_manager": PartitionedParquetIOManager(base_dir=str(tmp_path / "storage")),
     }
 

@@ -32,7 +32,7 @@ from dagster_duckdb import DuckDBResource
 
 from etl_assets import metadata as md
 from etl_assets import warehouse
-from etl_assets.assets.keys import WAREHOUSE_POOL, asset_key, partitions_name
+from etl_assets.assets.keys import asset_key, partitions_name
 from etl_assets.ingest import s3
 from etl_assets.ingest.read import DeliveryReadError, read_delivery
 from etl_assets.resources import DeliveryBucket
@@ -175,7 +175,6 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
             "normalized": AssetIn(asset_key(source, "normalized")),
             "deduped": AssetIn(asset_key(source, "deduped")),
         },
-        pool=WAREHOUSE_POOL,
         kinds={"duckdb"},
         freshness_policy=freshness_policy(spec),
         description=(

@@ -1,8 +1,7 @@
-"""Names shared by assets, checks, jobs and sensors: asset keys, partitions, the DuckDB pool."""
+"""Names shared by assets, checks, jobs and sensors: asset keys and partitions."""
 
 from dagster import AssetKey
 
-WAREHOUSE_POOL = "duckdb_writer"  # dagster.yaml limits this pool to one step at a time
 LEADS_KEY = AssetKey(["warehouse", "leads"])
 STAGES = ("raw", "normalized", "deduped", "warehouse")
 

@@ -13,7 +13,7 @@ from dagster_duckdb import DuckDBResource
 
 from etl_assets import metadata as md
 from etl_assets import warehouse
-from etl_assets.assets.keys import LEADS_KEY, WAREHOUSE_POOL
+from etl_assets.assets.keys import LEADS_KEY
 from etl_assets.sources.registry import leads_schema
 from etl_assets.stages import history
 from etl_assets.stages.resolve import ResolveConfig, resolve_leads
@@ -36,7 +36,6 @@ def build_leads_asset(upstream: Sequence[AssetKey]):
         key=LEADS_KEY,
         deps=list(upstream),
         group_name="warehouse",
-        pool=WAREHOUSE_POOL,
         kinds={"duckdb", "splink"},
         description=(
             "One row per provider across all sources (stable lead_id), the crosswalk to source "

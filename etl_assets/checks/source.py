@@ -22,7 +22,7 @@ from dagster_duckdb import DuckDBResource
 
 from etl_assets import metadata as md
 from etl_assets import warehouse
-from etl_assets.assets.keys import WAREHOUSE_POOL, asset_key
+from etl_assets.assets.keys import asset_key
 from etl_assets.checks import rules
 from etl_assets.sources.spec import SourceSpec
 from etl_assets.stages import history
@@ -70,7 +70,6 @@ def build_source_checks(spec: SourceSpec, partitions) -> list[AssetChecksDefinit
         name="row_count_vs_previous",
         blocking=True,
         partitions_def=partitions,
-        pool=WAREHOUSE_POOL,
         description=(
             f"Blocks the delivery when it has more than {spec.max_row_drop_share:.0%} fewer rows than "
             f"{source}'s previous delivery (by delivery date). Config allow_row_drop: true overrides."
@@ -109,7 +108,6 @@ def build_source_checks(spec: SourceSpec, partitions) -> list[AssetChecksDefinit
         asset=asset_key(source, "normalized"),
         name="null_rates",
         partitions_def=partitions,
-        pool=WAREHOUSE_POOL,
         description=(
             f"WARN when a mapped column's null rate rose by more than {spec.max_null_rate_increase:.0%} "
             "(absolute) since the previous delivery (profiles in the warehouse table column_profiles)."
@@ -138,7 +136,6 @@ def build_source_checks(spec: SourceSpec, partitions) -> list[AssetChecksDefinit
         name="delete_guard",
         blocking=True,
         partitions_def=partitions,
-        pool=WAREHOUSE_POOL,
         description=(
             f"Blocks the warehouse load when the delivery would soft-delete more than "
             f"{spec.max_delete_share:.0%} of {source}'s live records. Config allow_mass_delete: true overrides."

@@ -23,7 +23,7 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from etl_assets import warehouse
-from etl_assets.assets.keys import LEADS_KEY, WAREHOUSE_POOL, asset_key
+from etl_assets.assets.keys import LEADS_KEY, asset_key
 from etl_assets.checks import rules
 from etl_assets.sources.spec import SourceSpec
 from etl_assets.stages import history
@@ -39,7 +39,6 @@ def build_leads_checks() -> list[AssetChecksDefinition]:
     @asset_check(
         asset=LEADS_KEY,
         name="lead_ids_unique",
-        pool=WAREHOUSE_POOL,
         description="ERROR when two rows of leads share a lead_id.",
     )
     def lead_ids_unique(duckdb: DuckDBResource) -> AssetCheckResult:
@@ -49,7 +48,6 @@ def build_leads_checks() -> list[AssetChecksDefinition]:
     @asset_check(
         asset=LEADS_KEY,
         name="records_resolved_once",
-        pool=WAREHOUSE_POOL,
         description="ERROR when a live source record (source_current) is not in lead_sources exactly once.",
     )
     def records_resolved_once(duckdb: DuckDBResource) -> AssetCheckResult:
@@ -64,7 +62,6 @@ def build_freshness_check(spec: SourceSpec) -> AssetChecksDefinition:
     @asset_check(
         asset=asset_key(spec.source, "warehouse"),
         name="freshness",
-        pool=WAREHOUSE_POOL,
         description=(
             f"WARN when {spec.source}'s newest loaded delivery is dated more than "
             f"{spec.deliveries.freshness_days} days ago (deliveries.freshness_days). Run nightly."

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 from dagster import DagsterInstance, instance_for_test, materialize
 from dagster_aws.s3 import S3Resource
-from dagster_duckdb import DuckDBResource
+from etl_assets.warehouse_lock import WarehouseResource
 
 from etl_assets import local_s3
 from etl_assets.definitions import build_chains
@@ -34,7 +34,7 @@ def make_resources(endpoint: str, bucket: str, database: Path, storage: Path, ma
         "bucket": DeliveryBucket(
             bucket=bucket, s3=S3Resource(endpoint_url=endpoint, region_name="us-east-1", max_attempts=max_attempts)
         ),
-        "duckdb": DuckDBResource(database=str(database)),
+        "duckdb": WarehouseResource(database=str(database)),
         "stage_io_manager": PartitionedParquetIOManager(base_dir=str(storage)),
     }
 
