@@ -16,7 +16,6 @@ from pathlib import Path
 
 from dagster import DagsterInstance, DagsterRunStatus, Definitions, RunsFilter, define_asset_job
 from dagster._core.utils import make_new_run_id
-from dagster._core.launcher import DefaultRunLauncher
 
 from etl_assets import orphan_runs, settings
 from etl_assets.assets.keys import partitions_name
@@ -55,7 +54,7 @@ def run_ingest_cycle(instance: DagsterInstance | None = None, resources: dict | 
     """One cycle; 0 when everything landed, 1 when a run failed, 128+signal when stopped by SIGTERM/Ctrl-C."""
     instance = instance or dagster_instance()
     resources = resources or default_resources()
-    for dead in orphan_runs.reap(instance, local_workers=local_run_workers(instance), by="`make ingest` at start-up"):
+    for dead in orphan_runs.reap(instance, by="`make ingest` at start-up"):
         print(f"marked failed: run {dead.run_id} ({dead.partition or dead.job_name}), its process (pid {dead.pid}) is gone")
     with StopSignals() as stop:
         try:
@@ -145,11 +144,6 @@ def leads_out_of_date(instance: DagsterInstance, warehouse_keys: list) -> bool:
         return True
     loads = [r.storage_id for key in warehouse_keys for r in instance.fetch_materializations(key, limit=1).records]
     return max(loads, default=0) > leads[0].storage_id
-
-
-def local_run_workers(instance: DagsterInstance) -> bool:
-    """Every run of this instance ran on this host (the local launcher): runs without our tags can be judged too."""
-    return isinstance(instance.run_launcher, DefaultRunLauncher)
 
 
 def cancel_own_runs(instance: DagsterInstance, message: str) -> None:

@@ -6,6 +6,9 @@ monitoring finds dead run workers only for launchers that can check a worker's h
 ECS); the local launcher and the in-process `make ingest` cannot, so this module does it for
 runs whose process ran on this host: the run's worker is the process that wrote its RUN_START
 event, and it is dead when no such process exists (or the PID now belongs to a younger process).
+Only runs known to run on this host are judged: each run records its host and PID in the tags
+``etl/host`` / ``etl/pid`` (set by `make ingest` when it creates the run, and by the run's
+warehouse resource when a run worker starts it), since a PID means nothing on another machine.
 Used by `make ingest` before each cycle and by the ``reap_dead_runs`` sensor under the daemon.
 """
 
@@ -41,6 +44,13 @@ def this_host() -> str:
 def process_tags() -> dict[str, str]:
     """Tags naming the process a run executes in (for runs executed in this process)."""
     return {HOST_TAG: this_host(), PID_TAG: str(os.getpid())}
+
+
+def record_worker(instance: DagsterInstance, run_id: str) -> None:
+    """Called in a run's worker process: tag the run with this host and PID, unless it already has them."""
+    run = instance.get_run_by_id(run_id)
+    if run is not None and run.tags.get(HOST_TAG) is None:
+        instance.add_run_tags(run_id, process_tags())
 
 
 def _boot_time() -> float | None:
@@ -97,30 +107,14 @@ def worker_pid(instance: DagsterInstance, run_id: str) -> tuple[int | None, floa
     return pid, entry.timestamp
 
 
-def find_dead_runs(instance: DagsterInstance, *, local_workers: bool, own_tag_only: bool = False) -> list[DeadRun]:
-    """In-progress runs whose worker process on this host no longer exists.
-
-    ``local_workers``: every run's worker ran on this host (the local run launcher, `dagster dev`).
-    Otherwise only runs tagged as started on this host (by `make ingest`) are judged.
-    """
+def find_dead_runs(instance: DagsterInstance) -> list[DeadRun]:
+    """In-progress runs of this host whose worker process no longer exists."""
     host = this_host()
     dead: list[DeadRun] = []
-    for run in instance.get_runs(RunsFilter(statuses=WORKER_STATUSES + NOT_LAUNCHED_STATUSES)):
-        tagged_host = run.tags.get(HOST_TAG)
-        if tagged_host is not None and tagged_host != host:
-            continue
-        if tagged_host is None and (own_tag_only or not local_workers):
-            continue
+    for run in instance.get_runs(RunsFilter(statuses=WORKER_STATUSES + NOT_LAUNCHED_STATUSES, tags={HOST_TAG: host})):
         partition = run.tags.get("dagster/partition")
-        if run.status in NOT_LAUNCHED_STATUSES:
-            # Not started yet: only an in-process run (tagged with its PID) can be judged here; a
-            # launched one that never starts is run monitoring's (start_timeout_seconds).
-            pid = int(run.tags[PID_TAG]) if PID_TAG in run.tags else None
-            if pid is not None and not process_alive(pid):
-                dead.append(DeadRun(run.run_id, run.job_name, partition, pid, run.status.value))
-            continue
         pid, started = worker_pid(instance, run.run_id)
-        if pid is None and PID_TAG in run.tags:
+        if pid is None and PID_TAG in run.tags:  # created in process, killed before it started
             pid, started = int(run.tags[PID_TAG]), None
         if pid is not None and not process_alive(pid, since=started):
             dead.append(DeadRun(run.run_id, run.job_name, partition, pid, run.status.value))
@@ -157,9 +151,9 @@ def free_slots_of_finished_runs(instance: DagsterInstance) -> list[str]:
     return freed
 
 
-def reap(instance: DagsterInstance, *, local_workers: bool, by: str, own_tag_only: bool = False) -> list[DeadRun]:
+def reap(instance: DagsterInstance, by: str) -> list[DeadRun]:
     """Find dead runs, mark each failed, free every slot no live run holds; returns what was reaped."""
-    dead = find_dead_runs(instance, local_workers=local_workers, own_tag_only=own_tag_only)
+    dead = find_dead_runs(instance)
     for run in dead:
         mark_dead(instance, run, by)
     free_slots_of_finished_runs(instance)

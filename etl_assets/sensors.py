@@ -14,7 +14,6 @@ from dagster import (
     SkipReason,
     sensor,
 )
-from dagster._core.launcher import DefaultRunLauncher
 
 from etl_assets import orphan_runs
 
@@ -121,9 +120,7 @@ def build_reaper_sensor():
         "the run-failure alert and the run retry follow.",
     )
     def reap_dead_runs(context: SensorEvaluationContext):
-        # The local launcher starts run workers on this host; others (K8s) are watched by run monitoring.
-        local = isinstance(context.instance.run_launcher, DefaultRunLauncher)
-        dead = orphan_runs.reap(context.instance, local_workers=local, by="the reap_dead_runs sensor")
+        dead = orphan_runs.reap(context.instance, by="the reap_dead_runs sensor")
         for run in dead:
             context.log.warning(f"run {run.run_id} ({run.job_name}, {run.partition}): worker pid {run.pid} is gone; marked failed")
         return SkipReason(f"{len(dead)} dead run(s) marked failed" if dead else "no dead runs")

@@ -10,9 +10,9 @@ cancel the run and stop the cycle. So:
   stop, even one Dagster swallowed after a run's last step;
 - ``cancel_on_stop`` marks the running run CANCELING at its first event after the stop (an event
   listener: it runs before Dagster decides the run's end), so Dagster ends it CANCELED, as its own
-  terminate does. (An interrupt inside a step with a RetryPolicy becomes a retry request in
-  Dagster 1.13, and the run can then end SUCCESS without its later steps: the cycle treats any run
-  a stop arrived in as not done, and marks it canceled.)
+  terminate does, and stops it at the next step boundary. (An interrupt inside a step with a
+  RetryPolicy becomes a retry request in Dagster 1.13, and such a run can end SUCCESS without its
+  later steps: the cycle treats any run a stop arrived in as not done, and marks it canceled.)
 - outside a run, SIGTERM raises KeyboardInterrupt like Ctrl-C.
 """
 
@@ -22,9 +22,10 @@ import os
 import signal
 import threading
 
-from dagster import DagsterInstance, DagsterRunStatus
+from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+BOUNDARY_EVENTS = {DagsterEventType.STEP_START, DagsterEventType.STEP_UP_FOR_RETRY, DagsterEventType.STEP_RESTARTED}
 
 
 class StopSignals:
@@ -76,13 +77,23 @@ class StopSignals:
 
 
 def cancel_on_stop(instance: DagsterInstance, run_id: str, stop: StopSignals) -> None:
-    """Once a stop has arrived, mark ``run_id`` CANCELING at its next event, before Dagster decides its end."""
+    """Once a stop has arrived: mark ``run_id`` CANCELING at its next event, and end it at the next step boundary.
+
+    CANCELING first, so Dagster ends the run CANCELED, not failed. Then a KeyboardInterrupt at the
+    next step start or retry request (Dagster turns an interrupt inside a step with a RetryPolicy
+    into a retry, which would wait out the policy's delay and run the step again).
+    """
 
     def on_event(entry) -> None:
-        if entry.dagster_event is None or not stop.requested:
+        event = entry.dagster_event
+        if event is None or not stop.requested:
             return
         run = instance.get_run_by_id(run_id)
-        if run is not None and not run.is_finished and run.status != DagsterRunStatus.CANCELING:
+        if run is None or run.is_finished:
+            return
+        if run.status != DagsterRunStatus.CANCELING:
             instance.report_run_canceling(run, f"stopped by the operator ({signal.Signals(stop.signum).name})")
+        if event.event_type in BOUNDARY_EVENTS:
+            raise KeyboardInterrupt
 
     instance.add_event_listener(run_id, on_event)

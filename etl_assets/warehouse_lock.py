@@ -26,7 +26,7 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field, PrivateAttr
 
 from etl_assets import settings
-from etl_assets.orphan_runs import run_holding
+from etl_assets.orphan_runs import record_worker, run_holding
 
 _HOLDER_PID = re.compile(r"\(PID (\d+)\)")
 LOG_EVERY_SECONDS = 30.0
@@ -103,6 +103,8 @@ class WarehouseResource(DuckDBResource):
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         self._instance = context.instance  # to name the run that holds the file, when it is one of ours
+        if context.instance is not None and context.dagster_run is not None:
+            record_worker(context.instance, context.dagster_run.run_id)  # where this run's process is
 
     def _describe_holder(self, pid: int | None) -> str:
         process = describe_process(pid)

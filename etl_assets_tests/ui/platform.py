@@ -121,6 +121,7 @@ def running_platform(workdir: Path, objects: dict[str, bytes], *, startup_timeou
             "DAGSTER_HOME": str(home),
             "ETL_WAREHOUSE_PATH": str(workdir / "warehouse.duckdb"),
             "ETL_STORAGE_DIR": str(workdir / "storage"),
+            "ETL_ALERTS_PATH": str(workdir / "alerts.jsonl"),
             "PYTHONUNBUFFERED": "1",
         }
         env.pop("DAGSTER_CLI_API_GRPC_HOST", None)
