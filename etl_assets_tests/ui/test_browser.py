@@ -75,63 +75,6 @@ def platform(tmp_path_factory):
         yield platform, objects, runs
 
 
-BIG_TEXAS = "texas/12-01-2026 Texas DHHS.csv"  # a later delivery, large enough to be caught mid-step
-
-
-def run_worker_pid(instance, run_id: str) -> int | None:
-    records = instance.get_records_for_run(run_id, of_type=DagsterEventType.RUN_START, limit=1).records
-    return records[0].event_log_entry.dagster_event.pid if records else None
-
-
-def step_started(instance, run_id: str, step_key: str) -> bool:
-    records = instance.get_records_for_run(run_id, of_type=DagsterEventType.STEP_START).records
-    return any(r.event_log_entry.step_key == step_key for r in records)
-
-
-def test_a_run_worker_killed_under_the_daemon_is_marked_failed_alerted_once_and_its_delivery_lands(platform, tmp_path):
-    """kill -9 of a run's worker mid-step: the reap_dead_runs sensor marks it failed, the run-failure
-    alert goes out once, the run retry (dagster.yaml run_retries) loads the delivery, no manual step."""
-    from benchmarks.generate import generate
-
-    platform, _, _ = platform
-    # new synthetic providers plus every sample record, so the blocking delete check has nothing to hold
-    generated = generate("texas", 150_000, tmp_path / "big.csv", seed=7, first_id=500_000).path.read_bytes()
-    sample_records = sample_objects()[TEXAS_SAMPLE].split(b"\n", 1)[1]
-    local_s3.client(platform.s3_endpoint).put_object(Bucket=platform.bucket, Key=BIG_TEXAS, Body=generated + sample_records)
-    with DagsterInstance.from_config(str(platform.home)) as instance:
-        deadline = time.monotonic() + RUNS_TIMEOUT
-        killed = None
-        while killed is None and time.monotonic() < deadline:
-            for run in instance.get_runs(RunsFilter(tags={"dagster/partition": BIG_TEXAS}, statuses=[DagsterRunStatus.STARTED])):
-                pid = run_worker_pid(instance, run.run_id)
-                if pid and step_started(instance, run.run_id, "texas__normalized"):
-                    os.kill(pid, signal.SIGKILL)
-                    killed = run.run_id
-            time.sleep(0.2)
-        assert killed, f"the big delivery's run never reached texas__normalized\n{platform.log_tail()}"
-
-        def landed(runs: list[dict]) -> bool:
-            mine = [r for r in runs if tag(r, "dagster/partition") == BIG_TEXAS]
-            return any(r["status"] == "SUCCESS" for r in mine) and all(r["status"] in FINISHED for r in mine)
-
-        runs = wait_for_runs(platform, landed, RUNS_TIMEOUT)
-        mine = {r["runId"]: r for r in runs if tag(r, "dagster/partition") == BIG_TEXAS}
-        assert mine[killed]["status"] == "FAILURE"
-        message = " ".join(
-            r.event_log_entry.dagster_event.message or ""
-            for r in instance.get_records_for_run(killed, of_type=DagsterEventType.RUN_FAILURE).records
-        )
-        assert "no longer exists" in message and "reap_dead_runs" in message, message
-        retry = [r for r in mine.values() if tag(r, "dagster/parent_run_id") == killed]
-        assert len(retry) == 1 and retry[0]["status"] == "SUCCESS", mine
-        assert not instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTED], tags={"dagster/partition": BIG_TEXAS}))
-
-    alerts = [json.loads(line) for line in (platform.home.parent / "alerts.jsonl").read_text().splitlines()]
-    assert [a["run_id"] for a in alerts if a["run_id"] == killed] == [killed]  # one alert for the killed run
-    loaded = read_warehouse(platform.warehouse, f"SELECT rows_read FROM deliveries WHERE _delivery_key = '{BIG_TEXAS}'")
-    assert loaded == [(150_000 + SAMPLE_RECORDS["texas"],)]
-
-
 def read_warehouse(path: Path, sql: str, attempts: int = 20) -> list[tuple]:
     """Read-only query while the platform runs: a leads refresh may hold the write lock for a moment."""
     for attempt in range(attempts):
@@ -243,6 +186,62 @@ def wait_for_count(locator, at_least: int, timeout: float = 60) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError(f"{locator}: {locator.count()} found, {at_least} expected")
         time.sleep(0.25)
+
+
+BIG_TEXAS = "texas/12-01-2026 Texas DHHS.csv"  # a later delivery, large enough to be caught mid-step
+
+
+def run_worker_pid(instance, run_id: str) -> int | None:
+    records = instance.get_records_for_run(run_id, of_type=DagsterEventType.RUN_START, limit=1).records
+    return records[0].event_log_entry.dagster_event.pid if records else None
+
+
+def step_started(instance, run_id: str, step_key: str) -> bool:
+    records = instance.get_records_for_run(run_id, of_type=DagsterEventType.STEP_START).records
+    return any(r.event_log_entry.step_key == step_key for r in records)
+
+
+def test_a_run_worker_killed_under_the_daemon_is_marked_failed_alerted_once_and_its_delivery_lands(platform, tmp_path):
+    """kill -9 of a run's worker mid-step: the run is marked failed, the run-failure alert goes out
+    once, the run retry (dagster.yaml run_retries) loads the delivery, no manual step."""
+    from benchmarks.generate import generate
+
+    platform, _, _ = platform
+    # new synthetic providers plus every sample record, so the blocking delete check has nothing to hold
+    generated = generate("texas", 150_000, tmp_path / "big.csv", seed=7, first_id=500_000).path.read_bytes()
+    sample_records = sample_objects()[TEXAS_SAMPLE].split(b"\n", 1)[1]
+    local_s3.client(platform.s3_endpoint).put_object(Bucket=platform.bucket, Key=BIG_TEXAS, Body=generated + sample_records)
+    with DagsterInstance.from_config(str(platform.home)) as instance:
+        deadline = time.monotonic() + RUNS_TIMEOUT
+        killed = None
+        while killed is None and time.monotonic() < deadline:
+            for run in instance.get_runs(RunsFilter(tags={"dagster/partition": BIG_TEXAS}, statuses=[DagsterRunStatus.STARTED])):
+                pid = run_worker_pid(instance, run.run_id)
+                if pid and step_started(instance, run.run_id, "texas__normalized"):
+                    os.kill(pid, signal.SIGKILL)
+                    killed = run.run_id
+            time.sleep(0.2)
+        assert killed, f"the big delivery's run never reached texas__normalized\n{platform.log_tail()}"
+
+        def landed(runs: list[dict]) -> bool:
+            mine = [r for r in runs if tag(r, "dagster/partition") == BIG_TEXAS]
+            return any(r["status"] == "SUCCESS" for r in mine) and all(r["status"] in FINISHED for r in mine)
+
+        runs = wait_for_runs(platform, landed, RUNS_TIMEOUT)
+        mine = {r["runId"]: r for r in runs if tag(r, "dagster/partition") == BIG_TEXAS}
+        assert mine[killed]["status"] == "FAILURE"
+        # Marked failed by whichever sees it first: Dagster's code server (its cleanup thread finds its
+        # run subprocess gone) or the reap_dead_runs sensor (which also covers a code server that died too).
+        said = " ".join(r.event_log_entry.message or "" for r in instance.get_records_for_run(killed).records)
+        assert re.search(r"Run execution process for \S+ unexpectedly exited|no longer exists", said), said[-2000:]
+        retry = [r for r in mine.values() if tag(r, "dagster/parent_run_id") == killed]
+        assert len(retry) == 1 and retry[0]["status"] == "SUCCESS", mine
+        assert not instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTED], tags={"dagster/partition": BIG_TEXAS}))
+
+    alerts = [json.loads(line) for line in (platform.home.parent / "alerts.jsonl").read_text().splitlines()]
+    assert [a["run_id"] for a in alerts if a["run_id"] == killed] == [killed]  # one alert for the killed run
+    loaded = read_warehouse(platform.warehouse, f"SELECT rows_read FROM deliveries WHERE _delivery_key = '{BIG_TEXAS}'")
+    assert loaded == [(150_000 + SAMPLE_RECORDS["texas"],)]
 
 
 def dismiss_welcome(page) -> None:
