@@ -26,7 +26,7 @@ extraction + ``phonenumbers.is_valid_number``, lower-casing, ZIP cut): 1,583 cel
 
 Corrections made as a result (each with a unit test using the real string):
 
-1. ``transforms/addresses.py`` ``us_address_one_line``: Nevada cities came out upper case
+1. ``transforms/one_line_addresses.py`` ``us_address_one_line``: Nevada cities came out upper case
    (``LAS VEGAS``) while every other source's city is title-cased through ``name_case``; the city
    is now title-cased (``North Las Vegas``), 100 Nevada rows.
 2. ``transforms/companies.py`` new ``licensee_if_contact`` + ``mappings/nevada.yaml``: Nevada family

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from etl_assets.transforms._common import as_text, join_flags, quote
+from etl_assets.transforms._common import as_text, quote
 from etl_assets.transforms.registry import Parsed, transform
 from etl_assets.transforms.vocab import STREET_ABBREVIATIONS, US_STATES
 
