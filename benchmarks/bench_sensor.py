@@ -73,13 +73,12 @@ def timed(fn, repeats: int) -> tuple[float, list[float], object]:
 
 def run(keys: int, repeats: int) -> dict:
     from dagster import DagsterInstance, SensorResult, build_sensor_context
-    from dagster_aws.s3 import S3Resource
 
     from etl_assets import local_s3
     from etl_assets.definitions import build_chains, defs
     from etl_assets.discovery import Cursor, discover
     from etl_assets.ingest.s3 import list_objects
-    from etl_assets.resources import DeliveryBucket
+    from etl_assets.resources import build_resources
     from etl_assets.sensors import DELIVERY_SENSOR
 
     for name, value in local_s3.LOCAL_CREDENTIALS.items():
@@ -90,7 +89,7 @@ def run(keys: int, repeats: int) -> dict:
         s3 = local_s3.client(endpoint)
         names = bench_keys(keys)
         out["fill_s"] = fill_bucket(s3, BUCKET, names)
-        bucket = DeliveryBucket(bucket=BUCKET, s3=S3Resource(endpoint_url=endpoint, region_name="us-east-1"))
+        bucket = build_resources(bucket=BUCKET, endpoint_url=endpoint, region="us-east-1")["bucket"]
         instance = DagsterInstance.ephemeral()
 
         def tick(cursor: str | None) -> SensorResult:

@@ -105,18 +105,13 @@ def _child_env(workdir: Path) -> None:
 
 
 def _resources(endpoint: str, bucket: str, workdir: Path) -> dict:
-    """The resources of etl_assets_tests/conftest.py, pointed at this benchmark's temp dir."""
-    from dagster_aws.s3 import S3Resource
-    from etl_assets.warehouse_lock import WarehouseResource
+    """The tests' resource set (etl_assets.resources.build_resources), pointed at this benchmark's temp dir."""
+    from etl_assets.resources import build_resources
 
-    from etl_assets.resources import DeliveryBucket
-    from etl_assets.storage import PartitionedParquetIOManager
-
-    return {
-        "bucket": DeliveryBucket(bucket=bucket, s3=S3Resource(endpoint_url=endpoint, region_name="us-east-1")),
-        "duckdb": WarehouseResource(database=str(workdir / "warehouse.duckdb")),
-        "stage_io_manager": PartitionedParquetIOManager(base_dir=str(workdir / "storage")),
-    }
+    return build_resources(
+        bucket=bucket, endpoint_url=endpoint, warehouse=workdir / "warehouse.duckdb",
+        storage_dir=workdir / "storage", region="us-east-1",
+    )
 
 
 def _runnable(chain) -> list:

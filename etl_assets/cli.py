@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 import time
@@ -29,14 +28,12 @@ def _serve_s3(args: argparse.Namespace) -> int:
 def _ingest(args: argparse.Namespace) -> int:
     from etl_assets.headless import run_ingest_cycle
 
-    if settings.s3_endpoint_url() or os.environ.get("ETL_S3_BUCKET"):
+    if settings.s3_endpoint_url() or settings.bucket_is_set():
         return run_ingest_cycle()
     from etl_assets import local_s3
 
     with local_s3.moto_server() as endpoint:
-        os.environ["AWS_ENDPOINT_URL"] = endpoint
-        for k, v in local_s3.LOCAL_CREDENTIALS.items():
-            os.environ.setdefault(k, v)
+        settings.use_local_s3(endpoint, local_s3.LOCAL_CREDENTIALS)
         local_s3.seed(local_s3.client(endpoint), settings.bucket(), settings.PROJECT_ROOT / "data" / "sample_bucket")
         print(f"no AWS_ENDPOINT_URL / ETL_S3_BUCKET set: started a local S3 server at {endpoint} with the samples")
         return run_ingest_cycle()

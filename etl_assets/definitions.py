@@ -5,13 +5,12 @@ from __future__ import annotations
 from dagster import Definitions
 
 from etl_assets.assets.factory import SourceAssets, build_source_assets
-from etl_assets.alerts import build_alert_sensors
 from etl_assets.assets.leads import build_leads_asset
 from etl_assets.checks import build_freshness_checks, build_freshness_job, build_leads_checks
 from etl_assets.jobs import build_ingest_job, leads_job
-from etl_assets.resources import default_resources
+from etl_assets.resources import build_resources
 from etl_assets.schedules import build_schedules
-from etl_assets.sensors import build_delivery_sensor, build_leads_sensor, build_reaper_sensor
+from etl_assets.sensors import build_alert_sensors, build_delivery_sensor, build_leads_sensor, build_reaper_sensor
 from etl_assets.sources.registry import load_specs
 
 
@@ -35,7 +34,7 @@ def build_definitions(resources: dict | None = None) -> Definitions:
             *build_alert_sensors(),
         ],
         schedules=build_schedules(chains, ingest_jobs, leads_job, freshness_job),
-        resources=resources if resources is not None else default_resources(),
+        resources=resources if resources is not None else build_resources(),
     )
 
 

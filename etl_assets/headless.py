@@ -34,7 +34,7 @@ SUMMARY_FIELDS = ("rows_read", "rows_quarantined", "rows_written", "inserted", "
 
 def dagster_instance() -> DagsterInstance:
     """The instance at DAGSTER_HOME; defaults to .local/dagster_home with the checked-in dagster.yaml."""
-    home = Path(os.environ.get("DAGSTER_HOME") or settings.PROJECT_ROOT / ".local" / "dagster_home")
+    home = settings.dagster_home()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():

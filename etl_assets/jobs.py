@@ -5,8 +5,7 @@ from __future__ import annotations
 from dagster import AssetCheckKey, AssetSelection, define_asset_job, in_process_executor
 
 from etl_assets.assets.factory import SourceAssets
-from etl_assets.assets.keys import LEADS_KEY
-from etl_assets.sensors import ingest_job_name
+from etl_assets.assets.keys import LEADS_KEY, ingest_job_name
 
 
 def build_ingest_job(chain: SourceAssets):

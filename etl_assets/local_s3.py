@@ -8,7 +8,6 @@ elsewhere or is unset in production.
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 import subprocess
 import sys
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+
+from etl_assets import settings
 
 HOST = "127.0.0.1"
 # moto accepts any credentials; these dummy values are set only for the local server's clients.
@@ -60,7 +61,7 @@ def moto_server(port: int | None = None) -> Iterator[str]:
 
 
 def client(endpoint_url: str) -> Any:
-    env = {k: os.environ.get(k) or v for k, v in LOCAL_CREDENTIALS.items()}
+    env = settings.aws_credentials_or(LOCAL_CREDENTIALS)
     return boto3.client(
         "s3",
         endpoint_url=endpoint_url,

@@ -6,6 +6,7 @@ S3-compatible server; credentials come only from the AWS credential chain, never
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from dagster import ConfigurableResource
@@ -28,13 +29,36 @@ class DeliveryBucket(ConfigurableResource):
         return f"s3://{self.bucket}/{key}"
 
 
-def default_resources() -> dict[str, Any]:
-    """Resources for the current environment (read when definitions load)."""
+def build_resources(
+    *,
+    bucket: str | None = None,
+    endpoint_url: str | None = None,
+    warehouse: str | Path | None = None,
+    storage_dir: str | Path | None = None,
+    region: str | None = None,
+    max_attempts: int = 5,
+) -> dict[str, Any]:
+    """The resource set every run uses: the delivery bucket, the DuckDB warehouse, the stage files.
+
+    Why one function: Dagster's definitions, `make ingest`, the tests and the benchmarks must run
+    the same resources; each argument overrides the setting of its name (a test's moto endpoint,
+    bucket and temp dirs). Local today (DuckDB file, S3 or a local S3-compatible server); a
+    production set (PostgreSQL) is built here too when it comes.
+    """
     from etl_assets.storage import PartitionedParquetIOManager
 
-    s3 = S3Resource(endpoint_url=settings.s3_endpoint_url(), region_name=settings.aws_region(), max_attempts=5)
+    s3 = S3Resource(
+        endpoint_url=endpoint_url or settings.s3_endpoint_url(),
+        region_name=region or settings.aws_region(),
+        max_attempts=max_attempts,
+    )
     return {
-        "bucket": DeliveryBucket(bucket=settings.bucket(), s3=s3),
-        "duckdb": WarehouseResource(database=str(settings.warehouse_path())),
-        "stage_io_manager": PartitionedParquetIOManager(base_dir=str(settings.storage_dir())),
+        "bucket": DeliveryBucket(bucket=bucket or settings.bucket(), s3=s3),
+        "duckdb": WarehouseResource(database=str(warehouse or settings.warehouse_path())),
+        "stage_io_manager": PartitionedParquetIOManager(base_dir=str(storage_dir or settings.storage_dir())),
     }
+
+
+def default_resources() -> dict[str, Any]:
+    """The resource set from the environment alone (read when definitions load)."""
+    return build_resources()

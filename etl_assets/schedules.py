@@ -30,11 +30,10 @@ from dagster import (
 )
 
 from etl_assets.assets.factory import SourceAssets
-from etl_assets.assets.keys import partitions_name
+from etl_assets.assets.keys import ingest_job_name, partitions_name
 from etl_assets.discovery import Cursor, Delivery, discover
 from etl_assets.ingest.s3 import list_objects
 from etl_assets.resources import DeliveryBucket
-from etl_assets.sensors import ingest_job_name
 
 RECONCILE_CRON = "0 3 * * *"
 LEADS_CRON = "30 3 * * *"

@@ -1,6 +1,8 @@
-"""Environment → settings. Every knob has a local default; secrets are never read here.
+"""Environment → settings: the one reader (and, for local runs, writer) of the environment.
 
-AWS credentials come from the standard AWS chain (boto3) and are never stored or logged.
+Every knob has a local default. AWS credentials come from the standard AWS chain (boto3) and are
+never stored or logged; the only secrets asked for here are the alert webhook URLs, read at the
+moment an alert is sent (``webhook_url``) and handed straight to the request.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_BUCKET = "childcare-deliveries"
+DEFAULT_UI_URL = "http://127.0.0.1:3000"
+SLACK_WEBHOOK_VAR = "ETL_SLACK_WEBHOOK_URL"
+ALERT_WEBHOOK_VAR = "ETL_ALERT_WEBHOOK_URL"
 
 
 def _path_from_env(name: str, default: str) -> Path:
@@ -25,6 +30,11 @@ def mappings_dir() -> Path:
 
 def bucket() -> str:
     return os.environ.get("ETL_S3_BUCKET") or DEFAULT_BUCKET
+
+
+def bucket_is_set() -> bool:
+    """ETL_S3_BUCKET names a bucket (`make ingest` then uses it instead of a local S3 server)."""
+    return bool(os.environ.get("ETL_S3_BUCKET"))
 
 
 def s3_endpoint_url() -> str | None:
@@ -48,3 +58,39 @@ def aws_region() -> str:
 def warehouse_lock_timeout_seconds() -> float:
     """How long a step waits for another process to release the DuckDB warehouse file (default 5 min)."""
     return float(os.environ.get("ETL_WAREHOUSE_LOCK_TIMEOUT_SECONDS") or 300)
+
+
+def aws_credentials_or(defaults: dict[str, str]) -> dict[str, str]:
+    """The AWS variables named in ``defaults`` as set, else the defaults (the local S3 server's)."""
+    return {k: os.environ.get(k) or v for k, v in defaults.items()}
+
+
+def use_local_s3(endpoint: str, credentials: dict[str, str]) -> None:
+    """Point this process (and the runs it starts) at a local S3 server: its endpoint, and dummy
+    credentials unless real ones are set."""
+    os.environ["AWS_ENDPOINT_URL"] = endpoint
+    for k, v in credentials.items():
+        os.environ.setdefault(k, v)
+
+
+def dagster_home() -> Path:
+    """The Dagster instance directory: DAGSTER_HOME, else .local/dagster_home."""
+    return Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".local" / "dagster_home")
+
+
+# --- alerts ------------------------------------------------------------------------------------
+
+
+def alerts_path() -> Path:
+    """The JSON-lines file every alert is appended to."""
+    return _path_from_env("ETL_ALERTS_PATH", ".local/alerts.jsonl")
+
+
+def dagster_ui_url() -> str:
+    """The base of the run links in alerts."""
+    return os.environ.get("ETL_DAGSTER_UI_URL") or DEFAULT_UI_URL
+
+
+def webhook_url(variable: str) -> str | None:
+    """A webhook URL (a secret) from ``variable``, read when sending: never cache or log it."""
+    return os.environ.get(variable) or None

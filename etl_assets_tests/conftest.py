@@ -7,12 +7,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-from dagster_aws.s3 import S3Resource
-from etl_assets.warehouse_lock import WarehouseResource
 
 from etl_assets import local_s3
-from etl_assets.resources import DeliveryBucket
-from etl_assets.storage import PartitionedParquetIOManager
+from etl_assets.resources import build_resources
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_BUCKET = PROJECT_ROOT / "data" / "sample_bucket"
@@ -55,11 +52,10 @@ def seeded_bucket(s3_client, bucket_name) -> str:
 
 @pytest.fixture
 def resources(s3_endpoint, bucket_name, tmp_path):
-    return {
-        "bucket": DeliveryBucket(bucket=bucket_name, s3=S3Resource(endpoint_url=s3_endpoint, region_name="us-east-1")),
-        "duckdb": WarehouseResource(database=str(tmp_path / "warehouse.duckdb")),
-        "stage_io_manager": PartitionedParquetIOManager(base_dir=str(tmp_path / "storage")),
-    }
+    return build_resources(
+        bucket=bucket_name, endpoint_url=s3_endpoint, warehouse=tmp_path / "warehouse.duckdb",
+        storage_dir=tmp_path / "storage", region="us-east-1",
+    )
 
 
 # Property tests explore new random examples locally; in CI (CI=true) they replay a fixed set so a

@@ -14,7 +14,7 @@ from dagster import (
 
 from etl_assets.assets.leads import build_leads_asset
 from etl_assets.definitions import build_chains, defs
-from etl_assets.sensors import DELIVERY_SENSOR
+from etl_assets.sensors import DELIVERY_SENSOR, RUN_FAILURE_SENSOR
 
 
 def evaluate_delivery_sensor(instance: DagsterInstance, resources: dict, cursor: str | None = None) -> SensorResult:
@@ -45,11 +45,9 @@ def materialize_leads(instance: DagsterInstance, resources: dict):
 
 def fire_run_failure_sensor(instance: DagsterInstance, resources: dict, run_id: str) -> None:
     """Evaluate the alerting run-failure sensor on a real failed run, as the daemon would."""
-    from etl_assets import alerts
-
     (failure,) = instance.all_logs(run_id, of_type=DagsterEventType.RUN_FAILURE)
     context = build_run_status_sensor_context(
-        sensor_name=alerts.RUN_FAILURE_SENSOR, dagster_event=failure.dagster_event, dagster_instance=instance,
+        sensor_name=RUN_FAILURE_SENSOR, dagster_event=failure.dagster_event, dagster_instance=instance,
         dagster_run=instance.get_run_by_id(run_id), resources={"duckdb": resources["duckdb"]},
     ).for_run_failure()
-    defs.get_sensor_def(alerts.RUN_FAILURE_SENSOR)(context)
+    defs.get_sensor_def(RUN_FAILURE_SENSOR)(context)

@@ -13,8 +13,11 @@ import duckdb
 import pytest
 from dagster import build_sensor_context, instance_for_test
 
-from etl_assets import alerts
+from etl_assets import settings
+from etl_assets.alerts.alert import Alert
+from etl_assets.alerts.sinks import JsonLinesSink, WarehouseSink, WebhookSink, emit
 from etl_assets.definitions import defs
+from etl_assets.sensors import CHECK_FAILURE_SENSOR
 from etl_assets_tests.pipeline import fire_run_failure_sensor
 from etl_assets_tests.test_checks import deliver, nevada_csv
 
@@ -80,7 +83,7 @@ def test_failed_run_and_failed_check_raise_one_alert_each(webhook, resources, bu
         warn_key = "nevada/07-02-2023 Nevada.csv"
         warned = deliver(instance, resources, s3_client, bucket_name, warn_key, nevada_csv(5, drop=("County",)))
         assert warned.success
-        sensor = defs.get_sensor_def(alerts.CHECK_FAILURE_SENSOR)
+        sensor = defs.get_sensor_def(CHECK_FAILURE_SENSOR)
         with build_sensor_context(instance=instance, resources={"duckdb": resources["duckdb"]}, definitions=defs) as context:
             sensor(context)
             cursor = context.cursor
@@ -117,17 +120,17 @@ def test_a_failing_sink_does_not_stop_the_others_and_leaks_no_url(webhook, tmp_p
     )
     try:
         assert holder.stdout.readline().strip() == "locked"
-        alert = alerts.Alert(kind="run_failure", severity="ERROR", source="texas", delivery_key="texas/x.csv", step="texas/raw", message="boom")
+        alert = Alert(kind="run_failure", severity="ERROR", source="texas", delivery_key="texas/x.csv", step="texas/raw", message="boom")
         sinks = [
-            alerts.WebhookSink(env_var="ETL_FAILING_WEBHOOK_URL"),
-            alerts.WarehouseSink(database, attempts=3, sleep=lambda s: None),
-            alerts.JsonLinesSink(alerts.alerts_path()),
+            WebhookSink(env_var="ETL_FAILING_WEBHOOK_URL"),
+            WarehouseSink(database, attempts=3, sleep=lambda s: None),
+            JsonLinesSink(settings.alerts_path()),
         ]
         import os
 
         os.environ["ETL_FAILING_WEBHOOK_URL"] = f"{webhook}/fail/T0KEN-secret-fail"
         try:
-            failed = alerts.emit(alert, sinks)
+            failed = emit(alert, sinks)
         finally:
             del os.environ["ETL_FAILING_WEBHOOK_URL"]
     finally:
@@ -138,6 +141,6 @@ def test_a_failing_sink_does_not_stop_the_others_and_leaks_no_url(webhook, tmp_p
     assert "webhook failed: RuntimeError: webhook: POST failed (HTTPError 500)" in caplog.text
     assert "T0KEN" not in caplog.text
     # once the other writer is gone the row goes in
-    alerts.WarehouseSink(database).send(alert)
+    WarehouseSink(database).send(alert)
     with duckdb.connect(database, read_only=True) as con:
         assert con.execute("SELECT alert_id FROM alerts").fetchall() == [(alert.alert_id,)]

@@ -26,24 +26,24 @@ extraction + ``phonenumbers.is_valid_number``, lower-casing, ZIP cut): 1,583 cel
 
 Corrections made as a result (each with a unit test using the real string):
 
-1. ``transforms/addresses.py`` ``us_address_one_line``: Nevada cities came out upper case
+1. ``transforms/one_line_addresses.py`` ``us_address_one_line``: Nevada cities came out upper case
    (``LAS VEGAS``) while every other source's city is title-cased through ``name_case``; the city
    is now title-cased (``North Las Vegas``), 100 Nevada rows.
-2. ``transforms/names.py`` new ``licensee_if_contact`` + ``mappings/nevada.yaml``: Nevada family
+2. ``transforms/companies.py`` new ``licensee_if_contact`` + ``mappings/nevada.yaml``: Nevada family
    homes listed under the owner's name (line 18 ``CHARLENE RATH``, line 36 ``CELIDA PADILLA``,
    both also the Owner contact) had no licensee; when the comma-less name *is* the contact person,
    licensee_name and operator are that person. Business names are untouched (``GALINA'S CHILD
    CARE``), and without the matching contact a two-word name is still never called a person.
-3. ``transforms/names.py`` ``clean_company``: Texas line 2, mis-quoted in the file, read as
+3. ``transforms/companies.py`` ``clean_company``: Texas line 2, mis-quoted in the file, read as
    ``K" Street Learning Center LLC"``; stray quotes are dropped (``K Street Learning Center LLC``),
    a properly quoted word (``"K" Street``) is kept.
 4. ``mappings/texas.yaml``: ``Type`` now fills ``license_type`` too (the other three sources fill
    it; Texas's operation type is its permit type), ``facility_type`` unchanged.
-5. ``transforms/names.py`` new ``given_name`` + ``mappings/salesforce.yaml`` ``first_name``: line
+5. ``transforms/people.py`` new ``given_name`` + ``mappings/salesforce.yaml`` ``first_name``: line
    25 ``Ms.`` was kept as a first name (now null + flag ``no name in 'Ms.'``), line 40 ``Ms.
    Chrissy`` → ``Chrissy``, line 31 ``NANCY & DANIELLE`` → ``Nancy`` and line 37 ``P. & Silverton
    G.`` → ``P.``, flagged ``several people, kept the first`` (as contact_name does).
-6. ``transforms/names.py`` ``contact_name``: Oklahoma line 96 ``Burgess Mia`` is most likely Mia
+6. ``transforms/people.py`` ``contact_name``: Oklahoma line 96 ``Burgess Mia`` is most likely Mia
    Burgess; it is kept in the registry's order but now flagged ``may be written LAST FIRST``
    (probablepeople reads it surname-first; it reads no other sample contact that way).
 

@@ -12,3 +12,7 @@ def asset_key(source: str, stage: str) -> AssetKey:
 
 def partitions_name(source: str) -> str:
     return f"{source}_deliveries"
+
+
+def ingest_job_name(source: str) -> str:
+    return f"{source}_ingest"

@@ -4,15 +4,14 @@ Every field stays text (typing is the normalize stage's job). Records the CSV pa
 square with the header (too few or too many fields, a quote left open until the end of the file)
 are kept with a ``_read_error`` naming the line, so the normalize stage can quarantine them with a
 reason instead of losing them. Only problems that make the whole file unreadable raise
-``DeliveryReadError`` (the message names the file and, where known, the line).
+``DeliveryReadError`` (the message names the file and, where known, the line). Which encoding the
+bytes are in is ``encoding.py``'s question; this module splits the text into records.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
-import re
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import BinaryIO
 import pandas as pd
 import pyarrow as pa
 
+from etl_assets.ingest.encoding import MOJIBAKE, DeliveryReadError, choose_encoding, mojibake_repair
 from etl_assets.sources.spec import ReadOptions
 
 # Lineage columns the reader adds; the asset adds _source, _delivery_key, _etag, _ingested_at.
@@ -30,14 +30,9 @@ READ_ERROR = "_read_error"  # why the record could not be read as a row of the h
 EXTRA_FIELDS = "_extra_fields"  # fields beyond the header's width, kept as text
 
 _CHUNK_ROWS = 50_000
-_SNIFF_BYTES = 64 * 1024
 csv.field_size_limit(2**31 - 1)  # a 100,000-character field is data, not an attack
 
 STRING = pd.StringDtype("pyarrow")
-
-
-class DeliveryReadError(ValueError):
-    """The delivery cannot be read at all; the message names the file and what is wrong."""
 
 
 @dataclass
@@ -71,71 +66,6 @@ def unique_column_names(header: list[str]) -> tuple[list[str], list[str]]:
         seen.add(name)
         names.append(name)
     return names, warnings
-
-
-def _detect_encoding(head: bytes, options: ReadOptions, where: str) -> str | None:
-    """Return an encoding forced by the first bytes (BOM), or None to try the configured ones."""
-    if head.startswith(b"\x1f\x8b"):
-        raise DeliveryReadError(f"{where}: the file is gzip-compressed, not CSV text (magic bytes 1f 8b at byte 0)")
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    nul = head.find(b"\x00")
-    if nul >= 0:
-        raise DeliveryReadError(f"{where}: binary content (a NUL byte at byte {nul}); not a CSV text file")
-    return None
-
-
-def _decode_check(stream: BinaryIO, encoding: str) -> bool:
-    """True when the whole stream decodes in ``encoding`` (read in chunks; memory stays flat)."""
-    return _first_undecodable(stream, encoding) is None
-
-
-def _first_undecodable(stream: BinaryIO, encoding: str) -> str | None:
-    """None when the whole stream decodes in ``encoding``, else where it first fails
-    (``byte 0x81 at offset 1234, line 12``), read in chunks so memory stays flat."""
-    decoder = codecs.getincrementaldecoder(encoding)()
-    stream.seek(0)
-    offset = newlines = 0
-    try:
-        while chunk := stream.read(1 << 20):
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
-                # the decoder may hold back up to a few bytes of the previous chunk: close enough
-                bad = max(exc.start - len(exc.object) + len(chunk), 0)
-                line = newlines + chunk.count(b"\n", 0, bad) + 1
-                return f"byte 0x{chunk[bad]:02x} at offset {offset + bad}, line {line}"
-            offset += len(chunk)
-            newlines += chunk.count(b"\n")
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return f"an incomplete character at the end (offset {offset})"
-    finally:
-        stream.seek(0)
-    return None
-
-
-def choose_encoding(stream: BinaryIO, options: ReadOptions, where: str) -> str:
-    head = stream.read(_SNIFF_BYTES)
-    stream.seek(0)
-    if not head:
-        raise DeliveryReadError(f"{where}: the file is empty (0 bytes)")
-    forced = _detect_encoding(head, options, where)
-    if forced:
-        return forced
-    candidates = [options.encoding, *options.fallback_encodings]
-    failures = []
-    for encoding in candidates:
-        problem = _first_undecodable(stream, encoding)
-        if problem is None:
-            return "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
-        failures.append(f"{encoding}: {problem}")
-    raise DeliveryReadError(
-        f"{where}: the bytes are not valid in any of the encodings {candidates} ({'; '.join(failures)})"
-    )
 
 
 # A record still open after this many physical lines is a quote left open (a real multi-line
@@ -248,21 +178,7 @@ def read_delivery(stream: BinaryIO, options: ReadOptions, where: str) -> ReadRes
     return ReadResult(records=records, header=list(header), columns=columns, encoding=encoding, warnings=warnings)
 
 
-# Mojibake: UTF-8 bytes decoded as cp1252 somewhere upstream ('Ã©' for 'é', 'â€™' for '’'). A UTF-8
-# lead byte (0xC2-0xF4) read as cp1252, followed by continuation bytes (0x80-0xBF) read as cp1252.
-_MOJIBAKE_LEAD = bytes(range(0xC2, 0xF5)).decode("cp1252", errors="ignore")
-_MOJIBAKE_CONT = bytes(range(0x80, 0xC0)).decode("cp1252", errors="ignore")
-_MOJIBAKE = f"[{re.escape(_MOJIBAKE_LEAD)}][{re.escape(_MOJIBAKE_CONT)}]+"
 _MOJIBAKE_EXAMPLES = 3
-
-
-def mojibake_repair(text: str) -> str | None:
-    """The text re-decoded (cp1252 bytes → UTF-8) when it round-trips cleanly and changes, else None."""
-    try:
-        fixed = text.encode("cp1252").decode("utf-8")
-    except UnicodeError:
-        return None
-    return fixed if fixed != text else None
 
 
 def detect_mojibake(records: pd.DataFrame, columns: list[str]) -> list[str]:
@@ -274,7 +190,7 @@ def detect_mojibake(records: pd.DataFrame, columns: list[str]) -> list[str]:
     warnings: list[str] = []
     for column in columns:
         values = records[column]
-        hit = values.str.contains(_MOJIBAKE, regex=True, na=False).to_numpy()
+        hit = values.str.contains(MOJIBAKE, regex=True, na=False).to_numpy()
         if not hit.any():
             continue
         cells = [(line, text) for line, text in zip(records[LINE_NUMBER].to_numpy()[hit], values[hit]) if text]

@@ -23,125 +23,26 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, BinaryIO
 
-import yaml
-from rapidfuzz import fuzz
-
-from etl_assets.ingest.read import ReadResult, choose_encoding, read_delivery
+from etl_assets.ingest.encoding import choose_encoding
+from etl_assets.ingest.read import ReadResult, read_delivery
+from etl_assets.onboarding.kinds import KIND_BY_NAME, KINDS, Kind, header_similarity, normalize_header
+from etl_assets.onboarding.proposal import FieldProposal, Proposal
 from etl_assets.onboarding.sniff import Sniffed, is_date, is_one_line_address, is_phone, is_zip, sniff
 from etl_assets.sources.spec import ReadOptions
 
 HEADER_MATCH = 0.8  # header similarity (0..1) from which the header counts as evidence
 ACCEPT = 0.6  # minimum confidence to map a column
-
-
-@dataclass(frozen=True)
-class Kind:
-    name: str
-    to: tuple[str, ...]
-    transform: str
-    synonyms: tuple[str, ...]
-    value: str | None = None  # the sniffer share that supports this kind
-    value_only: float | None = None  # share from which the values alone are enough (no header)
-
-
-def _k(name, to, transform, synonyms, value=None, value_only=None) -> Kind:
-    to = (to,) if isinstance(to, str) else tuple(to)
-    return Kind(name, to, transform, tuple(synonyms), value, value_only)
-
-
-KINDS: tuple[Kind, ...] = (
-    _k("company", ["company", "licensee_name", "operator", "company_std"], "company_name",
-       ["facility name", "operation name", "provider", "provider name", "program name", "business name", "center name",
-        "name", "company", "facility", "dba", "dba name", "operation caregiver name", "site name", "organization",
-        "organization name", "legal name", "child care name", "operation"], "company", 0.5),
-    _k("contact_name", ["first_name", "last_name"], "person_name",
-       ["contact", "contact name", "primary contact", "primary contact name", "director", "director name", "owner",
-        "owner name", "caregiver", "primary caregiver", "administrator", "contact person"], "person", 0.6),
-    _k("first_name", "first_name", "given_name", ["first name", "contact first name", "given name"]),
-    _k("last_name", "last_name", "name_case", ["last name", "contact last name", "surname", "family name"]),
-    _k("title", "title", "text", ["title", "role", "contact role", "primary contact role", "position", "contact title"]),
-    _k("license_number", "license_number", "license_number",
-       ["license number", "license", "license no", "credential number", "license id", "permit number",
-        "certificate number", "license num", "credential"], "id", 0.9),
-    _k("provider_id", "provider_id", "text",
-       ["operation number", "operation id", "facility id", "provider id", "id", "site id", "program id",
-        "facility number", "provider number", "operation"], "id"),
-    _k("license_type", "license_type", "text",
-       ["license type", "credential type", "type", "permit type", "care type", "license category"]),
-    _k("facility_type", "facility_type", "text", ["facility type", "operation type", "program type", "provider type"]),
-    _k("license_status", "license_status", "text", ["status", "license status", "credential status", "permit status"]),
-    _k("phone", "phone", "phone_e164",
-       ["phone", "phone number", "telephone", "contact phone", "tel", "telephone number", "primary phone",
-        "facility phone", "business phone", "phone 1"], "phone", 0.8),
-    _k("phone2", "phone2", "phone_e164",
-       ["mobile phone", "cell", "cell phone", "alternate phone", "secondary phone", "mobile", "phone 2"], "phone"),
-    _k("email", "email", "email", ["email", "email address", "contact email", "emails"], "email", 0.8),
-    _k("website", "website_address", "text", ["website", "web site", "url", "web address", "homepage"], "url", 0.8),
-    _k("one_line_address", ["address1", "city", "state", "zip"], "us_address_one_line",
-       ["address", "full address", "location", "site address", "facility address", "physical address",
-        "location address", "street address"], "one_line_address", 0.8),
-    _k("address1", "address1", "street_address",
-       ["address", "street", "street address", "address1", "address line 1", "physical address", "site address",
-        "location address", "facility address", "mailing address"], "street", 0.9),
-    _k("address2", "address2", "street_address", ["address2", "address line 2", "suite", "unit", "apt"]),
-    _k("city", "city", "name_case", ["city", "town", "municipality", "physical city", "site city"]),
-    _k("county", "county", "name_case", ["county", "county name", "parish"]),
-    _k("state", "state", "state_code", ["state", "st", "state code", "province"], "state", 0.9),
-    _k("zip", "zip", "zip5", ["zip", "zip code", "postal code", "zipcode", "postal", "zip5"], "zip", 0.9),
-    _k("capacity", "capacity", "capacity",
-       ["capacity", "licensed capacity", "total capacity", "total cap", "max capacity", "slots", "licensed slots",
-        "maximum capacity"], "integer"),
-    _k("license_issued", "license_issued", "date",
-       ["issue date", "issued", "date issued", "first issue date", "license date", "date licensed", "licensed since",
-        "effective date", "original issue date", "license issued", "issued on", "monitoring since",
-        "license monitoring since", "licensed on"], "date"),
-    _k("certificate_expiration_date", "certificate_expiration_date", "date",
-       ["expiration date", "expires", "expiry", "expiration", "exp date", "expires on", "valid until", "expiry date",
-        "license expiration"], "date"),
-    _k("license_renewed", "license_renewed", "date", ["renewal date", "renewed", "last renewed", "renewed on"], "date"),
-    _k("accepts_financial_aid", "accepts_financial_aid", "yes_no",
-       ["accepts subsidy", "subsidy", "financial aid", "accepts ccap", "ccdf", "subsidy accepted"], "yes_no"),
-    _k("language", "language", "text", ["language", "languages", "languages spoken"]),
-    _k("curriculum_type", "curriculum_type", "text", ["curriculum", "curriculum type"]),
-)  # fmt: skip
-KIND_BY_NAME = {k.name: k for k in KINDS}
 _AGE_FLAGS = {"infant": "infant", "infants": "infant", "toddler": "toddler", "toddlers": "toddler",
               "preschool": "preschool", "pre school": "preschool", "school": "school", "school age": "school"}  # fmt: skip
 _STRONG_VALUES = ("phone", "email", "zip", "date", "one_line_address", "url", "yes_no")
-_WORDS = {"no": "number", "num": "number", "nbr": "number", "lic": "license", "e mail": "email", "tel": "telephone",
-          "addr": "address", "exp": "expiration", "st": "state"}  # fmt: skip
 
 
 class ProposalError(ValueError):
     """The sample cannot be turned into a usable mapping (e.g. no record key found)."""
-
-
-def normalize_header(text: str) -> str:
-    """Lower case, ``#`` → number, punctuation → space, a few abbreviations spelled out."""
-    t = text.lower().replace("#", " number ").replace("&", " and ")
-    t = re.sub(r"[^a-z0-9]+", " ", t).strip()
-    words = t.split()
-    return " ".join(_WORDS.get(w, w) for w in words)
-
-
-_NORMALIZED_SYNONYMS = {k.name: [normalize_header(s) for s in k.synonyms] for k in KINDS}
-
-
-def header_similarity(header: str, kind: Kind) -> tuple[float, str]:
-    """(0..1, the closest synonym) between a header and a kind's synonyms."""
-    h = normalize_header(header)
-    if not h:
-        return 0.0, ""
-    best, best_syn = 0.0, ""
-    for syn, raw in zip(_NORMALIZED_SYNONYMS[kind.name], kind.synonyms):
-        score = max(fuzz.ratio(h, syn), fuzz.token_sort_ratio(h, syn))
-        if score > best:
-            best, best_syn = score, raw
-    return best / 100, best_syn
 
 
 @dataclass
@@ -150,89 +51,6 @@ class Candidate:
     kind: Kind
     confidence: float
     why: str
-
-
-@dataclass
-class FieldProposal:
-    from_: tuple[str, ...]
-    to: tuple[str, ...]
-    transform: str
-    confidence: float
-    why: str
-    params: dict[str, Any] = field(default_factory=dict)
-    required: bool | tuple[str, ...] = False
-
-    def as_yaml(self) -> str:
-        entry: dict[str, Any] = {
-            "from": self.from_[0] if len(self.from_) == 1 else list(self.from_),
-            "to": self.to[0] if len(self.to) == 1 else list(self.to),
-            "transform": self.transform,
-        }
-        if self.params:
-            entry["params"] = self.params
-        if self.required:
-            entry["required"] = self.required if self.required is True else list(self.required)
-        return _flow(entry)
-
-
-@dataclass
-class Proposal:
-    source: str
-    sample_name: str
-    encoding: str
-    header: bool
-    columns: list[str]
-    records: int
-    fields: list[FieldProposal]
-    unmatched: list[str]
-    record_key: list[str]
-    identifiers: dict[str, list[str]]
-    delivery_date: dict[str, str] | None
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def mapped_columns(self) -> dict[str, FieldProposal]:
-        return {c: f for f in self.fields for c in f.from_}
-
-    def to_yaml(self) -> str:
-        lines = [
-            f"# {self.source}: proposed by `etl-assets propose-mapping` from the sample {self.sample_name!r}",
-            f"# ({self.records} records, {len(self.columns)} columns, "
-            f"{'with' if self.header else 'WITHOUT'} a header row, sample encoding {self.encoding}).",
-            f"# Review the confidence comments, then run `etl-assets check-mapping {self.source}`.",
-            *[f"# note: {n}" for n in self.notes],
-            f"source: {self.source}",
-            f"description: {_scalar(f'{self.source} (mapping proposed from {self.sample_name})')}",
-            "deliveries:",
-            f"  key_pattern: {_scalar(f'{self.source}/*.csv')}",
-        ]
-        if self.delivery_date:
-            lines.append(f"  date: {_flow(self.delivery_date)}")
-        read: dict[str, Any] = {"encoding": "utf-8", "fallback_encodings": ["cp1252"]}
-        if not self.header:
-            read["header"] = False
-        lines.append(
-            f"read: {_flow(read)}  # sample is {self.encoding}; UTF-8 is tried first (strict), cp1252 when it fails"
-        )
-        lines.append(f"record_key: {_flow(self.record_key)}")
-        if self.identifiers:
-            lines.append(f"identifiers: {_flow(self.identifiers)}")
-        lines.append("fields:")
-        for f in self.fields:
-            lines.append(f"  - {f.as_yaml()}  # confidence {f.confidence:.2f}: {f.why}")
-        if self.unmatched:
-            lines.append(f"# Unmatched columns (no leads column found; kept in _extras): {', '.join(map(repr, self.unmatched))}")
-        else:
-            lines.append("# Unmatched columns: none")
-        return "\n".join(lines) + "\n"
-
-
-def _flow(obj: Any) -> str:
-    return yaml.safe_dump(obj, default_flow_style=True, sort_keys=False, width=10**6, allow_unicode=True).strip()
-
-
-def _scalar(text: str) -> str:
-    return yaml.safe_dump(text, default_style='"', width=10**6, allow_unicode=True).strip().removesuffix("...").strip()
 
 
 # --- reading the sample -----------------------------------------------------------------------

@@ -4,7 +4,7 @@ Pure functions over lists of text. Each sniffer answers the share (0..1) of the 
 values of a column that look like one kind of value: phones, e-mails, ZIP codes, 2-letter state
 codes, dates (with the one strptime format that reads them all), Y/N flags, capacity integers,
 one-line addresses (``..., ST 12345``), street lines, person names, company names, identifiers,
-web addresses. ``propose.py`` combines these with header similarity.
+web addresses. ``propose.py`` combines these with header similarity (``kinds.py``).
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from etl_assets.transforms.addresses import _STATES
+from etl_assets.transforms import people
 from etl_assets.transforms.dates import parse_date, year_twin
-from etl_assets.transforms.names import _BUSINESS_WORDS, _looks_like_person
+from etl_assets.transforms.vocab import BUSINESS_WORDS, NO_WORDS, US_STATES, YES_WORDS
 
 _PHONE = re.compile(r"^\+?1?[\s.\-]?\(?[2-9]\d{2}\)?[\s.\-]?\d{3}[\s.\-]?\d{4}(?:\s*(?:x|ext\.?)\s*\d+)?$", re.I)
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[a-z]{2,}$", re.I)
 _ZIP = re.compile(r"^\d{5}(?:-?\d{4})?$")
-_YES_NO = frozenset({"Y", "N", "YES", "NO", "TRUE", "FALSE", "T", "F", "X"})
+_YES_NO = (YES_WORDS | NO_WORDS) - {"1", "0"}  # 1/0 columns are counts more often than flags
 _INTEGER = re.compile(r"^\d{1,4}$")
 _ONE_LINE = re.compile(r"^\d*.+?,?\s+[A-Z]{2}\s+\d{5}(?:-?\d{4})?$", re.I)
 _STREET = re.compile(r"^\d+[A-Z]?(?:-\d+)?\s+\S+", re.I)
@@ -121,7 +121,7 @@ def guess_date_format(values: Sequence[str], today: dt.date | None = None) -> Da
 
 
 def looks_like_person(v: str) -> bool:
-    return _looks_like_person(" ".join(v.split()), require_comma=False) is not None
+    return people.looks_like_person(" ".join(v.split()), require_comma=False) is not None
 
 
 _NOT_WORDS = re.compile(r"[#0-9!@]")
@@ -131,7 +131,7 @@ def looks_like_company(v: str) -> bool:
     """A business word (ACADEMY, LEARNING, LLC ...) in a text that is not an e-mail, phone, date or address."""
     if _EMAIL.match(v) or is_phone(v) or is_one_line_address(v) or _STREET.match(v):
         return False
-    return bool(_BUSINESS_WORDS.search(_NOT_WORDS.sub(" ", v)))
+    return bool(BUSINESS_WORDS.search(_NOT_WORDS.sub(" ", v)))
 
 
 def sniff(values: Sequence[str | None]) -> Sniffed:
@@ -153,7 +153,7 @@ def sniff(values: Sequence[str | None]) -> Sniffed:
         "phone": _share(sample, is_phone),
         "email": _share(sample, lambda v: bool(_EMAIL.match(v))),
         "zip": _share(sample, is_zip),
-        "state": _share(upper, lambda v: v in _STATES),
+        "state": _share(upper, lambda v: v in US_STATES),
         "yes_no": _share(upper, lambda v: v in _YES_NO),
         "integer": _share(sample, lambda v: bool(_INTEGER.match(v))),
         "one_line_address": _share(sample, is_one_line_address),

@@ -4,7 +4,8 @@ The inputs (``company_std``, ``address_std``, ``phone`` …) are already standar
 folding here is a defensive, idempotent second pass so that formatting differences never count as
 differences even when an upstream standardizer misses one (``STREET``/``ST``, ``L.L.C.``/``LLC``,
 ``LAST, FIRST``, punctuation, case, a trailing zip on ``address_std``).
-All functions are vectorized over pandas Series.
+All functions are vectorized over pandas Series; the word lists are the shared ones of
+``transforms/vocab.py``.
 """
 
 from __future__ import annotations
@@ -15,31 +16,20 @@ import numpy as np
 import pandas as pd
 from rapidfuzz.distance import DamerauLevenshtein
 
-STREET_WORDS = {
-    "STREET": "ST", "STR": "ST", "AVENUE": "AVE", "AV": "AVE", "BOULEVARD": "BLVD", "DRIVE": "DR",
-    "ROAD": "RD", "LANE": "LN", "PLACE": "PL", "COURT": "CT", "CIRCLE": "CIR", "PARKWAY": "PKWY",
-    "HIGHWAY": "HWY", "TERRACE": "TER", "TRAIL": "TRL", "FREEWAY": "FWY", "EXPRESSWAY": "EXPY",
-    "SQUARE": "SQ", "CROSSING": "XING", "SUITE": "STE", "APARTMENT": "APT", "BUILDING": "BLDG",
-    "NORTH": "N", "SOUTH": "S", "EAST": "E", "WEST": "W", "NORTHEAST": "NE", "NORTHWEST": "NW",
-    "SOUTHEAST": "SE", "SOUTHWEST": "SW", "FIRST": "1ST", "SECOND": "2ND", "THIRD": "3RD",
-}
-LEGAL_WORDS = {"LLC", "INC", "CORP", "CORPORATION", "INCORPORATED", "LTD", "CO", "PLLC", "LLP", "LP",
-               "PC", "COMPANY", "THE", "DBA"}
-NAME_WORDS = {"ACAD": "ACADEMY", "CTR": "CENTER", "CNTR": "CENTER", "CENTRE": "CENTER", "LRNG": "LEARNING",
-              "SCH": "SCHOOL", "SCHL": "SCHOOL", "CHILDCARE": "CHILD CARE", "DAYCARE": "DAY CARE",
-              "PRE-SCHOOL": "PRESCHOOL", "MT": "MOUNT", "STE": "SAINT", "INTL": "INTERNATIONAL"}
+from etl_assets.transforms.vocab import BUSINESS_ABBREVIATIONS, RESOLVER_DROPPED_WORDS, RESOLVER_STREET_WORDS
+
 STR = pd.StringDtype("pyarrow")
 _KEEP = re.compile(r"[^A-Z0-9 ]")
 _TRAILING_ZIP = re.compile(r"\s+(\d{5})(?:-?\d{4})?$")
 
 
 def _fuzzy_street_table(values: pd.Series) -> dict[str, str]:
-    """STREET_WORDS plus misspellings of its long words seen in ``values`` (STREEET, BOULEAVRD…):
+    """RESOLVER_STREET_WORDS plus misspellings of its long words seen in ``values`` (STREEET, BOULEAVRD…):
     a token of 4+ letters within Damerau-Levenshtein distance 2 (1 for short words) of a street
     word with the same first letter. Computed over the distinct tokens only."""
-    table = dict(STREET_WORDS)
-    targets = [w for w in STREET_WORDS if len(w) >= 4]
-    abbrevs = set(STREET_WORDS.values())
+    table = dict(RESOLVER_STREET_WORDS)
+    targets = [w for w in RESOLVER_STREET_WORDS if len(w) >= 4]
+    abbrevs = set(RESOLVER_STREET_WORDS.values())
     vocab = {t for v in values.dropna().tolist() for t in v.split()[1:]}
     for tok in vocab:
         if tok in table or tok in abbrevs or len(tok) < 4 or not tok.isalpha():
@@ -49,12 +39,12 @@ def _fuzzy_street_table(values: pd.Series) -> dict[str, str]:
                 continue
             limit = 1 if len(w) <= 5 else 2
             if DamerauLevenshtein.distance(tok, w, score_cutoff=limit) <= limit:
-                table[tok] = STREET_WORDS[w]
+                table[tok] = RESOLVER_STREET_WORDS[w]
                 break
     return table
 
 
-def _fold_tokens(text: pd.Series, table: dict[str, str], drop: set[str] = frozenset()) -> pd.Series:
+def _fold_tokens(text: pd.Series, table: dict[str, str], drop: frozenset[str] = frozenset()) -> pd.Series:
     def fold(s):
         if s is None or s is pd.NA or (isinstance(s, float) and np.isnan(s)):
             return None
@@ -72,14 +62,14 @@ def _clean_upper(s: pd.Series) -> pd.Series:
 def name_key(company_std: pd.Series, company: pd.Series) -> pd.Series:
     """Company name for matching: upper, punctuation out, legal suffixes/THE/DBA out, abbreviations expanded."""
     base = company_std.where(company_std.notna(), company)
-    return _fold_tokens(_clean_upper(base), NAME_WORDS, LEGAL_WORDS)
+    return _fold_tokens(_clean_upper(base), BUSINESS_ABBREVIATIONS, RESOLVER_DROPPED_WORDS)
 
 
 def person_key(*parts: pd.Series) -> pd.Series:
     joined = parts[0].astype(STR).fillna("")
     for p in parts[1:]:
         joined = joined + " " + p.astype(STR).fillna("")
-    return _fold_tokens(_clean_upper(joined), {}, LEGAL_WORDS)
+    return _fold_tokens(_clean_upper(joined), {}, RESOLVER_DROPPED_WORDS)
 
 
 def sorted_tokens(s: pd.Series) -> pd.Series:

@@ -4,7 +4,7 @@ Why: every registry describes ages differently (Oklahoma: ``Infants (0-11 months
 columns; Texas: ``Infant``/``Toddler``/``Preschool``/``School`` Y/N columns). The warehouse keeps one
 vocabulary and one unit.
 
-Vocabulary, always in this order and ``|``-joined: ``infant|toddler|preschool|school_age``.
+Vocabulary, always in this order and ``|``-joined: ``infant|toddler|preschool|school_age`` (``age_groups.py``, shared with ``flags.py``).
 Each term has fixed bounds in months, used for ``min_age``/``max_age`` whatever the source says:
 
 ====================  =======  ======================================================
@@ -29,35 +29,12 @@ silently skips Oklahoma's program phrases (``Year Round``, ``Accepts Subsidy``, 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from etl_assets.transforms._common import as_text, join_flags, quote
+from etl_assets.transforms.age_groups import AGE_TERMS, age_terms
 from etl_assets.transforms.flags import is_program_value, parse_yes_no
 from etl_assets.transforms.registry import Parsed, transform
-
-AGE_TERMS: dict[str, tuple[int, int]] = {
-    "infant": (0, 11),
-    "toddler": (12, 23),
-    "preschool": (24, 59),
-    "school_age": (60, 155),
-}
-
-_LABEL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("infant", re.compile(r"\binfan(?:t|ts|cy)\b|\bbab(?:y|ies)\b", re.IGNORECASE)),
-    ("toddler", re.compile(r"\btoddlers?\b", re.IGNORECASE)),
-    ("preschool", re.compile(r"\bpre-?\s?(?:school|k|kindergarten)\b", re.IGNORECASE)),
-    ("school_age", re.compile(r"(?<![-\w])school[\s-]*(?:age|aged|ager|agers)?\b(?!\s*year)", re.IGNORECASE)),
-)
-
-
-def age_terms(label: Any) -> set[str]:
-    """The vocabulary terms one label names (``Preschool (24-48 months…)`` → {'preschool'})."""
-    text = as_text(label)
-    if text is None:
-        return set()
-    found = {term for term, pattern in _LABEL_PATTERNS if pattern.search(text)}
-    return found
 
 
 def ages_result(terms: set[str]) -> tuple[str | None, int | None, int | None]:

@@ -26,10 +26,10 @@ import re
 from typing import Any
 
 from etl_assets.transforms._common import as_text, join_flags, quote
+from etl_assets.transforms.age_groups import age_terms
 from etl_assets.transforms.registry import Parsed, transform
+from etl_assets.transforms.vocab import NO_WORDS, YES_WORDS
 
-_YES_WORDS = frozenset({"Y", "YES", "TRUE", "T", "1", "X"})
-_NO_WORDS = frozenset({"N", "NO", "FALSE", "F", "0"})
 
 # Oklahoma's program phrases, by canonical attribute name.
 _PROGRAM_PHRASES: dict[str, re.Pattern[str]] = {
@@ -51,9 +51,9 @@ def parse_yes_no(value: Any) -> tuple[bool | None, str | None]:
     if text is None:
         return None, None
     key = text.upper().rstrip(".")
-    if key in _YES_WORDS:
+    if key in YES_WORDS:
         return True, None
-    if key in _NO_WORDS:
+    if key in NO_WORDS:
         return False, None
     return None, f"not a yes/no value {quote(text)}"
 
@@ -93,8 +93,6 @@ def is_program_value(value: Any) -> bool:
 
 def program_attributes(*values: Any) -> tuple[dict[str, bool | None], list[str]]:
     """Classify Oklahoma's program columns by pattern → ({attribute: bool|None}, unknown values)."""
-    from etl_assets.transforms.ages import age_terms  # ages imports this module
-
     found: set[str] = set()
     contract: bool | None = None
     unknown: list[str] = []

@@ -23,7 +23,7 @@ def peak_rss_kib() -> int:
 
 def ingest_job():
     from etl_assets.definitions import defs
-    from etl_assets.sensors import ingest_job_name
+    from etl_assets.assets.keys import ingest_job_name
 
     return defs.resolve_job_def(ingest_job_name(sys.argv[1]))
 

@@ -13,13 +13,10 @@ from pathlib import Path
 
 import duckdb
 from dagster import DagsterInstance, instance_for_test, materialize
-from dagster_aws.s3 import S3Resource
-from etl_assets.warehouse_lock import WarehouseResource
 
 from etl_assets import local_s3
 from etl_assets.definitions import build_chains
-from etl_assets.resources import DeliveryBucket
-from etl_assets.storage import PartitionedParquetIOManager
+from etl_assets.resources import build_resources
 from etl_assets_tests.conftest import sample_file
 
 NEVADA_KEY = "nevada/07-07-2023 Nevada Dept of Public _ Behavioral Health.csv"
@@ -30,13 +27,10 @@ def chain(source: str):
 
 
 def make_resources(endpoint: str, bucket: str, database: Path, storage: Path, max_attempts: int = 5) -> dict:
-    return {
-        "bucket": DeliveryBucket(
-            bucket=bucket, s3=S3Resource(endpoint_url=endpoint, region_name="us-east-1", max_attempts=max_attempts)
-        ),
-        "duckdb": WarehouseResource(database=str(database)),
-        "stage_io_manager": PartitionedParquetIOManager(base_dir=str(storage)),
-    }
+    return build_resources(
+        bucket=bucket, endpoint_url=endpoint, warehouse=database, storage_dir=storage, region="us-east-1",
+        max_attempts=max_attempts,
+    )
 
 
 def ingest(instance: DagsterInstance, resources: dict, source: str, key: str, raise_on_error: bool = False, run_config=None):

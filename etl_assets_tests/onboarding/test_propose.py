@@ -14,7 +14,8 @@ import yaml
 from etl_assets.assets.factory import add_lineage
 from etl_assets.cli import main as cli
 from etl_assets.ingest.read import read_delivery
-from etl_assets.onboarding.propose import KINDS, header_looks_like_data, header_similarity, propose_mapping
+from etl_assets.onboarding.kinds import KINDS, header_similarity
+from etl_assets.onboarding.propose import header_looks_like_data, propose_mapping
 from etl_assets.onboarding.sniff import guess_date_format, sniff
 from etl_assets.sources.registry import leads_schema
 from etl_assets.sources.spec import load_spec

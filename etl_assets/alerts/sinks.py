@@ -1,0 +1,145 @@
+"""Alert sinks: where an alert goes, and ``emit``, which sends one alert to all of them.
+
+Sinks (``default_sinks``):
+- always: a JSON line appended to ``settings.alerts_path()`` (``ETL_ALERTS_PATH``);
+- with a warehouse: a row in the DuckDB table ``alerts`` (short transaction, retried with backoff
+  while another process holds the file; the JSON line is written first whatever happens);
+- ``ETL_SLACK_WEBHOOK_URL`` set: a Slack incoming-webhook message;
+- ``ETL_ALERT_WEBHOOK_URL`` set: the alert as JSON, POSTed.
+
+Webhook URLs are secrets: asked of ``settings.webhook_url`` when sending, never logged, never stored
+in an alert, an exception message or metadata. A failing sink is logged by name and does not stop
+the others.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+
+from etl_assets import settings, warehouse
+from etl_assets.alerts.alert import Alert
+
+HTTP_TIMEOUT_SECONDS = 10
+
+log = logging.getLogger(__name__)
+
+
+class Sink(Protocol):
+    name: str
+
+    def send(self, alert: Alert) -> None: ...
+
+
+@dataclass
+class JsonLinesSink:
+    path: Path
+    name: str = "jsonl"
+
+    def send(self, alert: Alert) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(alert.as_dict(), sort_keys=True, default=str) + "\n")
+
+
+@dataclass
+class WarehouseSink:
+    database: str
+    attempts: int = 6
+    first_delay: float = 0.2
+    name: str = "warehouse"
+    sleep: Any = time.sleep
+
+    def send(self, alert: Alert) -> None:
+        row = alert.as_dict()
+        row["counts"] = json.dumps(row["counts"], sort_keys=True, default=str)
+        row["dagster_run_id"] = row.pop("run_id")  # the warehouse's name for it, as in deliveries
+        delay = self.first_delay
+        for attempt in range(1, self.attempts + 1):
+            try:
+                with duckdb.connect(self.database) as con:
+                    warehouse.append_alert(con, row)
+                return
+            except (duckdb.IOException, duckdb.TransactionException) as exc:  # the file is locked by a writer
+                if attempt == self.attempts:
+                    raise
+                log.info("alerts table: warehouse busy (%s), retry %d in %.1fs", type(exc).__name__, attempt, delay)
+                self.sleep(delay)
+                delay *= 2
+
+
+def _post_json(url: str, payload: dict) -> int:
+    request = urllib.request.Request(
+        url, data=json.dumps(payload, default=str).encode(), headers={"Content-Type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS) as response:  # noqa: S310 - operator-set https URL
+        return response.status
+
+
+@dataclass
+class WebhookSink:
+    """POSTs the alert as JSON. The URL is a secret: kept out of repr, logs and errors."""
+
+    env_var: str = settings.ALERT_WEBHOOK_VAR
+    name: str = "webhook"
+
+    def payload(self, alert: Alert) -> dict:
+        return alert.as_dict()
+
+    def send(self, alert: Alert) -> None:
+        url = settings.webhook_url(self.env_var)
+        if not url:
+            return
+        try:
+            _post_json(url, self.payload(alert))
+        except Exception as exc:  # noqa: BLE001 - re-raised without the URL (HTTPError carries it)
+            status = getattr(exc, "code", None)
+            raise RuntimeError(f"{self.name}: POST failed ({type(exc).__name__}{f' {status}' if status else ''})") from None
+
+
+@dataclass
+class SlackSink(WebhookSink):
+    env_var: str = settings.SLACK_WEBHOOK_VAR
+    name: str = "slack"
+
+    def payload(self, alert: Alert) -> dict:
+        counts = ", ".join(f"{k}: {v}" for k, v in alert.counts.items()) or "-"
+        link = f"<{alert.run_url}|run {alert.run_id[:8]}>" if alert.run_url and alert.run_id else "no run"
+        text = (
+            f"*{alert.severity}* {alert.kind}: *{alert.source or '-'}* `{alert.delivery_key or '-'}`\n"
+            f"{alert.step}: {alert.message}\ncounts: {counts}\n{link}"
+        )
+        return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+
+
+def default_sinks(database: str | None = None) -> list[Sink]:
+    sinks: list[Sink] = [JsonLinesSink(settings.alerts_path())]
+    if database:
+        sinks.append(WarehouseSink(database))
+    if settings.webhook_url(settings.SLACK_WEBHOOK_VAR):
+        sinks.append(SlackSink())
+    if settings.webhook_url(settings.ALERT_WEBHOOK_VAR):
+        sinks.append(WebhookSink())
+    return sinks
+
+
+def emit(alert: Alert, sinks: Sequence[Sink], logger: logging.Logger | None = None) -> list[str]:
+    """Send to every sink; returns the names of the sinks that failed (each logged, without secrets)."""
+    logger = logger or log
+    logger.warning(alert.summary())
+    failed = []
+    for sink in sinks:
+        try:
+            sink.send(alert)
+        except Exception as exc:  # noqa: BLE001 - one sink down must not silence the others
+            failed.append(sink.name)
+            logger.error(f"alert {alert.alert_id}: sink {sink.name} failed: {type(exc).__name__}: {exc}")
+    return failed

@@ -1,0 +1,96 @@
+"""Which text encoding a delivery's bytes are in, and mojibake in text decoded upstream.
+
+Why apart from record splitting: an encoding is chosen from the raw bytes before any record is
+read (a BOM; else the configured encodings, strictly, whole file; gzip or binary content stops the
+read at once), and its failures name a byte offset, not a record.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from typing import BinaryIO
+
+from etl_assets.sources.spec import ReadOptions
+
+_SNIFF_BYTES = 64 * 1024
+
+
+class DeliveryReadError(ValueError):
+    """The delivery cannot be read at all; the message names the file and what is wrong."""
+
+
+def _detect_encoding(head: bytes, options: ReadOptions, where: str) -> str | None:
+    """Return an encoding forced by the first bytes (BOM), or None to try the configured ones."""
+    if head.startswith(b"\x1f\x8b"):
+        raise DeliveryReadError(f"{where}: the file is gzip-compressed, not CSV text (magic bytes 1f 8b at byte 0)")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        raise DeliveryReadError(f"{where}: binary content (a NUL byte at byte {nul}); not a CSV text file")
+    return None
+
+
+def _first_undecodable(stream: BinaryIO, encoding: str) -> str | None:
+    """None when the whole stream decodes in ``encoding``, else where it first fails
+    (``byte 0x81 at offset 1234, line 12``), read in chunks so memory stays flat."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    stream.seek(0)
+    offset = newlines = 0
+    try:
+        while chunk := stream.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                # the decoder may hold back up to a few bytes of the previous chunk: close enough
+                bad = max(exc.start - len(exc.object) + len(chunk), 0)
+                line = newlines + chunk.count(b"\n", 0, bad) + 1
+                return f"byte 0x{chunk[bad]:02x} at offset {offset + bad}, line {line}"
+            offset += len(chunk)
+            newlines += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return f"an incomplete character at the end (offset {offset})"
+    finally:
+        stream.seek(0)
+    return None
+
+
+def choose_encoding(stream: BinaryIO, options: ReadOptions, where: str) -> str:
+    head = stream.read(_SNIFF_BYTES)
+    stream.seek(0)
+    if not head:
+        raise DeliveryReadError(f"{where}: the file is empty (0 bytes)")
+    forced = _detect_encoding(head, options, where)
+    if forced:
+        return forced
+    candidates = [options.encoding, *options.fallback_encodings]
+    failures = []
+    for encoding in candidates:
+        problem = _first_undecodable(stream, encoding)
+        if problem is None:
+            return "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+        failures.append(f"{encoding}: {problem}")
+    raise DeliveryReadError(
+        f"{where}: the bytes are not valid in any of the encodings {candidates} ({'; '.join(failures)})"
+    )
+
+
+# Mojibake: UTF-8 bytes decoded as cp1252 somewhere upstream ('Ã©' for 'é', 'â€™' for '’'). A UTF-8
+# lead byte (0xC2-0xF4) read as cp1252, followed by continuation bytes (0x80-0xBF) read as cp1252.
+_MOJIBAKE_LEAD = bytes(range(0xC2, 0xF5)).decode("cp1252", errors="ignore")
+_MOJIBAKE_CONT = bytes(range(0x80, 0xC0)).decode("cp1252", errors="ignore")
+MOJIBAKE = f"[{re.escape(_MOJIBAKE_LEAD)}][{re.escape(_MOJIBAKE_CONT)}]+"
+
+
+def mojibake_repair(text: str) -> str | None:
+    """The text re-decoded (cp1252 bytes → UTF-8) when it round-trips cleanly and changes, else None."""
+    try:
+        fixed = text.encode("cp1252").decode("utf-8")
+    except UnicodeError:
+        return None
+    return fixed if fixed != text else None
