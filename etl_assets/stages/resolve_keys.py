@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from rapidfuzz.distance import DamerauLevenshtein
 
+from etl_assets.records import STRING
+
 STREET_WORDS = {
     "STREET": "ST", "STR": "ST", "AVENUE": "AVE", "AV": "AVE", "BOULEVARD": "BLVD", "DRIVE": "DR",
     "ROAD": "RD", "LANE": "LN", "PLACE": "PL", "COURT": "CT", "CIRCLE": "CIR", "PARKWAY": "PKWY",
@@ -28,7 +30,7 @@ LEGAL_WORDS = {"LLC", "INC", "CORP", "CORPORATION", "INCORPORATED", "LTD", "CO",
 NAME_WORDS = {"ACAD": "ACADEMY", "CTR": "CENTER", "CNTR": "CENTER", "CENTRE": "CENTER", "LRNG": "LEARNING",
               "SCH": "SCHOOL", "SCHL": "SCHOOL", "CHILDCARE": "CHILD CARE", "DAYCARE": "DAY CARE",
               "PRE-SCHOOL": "PRESCHOOL", "MT": "MOUNT", "STE": "SAINT", "INTL": "INTERNATIONAL"}
-STR = pd.StringDtype("pyarrow")
+STR = STRING
 _KEEP = re.compile(r"[^A-Z0-9 ]")
 _TRAILING_ZIP = re.compile(r"\s+(\d{5})(?:-?\d{4})?$")
 
