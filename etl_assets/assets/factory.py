@@ -31,7 +31,6 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from etl_assets import metadata as md
-from etl_assets import warehouse
 from etl_assets.assets.keys import WAREHOUSE_POOL, asset_key, partitions_name
 from etl_assets.ingest import s3
 from etl_assets.ingest.read import DeliveryReadError
@@ -39,9 +38,9 @@ from etl_assets.records import DELIVERY_KEY, QUARANTINE_REASON, READ_ERROR, ROW_
 from etl_assets.resources import DeliveryBucket
 from etl_assets.sources.registry import leads_schema
 from etl_assets.sources.spec import SourceSpec
-from etl_assets.stages import history
 from etl_assets.stages.dedup import dedup_delivery
 from etl_assets.stages.land import land_delivery
+from etl_assets.stages.load import load_delivery
 from etl_assets.stages.normalize import check_quarantine_share, normalize_delivery
 
 S3_RETRY = RetryPolicy(max_retries=3, delay=1, backoff=Backoff.EXPONENTIAL)
@@ -184,40 +183,9 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
     def warehouse_asset(
         context: AssetExecutionContext, duckdb: DuckDBResource, normalized: pd.DataFrame, deduped: pd.DataFrame
     ) -> MaterializeResult:
-        key = context.partition_key
-        quarantined = normalized[normalized[QUARANTINE_REASON].notna()]
-        etag = str(normalized["_etag"].iat[0]) if len(normalized) else None
-        delivery_date = normalized["_delivery_date"].iat[0] if len(normalized) else None
-        with duckdb.get_connection() as con, warehouse.transaction(con):
-            warehouse.ensure_tables(con)
-            history.ensure_history_tables(con)
-            warehouse.replace_quarantine(con, source, key, quarantined)
-            rates = warehouse.null_rates(normalized, spec.target_columns)
-            warehouse.replace_column_profiles(con, source, key, delivery_date, len(normalized), rates)
-            counts = history.apply_delivery(con, source, key, etag, delivery_date, deduped)
-            warehouse.record_delivery(
-                con,
-                _source=source,
-                _delivery_key=key,
-                _etag=etag,
-                delivery_date=delivery_date,
-                rows_read=len(normalized),
-                rows_quarantined=len(quarantined),
-                rows_written=len(deduped),
-                rows_collapsed=len(normalized) - len(quarantined) - len(deduped),
-                dagster_run_id=context.run.run_id,
-                loaded_at=pd.Timestamp.now(tz="UTC").to_pydatetime(),
-            )
-        return MaterializeResult(
-            metadata={
-                "rows_read": len(normalized),
-                "rows_quarantined": len(quarantined),
-                "rows_written": len(deduped),
-                "etag": etag or "",
-                "delivery_date": str(delivery_date),
-                **counts.as_metadata(),
-            }
-        )
+        with duckdb.get_connection() as con:
+            counts = load_delivery(con, spec, context.partition_key, normalized, deduped, context.run.run_id)
+        return MaterializeResult(metadata=counts.as_metadata())
 
     from etl_assets.checks import build_source_checks
 

@@ -1,20 +1,20 @@
 """The rules behind the asset checks, as plain functions: data in, an AssetCheckResult out.
 
 Kept apart from the Dagster wiring (``source.py``, ``warehouse.py``) so each rule is testable on
-a crafted frame or DuckDB connection without a run.
+a crafted frame or the values a warehouse query returned, without a run or a database.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-import duckdb
 import pandas as pd
 from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 
-from etl_assets import warehouse
+from etl_assets.records import RECORD_KEY
 from etl_assets.sources.spec import SourceSpec
-from etl_assets.stages.normalize import RECORD_KEY, resolve_columns
+from etl_assets.stages.headers import resolve_columns
+from etl_assets.warehouse.queries import LeadIdCollisions, ResolutionCoverage
 
 ERROR, WARN = AssetCheckSeverity.ERROR, AssetCheckSeverity.WARN
 _SAMPLE = 20  # offending values listed in metadata
@@ -111,37 +111,28 @@ def record_key_unique(frame: pd.DataFrame) -> AssetCheckResult:
     )
 
 
-def lead_ids_unique(con: duckdb.DuckDBPyConnection) -> AssetCheckResult:
+def lead_ids_unique(found: LeadIdCollisions) -> AssetCheckResult:
     """ERROR when two rows of ``leads`` share a lead id."""
-    rows = con.execute(
-        f"SELECT lead_id, count(*) FROM {warehouse.LEADS} GROUP BY 1 HAVING count(*) > 1 ORDER BY 2 DESC, 1 LIMIT 1000"
-    ).fetchall()
-    total = con.execute(f"SELECT count(*) FROM {warehouse.LEADS}").fetchone()[0]
     return AssetCheckResult(
-        passed=not rows,
+        passed=not found.colliding,
         severity=ERROR,
         metadata={
-            "leads": int(total),
-            "colliding_lead_ids": len(rows),
-            "examples": MetadataValue.json([str(r[0]) for r in rows[:_SAMPLE]]),
+            "leads": found.leads,
+            "colliding_lead_ids": len(found.colliding),
+            "examples": MetadataValue.json([str(r[0]) for r in found.colliding[:_SAMPLE]]),
         },
     )
 
 
-def records_resolved_once(con: duckdb.DuckDBPyConnection) -> AssetCheckResult:
+def records_resolved_once(found: ResolutionCoverage) -> AssetCheckResult:
     """ERROR when a live source record is missing from ``lead_sources`` or in it more than once."""
-    bad = con.execute(
-        f"""SELECT c._source, c._record_key, count(x.lead_id) AS n
-            FROM source_current c LEFT JOIN {warehouse.LEAD_SOURCES} x USING (_source, _record_key)
-            GROUP BY 1, 2 HAVING count(x.lead_id) <> 1 ORDER BY 1, 2"""
-    ).fetchall()
-    live = con.execute("SELECT count(*) FROM source_current").fetchone()[0]
+    bad = found.off
     missing = [r for r in bad if r[2] == 0]
     return AssetCheckResult(
         passed=not bad,
         severity=ERROR,
         metadata={
-            "live_records": int(live),
+            "live_records": found.live_records,
             "unresolved": len(missing),
             "resolved_more_than_once": len(bad) - len(missing),
             "examples": MetadataValue.json([f"{s}:{k} x{n}" for s, k, n in bad[:_SAMPLE]]),
