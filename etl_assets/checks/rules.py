@@ -11,9 +11,11 @@ from datetime import date
 import pandas as pd
 from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 
-from etl_assets.records import RECORD_KEY
+from etl_assets import metadata as md
+from etl_assets.records import QUARANTINE_REASON, RECORD_KEY, ROW_NUMBER
 from etl_assets.sources.spec import SourceSpec
 from etl_assets.stages.headers import resolve_columns
+from etl_assets.stages.history import ChangeCounts
 from etl_assets.warehouse.queries import LeadIdCollisions, ResolutionCoverage
 
 ERROR, WARN = AssetCheckSeverity.ERROR, AssetCheckSeverity.WARN
@@ -90,6 +92,44 @@ def null_rates(spec: SourceSpec, current: dict[str, float], previous: dict[str, 
             "null_rates": MetadataValue.json({c: round(r, 4) for c, r in current.items()}),
             "previous_delivery": previous_key or "",
             "max_null_rate_increase": spec.max_null_rate_increase,
+        },
+    )
+
+
+def quarantine_share(spec: SourceSpec, normalized: pd.DataFrame) -> AssetCheckResult:
+    """WARN when any record of the delivery was quarantined (above the threshold the step itself failed)."""
+    bad = normalized[normalized[QUARANTINE_REASON].notna()]
+    share = len(bad) / len(normalized) if len(normalized) else 0.0
+    return AssetCheckResult(
+        passed=bad.empty,
+        severity=WARN,
+        metadata={
+            "rows": len(normalized),
+            "quarantined": len(bad),
+            "share": float(round(share, 4)),
+            "threshold_for_failure": spec.quarantine_threshold,
+            "reasons": md.preview(bad, rows=10, columns=[ROW_NUMBER, QUARANTINE_REASON]),
+        },
+    )
+
+
+def delete_guard(spec: SourceSpec, live: int, counts: ChangeCounts | None, allow: bool = False) -> AssetCheckResult:
+    """ERROR when the delivery would soft-delete more than ``max_delete_share`` of the live records
+    (``counts``: the history's preview; None when the delivery has no date: every live record)."""
+    deleted = counts.deleted if counts else live
+    share = deleted / live if live else 0.0
+    held = share > spec.max_delete_share and not allow
+    return AssetCheckResult(
+        passed=not held,
+        severity=ERROR,
+        description=f"would soft-delete {deleted} of {live} live records ({share:.0%}); " + ("held back" if held else "allowed"),
+        metadata={
+            "live_records": live,
+            "would_delete": deleted,
+            "delete_share": float(round(share, 4)),
+            "max_delete_share": spec.max_delete_share,
+            "override": allow,
+            **(counts.as_metadata() if counts else {}),
         },
     )
 

@@ -12,7 +12,6 @@ import pandas as pd
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetChecksDefinition,
     Config,
     PreviewWarning,
@@ -20,12 +19,11 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from etl_assets import metadata as md
 from etl_assets import warehouse
 from etl_assets.assets.keys import WAREHOUSE_POOL, asset_key
 from etl_assets.checks import rules
 from etl_assets.sources.spec import SourceSpec
-from etl_assets.records import DELIVERY_DATE, DELIVERY_KEY, QUARANTINE_REASON, ROW_NUMBER
+from etl_assets.records import DELIVERY_DATE, DELIVERY_KEY
 from etl_assets.stages import history
 
 # Partitioned asset checks are a preview feature in dagster 1.13; we rely on it knowingly.
@@ -91,19 +89,7 @@ def build_source_checks(spec: SourceSpec, partitions) -> list[AssetChecksDefinit
         description="WARN when any record of the delivery was quarantined; shows the share and reasons.",
     )
     def quarantine_share(normalized: pd.DataFrame) -> AssetCheckResult:
-        bad = normalized[normalized[QUARANTINE_REASON].notna()]
-        share = len(bad) / len(normalized) if len(normalized) else 0.0
-        return AssetCheckResult(
-            passed=bad.empty,
-            severity=AssetCheckSeverity.WARN,
-            metadata={
-                "rows": len(normalized),
-                "quarantined": len(bad),
-                "share": float(round(share, 4)),
-                "threshold_for_failure": spec.quarantine_threshold,
-                "reasons": md.preview(bad, rows=10, columns=[ROW_NUMBER, QUARANTINE_REASON]),
-            },
-        )
+        return rules.quarantine_share(spec, normalized)
 
     @asset_check(
         asset=asset_key(source, "normalized"),
@@ -153,24 +139,6 @@ def build_source_checks(spec: SourceSpec, partitions) -> list[AssetChecksDefinit
             warehouse.ensure_warehouse(con)
             live = warehouse.live_count(con, source)
             counts = history.preview_delivery(con, source, key, delivery_date, deduped) if delivery_date else None
-        deleted = counts.deleted if counts else live
-        share = deleted / live if live else 0.0
-        held = share > spec.max_delete_share and not config.allow_mass_delete
-        return AssetCheckResult(
-            passed=not held,
-            severity=AssetCheckSeverity.ERROR,
-            description=(
-                f"would soft-delete {deleted} of {live} live records ({share:.0%}); "
-                + ("held back" if held else "allowed")
-            ),
-            metadata={
-                "live_records": live,
-                "would_delete": deleted,
-                "delete_share": float(round(share, 4)),
-                "max_delete_share": spec.max_delete_share,
-                "override": config.allow_mass_delete,
-                **(counts.as_metadata() if counts else {}),
-            },
-        )
+        return rules.delete_guard(spec, live, counts, config.allow_mass_delete)
 
     return [schema_drift, row_count_vs_previous, quarantine_share, null_rates, record_key_unique, delete_guard]
