@@ -114,8 +114,34 @@ def ensure_warehouse(con: duckdb.DuckDBPyConnection) -> None:
 
     Tables without fixed columns (leads, lead_sources) are created whole by the leads refresh."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+    _merge_old_load_logs(con)
     for table, declared in TABLES.items():
         if declared.columns:
             backend.create_table(con, table, declared.columns, declared.key)
     if not backend.columns(con, CURRENT):
         create_current_view(con)
+
+
+_OLD_HISTORY_LOG = f"{SCHEMA}.history_deliveries"
+_OLD_LOAD_LOG = f"{SCHEMA}.deliveries_before_merge"
+
+
+def _merge_old_load_logs(con: duckdb.DuckDBPyConnection) -> None:
+    """A warehouse written before there was one load log has two (``history_deliveries`` with the
+    change counts, ``deliveries`` with the load counts): fold them into one ``deliveries``, once."""
+    if not backend.table_exists(con, _OLD_HISTORY_LOG):
+        return
+    if backend.table_exists(con, DELIVERIES):
+        con.execute(f"ALTER TABLE {DELIVERIES} RENAME TO deliveries_before_merge")
+    else:
+        backend.create_table(con, _OLD_LOAD_LOG, {SOURCE: "VARCHAR", DELIVERY_KEY: "VARCHAR"})
+    declared = TABLES[DELIVERIES]
+    backend.create_table(con, DELIVERIES, declared.columns, declared.key)
+    load_cols = [c for c in backend.columns(con, _OLD_LOAD_LOG) if c not in backend.columns(con, _OLD_HISTORY_LOG)]
+    cols_sql = ", ".join(["h.*", *(f"l.{backend.quote_ident(c)}" for c in load_cols)])
+    con.execute(
+        f"INSERT INTO {DELIVERIES} BY NAME SELECT {cols_sql} FROM {_OLD_HISTORY_LOG} AS h "
+        f"LEFT JOIN {_OLD_LOAD_LOG} AS l USING (_source, _delivery_key)"
+    )
+    con.execute(f"DROP TABLE {_OLD_LOAD_LOG}")
+    con.execute(f"DROP TABLE {_OLD_HISTORY_LOG}")

@@ -73,3 +73,21 @@ def test_load_writes_history_quarantine_profiles_and_one_load_log_row():
     quarantined = con.execute(f"SELECT count(*) FROM {tables.QUARANTINE}").fetchone()[0]
     assert quarantined == counts.rows_quarantined
     assert con.execute(f"SELECT count(*) FROM {tables.CURRENT}").fetchone()[0] == len(deduped)
+
+
+def test_a_warehouse_with_the_two_old_load_logs_gets_one():
+    con = duckdb.connect()
+    con.execute("""CREATE TABLE deliveries (_source VARCHAR NOT NULL, _delivery_key VARCHAR NOT NULL, _etag VARCHAR,
+        delivery_date DATE, rows_read BIGINT, rows_quarantined BIGINT, rows_written BIGINT, rows_collapsed BIGINT,
+        dagster_run_id VARCHAR, loaded_at TIMESTAMPTZ, PRIMARY KEY (_source, _delivery_key))""")
+    con.execute("""CREATE TABLE history_deliveries (_source VARCHAR NOT NULL, _delivery_key VARCHAR NOT NULL,
+        _etag VARCHAR, delivery_date DATE NOT NULL, _ingested_at TIMESTAMPTZ, record_count BIGINT NOT NULL,
+        inserted BIGINT NOT NULL, updated BIGINT NOT NULL, deleted BIGINT NOT NULL, revived BIGINT NOT NULL,
+        unchanged BIGINT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)""")
+    con.execute("INSERT INTO deliveries VALUES ('s', 'k', 'e', '2023-07-07', 5, 1, 3, 1, 'run', now())")
+    con.execute("INSERT INTO history_deliveries VALUES ('s', 'k', 'e', '2023-07-07', now(), 3, 3, 0, 0, 0, 0, now())")
+    warehouse.ensure_warehouse(con)
+    assert not backend.table_exists(con, "main.history_deliveries")
+    rows = con.execute(f"SELECT _delivery_key, record_count, inserted, rows_read, dagster_run_id FROM {tables.DELIVERIES}").fetchall()
+    assert rows == [("k", 3, 3, 5, "run")]
+    assert list(backend.columns(con, tables.DELIVERIES)) == list(tables.TABLES[tables.DELIVERIES].columns)

@@ -10,7 +10,7 @@ import duckdb
 from etl_assets.records import DQ_FLAGS, EXTRAS
 from etl_assets.stages.history.diff import CURRENT_STATE, DIFF, ChangeCounts, counts_sql, to_counts
 from etl_assets.warehouse.backend import quote_ident
-from etl_assets.warehouse.tables import HISTORY
+from etl_assets.warehouse.tables import HISTORY, TABLES
 
 DELTA = "temp._history_delta"  # the delivery's change type per record key (dropped by the caller or here)
 
@@ -37,10 +37,7 @@ def write_versions(
     )
     counts = to_counts(con.execute(counts_sql(delta)).fetchall())
     carried = [DQ_FLAGS, EXTRAS, *business]
-    history_cols = [
-        "_source", "_record_key", "valid_from", "valid_to", "is_current", "is_deleted", "change_type",
-        "row_hash", "_delivery_key", "_etag", "_ingested_at", "_row_number", "_line_number", *carried,
-    ]
+    history_cols = [*TABLES[HISTORY].columns, *business]  # the fixed columns end with the carried meta
     cols_sql = ", ".join(quote_ident(c) for c in history_cols)
     params = {"source": source, "date": delivery_date, "key": delivery_key, "etag": etag, "ingested": ingested_at}
     if counts.deleted:
