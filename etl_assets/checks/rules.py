@@ -59,12 +59,10 @@ def row_count_vs_previous(spec: SourceSpec, rows: int, previous: dict | None, al
         return AssetCheckResult(passed=True, description="first delivery of the source", metadata={"rows": rows})
     before = previous["rows_read"]
     drop = (before - rows) / before if before else 0.0
-    held = drop > spec.max_row_drop_share and not allow
-    return AssetCheckResult(
-        passed=not held,
-        severity=ERROR,
-        description=f"{rows} rows vs {before} in {previous['delivery_key']} ({drop:+.0%} drop); " + ("held back" if held else "allowed"),
-        metadata={
+    return _held_above(
+        drop, spec.max_row_drop_share, allow,
+        f"{rows} rows vs {before} in {previous['delivery_key']} ({drop:+.0%} drop)",
+        {
             "rows": rows,
             "previous_rows": before,
             "previous_delivery": str(previous["delivery_key"]),
@@ -73,6 +71,14 @@ def row_count_vs_previous(spec: SourceSpec, rows: int, previous: dict | None, al
             "max_row_drop_share": spec.max_row_drop_share,
             "override": allow,
         },
+    )
+
+
+def _held_above(share: float, limit: float, allow: bool, what: str, metadata: dict) -> AssetCheckResult:
+    """The blocking guards' verdict: ERROR (the delivery is held) above ``limit`` unless the run allows it."""
+    held = share > limit and not allow
+    return AssetCheckResult(
+        passed=not held, severity=ERROR, description=f"{what}; " + ("held back" if held else "allowed"), metadata=metadata
     )
 
 
@@ -118,12 +124,10 @@ def delete_guard(spec: SourceSpec, live: int, counts: ChangeCounts | None, allow
     (``counts``: the history's preview; None when the delivery has no date: every live record)."""
     deleted = counts.deleted if counts else live
     share = deleted / live if live else 0.0
-    held = share > spec.max_delete_share and not allow
-    return AssetCheckResult(
-        passed=not held,
-        severity=ERROR,
-        description=f"would soft-delete {deleted} of {live} live records ({share:.0%}); " + ("held back" if held else "allowed"),
-        metadata={
+    return _held_above(
+        share, spec.max_delete_share, allow,
+        f"would soft-delete {deleted} of {live} live records ({share:.0%})",
+        {
             "live_records": live,
             "would_delete": deleted,
             "delete_share": float(round(share, 4)),
