@@ -31,7 +31,8 @@ import pyarrow
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from etl_assets.stages.history import HISTORY, SNAPSHOTS, VALUES, apply_delivery, ensure_history_tables, preview_delivery  # noqa: E402
+from etl_assets.stages.history import HISTORY, SNAPSHOTS, VALUES, apply_delivery, preview_delivery  # noqa: E402
+from etl_assets.warehouse import ensure_warehouse  # noqa: E402
 
 STRING = pd.StringDtype("pyarrow")
 DATE = pd.ArrowDtype(pyarrow.date32())
@@ -155,7 +156,7 @@ def main(argv=None) -> str:
         path = Path(tmp) / "warehouse.duckdb"
         con = duckdb.connect(str(path))
         con.execute("BEGIN")
-        ensure_history_tables(con)
+        ensure_warehouse(con)
         con.execute("COMMIT")
         for i in range(args.deliveries):
             key, day, frame = delivery(i)

@@ -9,18 +9,24 @@ from __future__ import annotations
 
 import pandas as pd
 import pandera.pandas as pa
-import pyarrow
 
+from etl_assets.records import (
+    DATE,
+    DELIVERY_DATE,
+    DELIVERY_KEY,
+    ETAG,
+    EXTRA_FIELDS,
+    INGESTED_AT,
+    LINE_NUMBER,
+    READ_ERROR,
+    ROW_NUMBER,
+    SOURCE,
+    STRING,
+    TIMESTAMP,
+)
 from etl_assets.sources.spec import ColumnType, LeadsSchema, SourceSpec
 
-STRING = pd.StringDtype("pyarrow")
-DATE = pd.ArrowDtype(pyarrow.date32())
-TIMESTAMP = pd.ArrowDtype(pyarrow.timestamp("us", tz="UTC"))
-
 PANDAS_DTYPES = {"text": STRING, "date": DATE, "integer": pd.Int64Dtype(), "boolean": pd.BooleanDtype()}
-
-# Lineage columns: added once at raw, carried unchanged to the warehouse.
-LINEAGE_COLUMNS = ("_source", "_delivery_key", "_etag", "_delivery_date", "_row_number", "_line_number", "_ingested_at")
 
 
 def _checks(column: ColumnType) -> list[pa.Check]:
@@ -38,15 +44,15 @@ def raw_schema(spec: SourceSpec) -> pa.DataFrameSchema:
     """Raw structure: lineage present and typed, every field text. Source columns may drift."""
     return pa.DataFrameSchema(
         {
-            "_source": pa.Column(STRING, pa.Check.eq(spec.source)),
-            "_delivery_key": pa.Column(STRING),
-            "_etag": pa.Column(STRING, nullable=True),
-            "_row_number": pa.Column("int64", pa.Check.gt(0), unique=True),
-            "_line_number": pa.Column("int64", pa.Check.gt(0)),
-            "_ingested_at": pa.Column(TIMESTAMP),
-            "_delivery_date": pa.Column(DATE),
-            "_read_error": pa.Column(STRING, nullable=True),
-            "_extra_fields": pa.Column(STRING, nullable=True),
+            SOURCE: pa.Column(STRING, pa.Check.eq(spec.source)),
+            DELIVERY_KEY: pa.Column(STRING),
+            ETAG: pa.Column(STRING, nullable=True),
+            ROW_NUMBER: pa.Column("int64", pa.Check.gt(0), unique=True),
+            LINE_NUMBER: pa.Column("int64", pa.Check.gt(0)),
+            INGESTED_AT: pa.Column(TIMESTAMP),
+            DELIVERY_DATE: pa.Column(DATE),
+            READ_ERROR: pa.Column(STRING, nullable=True),
+            EXTRA_FIELDS: pa.Column(STRING, nullable=True),
             r"^[^_].*": pa.Column(STRING, nullable=True, regex=True, required=False),
         },
         strict=False,

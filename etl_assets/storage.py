@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from dagster import ConfigurableIOManager, InputContext, OutputContext
 
-from etl_assets.ingest.read import STRING
+from etl_assets.records import STRING
 
 
 def partition_file_name(partition_key: str) -> str:

@@ -29,8 +29,7 @@ WRITER = textwrap.dedent(
     con = duckdb.connect(path)
     with warehouse.transaction(con):
         print("BEGUN", flush=True)
-        warehouse.ensure_tables(con)
-        history.ensure_history_tables(con)
+        warehouse.ensure_warehouse(con)
         counts = history.apply_delivery(con, "okla", f"okla/{day:02d}.csv", "etag", datetime.date(2023, 7, day), records)
         print("APPLIED", flush=True)
         if pause:

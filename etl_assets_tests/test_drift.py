@@ -13,7 +13,7 @@ import sys
 import pandas as pd
 import pytest
 
-from etl_assets.assets.factory import add_lineage
+from etl_assets.stages.land import add_lineage
 from etl_assets.ingest.read import read_delivery
 from etl_assets.sources.registry import leads_schema, load_specs, spec_by_name
 from etl_assets.sources.spec import ReadOptions

@@ -3,8 +3,8 @@
     .venv/bin/python scripts/write_golden.py [--check]
 
 For each source with a sample in ``data/sample_bucket/<source>/*.csv`` (never modified) the file is
-read exactly as the ``<source>/raw`` asset reads it (``read_delivery`` with the spec's read
-options, then ``add_lineage`` with fixed lineage values) and normalized with ``normalize_delivery``.
+landed exactly as the ``<source>/raw`` asset lands it (``land_delivery`` with fixed lineage
+values) and normalized with ``normalize_delivery``.
 ``etl_assets_tests/golden/<source>.csv`` gets one row per source record: ``_row_number``,
 ``_line_number``, every leads column of ``mappings/leads.yaml`` (including the matching columns
 ``address_std`` and ``company_std``) rendered as text, then ``_quarantine_reason`` and ``_dq_flags``.
@@ -36,10 +36,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
-from etl_assets.assets.factory import add_lineage  # noqa: E402
-from etl_assets.ingest.read import LINE_NUMBER, ROW_NUMBER, read_delivery  # noqa: E402
+from etl_assets.records import DQ_FLAGS, LINE_NUMBER, QUARANTINE_REASON, ROW_NUMBER  # noqa: E402
 from etl_assets.sources.registry import leads_schema, load_specs, spec_by_name  # noqa: E402
-from etl_assets.stages.normalize import DQ_FLAGS, QUARANTINE_REASON, normalize_delivery  # noqa: E402
+from etl_assets.stages.land import land_delivery  # noqa: E402
+from etl_assets.stages.normalize import normalize_delivery  # noqa: E402
 
 SAMPLE_BUCKET = PROJECT_ROOT / "data" / "sample_bucket"
 GOLDEN_DIR = PROJECT_ROOT / "etl_assets_tests" / "golden"
@@ -89,9 +89,7 @@ def normalize_sample(source: str):
     key = f"{source}/{path.name}"
     where = f"s3://golden/{key}"
     with path.open("rb") as stream:
-        result = read_delivery(stream, spec.read, where)
-    delivery_date = spec.deliveries.date.from_key(key) or LANDED_AT.date()
-    raw = add_lineage(result.records, source, key, ETAG, LANDED_AT, delivery_date)
+        raw = land_delivery(stream, spec, key, ETAG, LANDED_AT, where).frame
     return normalize_delivery(raw, spec, leads_schema(MAPPINGS_DIR), where=key)
 
 

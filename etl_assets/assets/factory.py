@@ -7,7 +7,7 @@ Partitions: one DynamicPartitionsDefinition per source; a partition key is the d
 
 
 from dataclasses import dataclass
-from datetime import timedelta, timezone
+from datetime import timedelta
 
 import pandas as pd
 from dagster import (
@@ -31,17 +31,17 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from etl_assets import metadata as md
-from etl_assets import warehouse
 from etl_assets.assets.keys import asset_key, partitions_name
 from etl_assets.ingest import s3
-from etl_assets.ingest.read import DeliveryReadError, read_delivery
+from etl_assets.ingest.read import DeliveryReadError
+from etl_assets.records import DELIVERY_KEY, QUARANTINE_REASON, READ_ERROR, ROW_NUMBER
 from etl_assets.resources import DeliveryBucket
-from etl_assets.schemas import DATE, STRING, TIMESTAMP, raw_schema
 from etl_assets.sources.registry import leads_schema
 from etl_assets.sources.spec import SourceSpec
-from etl_assets.stages import history
 from etl_assets.stages.dedup import dedup_delivery
-from etl_assets.stages.normalize import QUARANTINE_REASON, check_quarantine_share, normalize_delivery
+from etl_assets.stages.land import land_delivery
+from etl_assets.stages.load import load_delivery
+from etl_assets.stages.normalize import check_quarantine_share, normalize_delivery
 
 S3_RETRY = RetryPolicy(max_retries=3, delay=1, backoff=Backoff.EXPONENTIAL)
 
@@ -88,16 +88,12 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
         except s3.DeliveryGoneError as exc:  # listed, then deleted: retrying cannot bring it back
             raise Failure(description=str(exc), allow_retries=False) from exc
         try:
-            result = read_delivery(download.file, spec.read, where)
+            landed = land_delivery(download.file, spec, key, download.etag, download.last_modified, where)
         except DeliveryReadError as exc:  # the bytes will not change: fail now, no retries
             raise Failure(description=str(exc), allow_retries=False) from exc
         finally:
             download.file.close()
-        if len(result.records) == 0:  # a full refresh listing nothing is a broken export, not news
-            raise Failure(description=f"{where}: the file has a header and no records", allow_retries=False)
-        delivery_date = spec.deliveries.date.from_key(key) or download.last_modified.astimezone(timezone.utc).date()
-        frame = add_lineage(result.records, source, key, download.etag, download.last_modified, delivery_date)
-        raw_schema(spec).validate(frame)
+        frame, result = landed.frame, landed.read
         for warning in result.warnings:
             context.log.warning(f"{where}: {warning}")
         return Output(
@@ -108,8 +104,8 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
                 "etag": download.etag,
                 "bytes": download.size,
                 "encoding": result.encoding,
-                "delivery_date": str(delivery_date),
-                "records_unreadable": int(frame["_read_error"].notna().sum()),
+                "delivery_date": str(landed.delivery_date),
+                "records_unreadable": int(frame[READ_ERROR].notna().sum()),
                 "header": MetadataValue.json(result.header),
                 "warnings": MetadataValue.json(result.warnings),
                 "preview": md.preview(frame),
@@ -126,7 +122,7 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
         **common,
     )
     def normalized(context: AssetExecutionContext, raw: pd.DataFrame) -> Output[pd.DataFrame]:
-        where = raw["_delivery_key"].iat[0] if len(raw) else context.partition_key
+        where = raw[DELIVERY_KEY].iat[0] if len(raw) else context.partition_key
         result = normalize_delivery(raw, spec, leads_schema(), where=str(where))
         for warning in result.warnings:
             context.log.warning(f"{where}: schema drift: {warning}")
@@ -139,7 +135,7 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
                 "dagster/row_count": len(rows),
                 "rows_clean": len(rows) - len(quarantined),
                 "rows_quarantined": len(quarantined),
-                "quarantine_reasons": md.preview(quarantined, rows=10, columns=["_row_number", QUARANTINE_REASON]),
+                "quarantine_reasons": md.preview(quarantined, rows=10, columns=[ROW_NUMBER, QUARANTINE_REASON]),
                 "column_map": MetadataValue.json(result.column_map),
                 "unmapped_columns": MetadataValue.json(result.unmapped_columns),
                 "drift_warnings": MetadataValue.json(result.warnings),
@@ -186,40 +182,9 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
     def warehouse_asset(
         context: AssetExecutionContext, duckdb: DuckDBResource, normalized: pd.DataFrame, deduped: pd.DataFrame
     ) -> MaterializeResult:
-        key = context.partition_key
-        quarantined = normalized[normalized[QUARANTINE_REASON].notna()]
-        etag = str(normalized["_etag"].iat[0]) if len(normalized) else None
-        delivery_date = normalized["_delivery_date"].iat[0] if len(normalized) else None
-        with duckdb.get_connection() as con, warehouse.transaction(con):
-            warehouse.ensure_tables(con)
-            history.ensure_history_tables(con)
-            warehouse.replace_quarantine(con, source, key, quarantined)
-            rates = warehouse.null_rates(normalized, spec.target_columns)
-            warehouse.replace_column_profiles(con, source, key, delivery_date, len(normalized), rates)
-            counts = history.apply_delivery(con, source, key, etag, delivery_date, deduped)
-            warehouse.record_delivery(
-                con,
-                _source=source,
-                _delivery_key=key,
-                _etag=etag,
-                delivery_date=delivery_date,
-                rows_read=len(normalized),
-                rows_quarantined=len(quarantined),
-                rows_written=len(deduped),
-                rows_collapsed=len(normalized) - len(quarantined) - len(deduped),
-                dagster_run_id=context.run.run_id,
-                loaded_at=pd.Timestamp.now(tz="UTC").to_pydatetime(),
-            )
-        return MaterializeResult(
-            metadata={
-                "rows_read": len(normalized),
-                "rows_quarantined": len(quarantined),
-                "rows_written": len(deduped),
-                "etag": etag or "",
-                "delivery_date": str(delivery_date),
-                **counts.as_metadata(),
-            }
-        )
+        with duckdb.get_connection() as con:
+            counts = load_delivery(con, spec, context.partition_key, normalized, deduped, context.run.run_id)
+        return MaterializeResult(metadata=counts.as_metadata())
 
     from etl_assets.checks import build_source_checks
 
@@ -245,19 +210,3 @@ def freshness_policy(spec: SourceSpec) -> FreshnessPolicy | None:
     every ``freshness_days``. Delivery dates are checked by the ``freshness`` asset check."""
     days = spec.deliveries.freshness_days
     return FreshnessPolicy.time_window(fail_window=timedelta(days=days)) if days else None
-
-
-def add_lineage(records: pd.DataFrame, source, key, etag, landed_at, delivery_date) -> pd.DataFrame:
-    """Lineage columns, added once here and carried unchanged to the warehouse.
-
-    ``_ingested_at`` is when the delivery landed (the object's LastModified), not the wall clock,
-    so replaying a delivery yields identical rows; load times and run ids live in warehouse.deliveries.
-    """
-    n = len(records)
-    frame = records.copy()
-    frame.insert(0, "_source", pd.array([source] * n, dtype=STRING))
-    frame.insert(1, "_delivery_key", pd.array([key] * n, dtype=STRING))
-    frame.insert(2, "_etag", pd.array([etag] * n, dtype=STRING))
-    frame.insert(3, "_ingested_at", pd.array([pd.Timestamp(landed_at).tz_convert("UTC")] * n, dtype=TIMESTAMP))
-    frame.insert(4, "_delivery_date", pd.array([delivery_date] * n, dtype=DATE))
-    return frame

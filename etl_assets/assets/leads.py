@@ -14,8 +14,8 @@ from dagster_duckdb import DuckDBResource
 from etl_assets import metadata as md
 from etl_assets import warehouse
 from etl_assets.assets.keys import LEADS_KEY
+from etl_assets.records import SOURCE
 from etl_assets.sources.registry import leads_schema
-from etl_assets.stages import history
 from etl_assets.stages.resolve import ResolveConfig, resolve_leads
 
 
@@ -45,9 +45,8 @@ def build_leads_asset(upstream: Sequence[AssetKey]):
     def leads(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
         config = resolve_config()
         with duckdb.get_connection() as con, warehouse.transaction(con):
-            warehouse.ensure_tables(con)
-            history.ensure_history_tables(con)
-            current = con.execute(f"SELECT * FROM {history.CURRENT} ORDER BY _source, _record_key").fetch_df()
+            warehouse.ensure_warehouse(con)
+            current = warehouse.live_records(con)
             previous = warehouse.previous_crosswalk(con)
             result = resolve_leads(current, previous, config)
             leads_frame = result.leads.assign(is_net_new=~result.leads["is_existing_crm_lead"])
@@ -73,4 +72,4 @@ def net_new_by_source(crosswalk: pd.DataFrame, leads: pd.DataFrame) -> dict[str,
     """Per source: leads holding a record of that source and no CRM record."""
     new_ids = set(leads.loc[leads["is_net_new"], "lead_id"])
     members = crosswalk[crosswalk["lead_id"].isin(new_ids)]
-    return {str(k): int(v) for k, v in members.groupby("_source")["lead_id"].nunique().items()}
+    return {str(k): int(v) for k, v in members.groupby(SOURCE)["lead_id"].nunique().items()}

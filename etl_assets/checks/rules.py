@@ -1,20 +1,22 @@
 """The rules behind the asset checks, as plain functions: data in, an AssetCheckResult out.
 
 Kept apart from the Dagster wiring (``source.py``, ``warehouse.py``) so each rule is testable on
-a crafted frame or DuckDB connection without a run.
+a crafted frame or the values a warehouse query returned, without a run or a database.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-import duckdb
 import pandas as pd
 from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 
-from etl_assets import warehouse
+from etl_assets import metadata as md
+from etl_assets.records import QUARANTINE_REASON, RECORD_KEY, ROW_NUMBER
 from etl_assets.sources.spec import SourceSpec
-from etl_assets.stages.normalize import RECORD_KEY, resolve_columns
+from etl_assets.stages.headers import resolve_columns
+from etl_assets.stages.history import ChangeCounts
+from etl_assets.warehouse.queries import LeadIdCollisions, ResolutionCoverage
 
 ERROR, WARN = AssetCheckSeverity.ERROR, AssetCheckSeverity.WARN
 _SAMPLE = 20  # offending values listed in metadata
@@ -57,12 +59,10 @@ def row_count_vs_previous(spec: SourceSpec, rows: int, previous: dict | None, al
         return AssetCheckResult(passed=True, description="first delivery of the source", metadata={"rows": rows})
     before = previous["rows_read"]
     drop = (before - rows) / before if before else 0.0
-    held = drop > spec.max_row_drop_share and not allow
-    return AssetCheckResult(
-        passed=not held,
-        severity=ERROR,
-        description=f"{rows} rows vs {before} in {previous['delivery_key']} ({drop:+.0%} drop); " + ("held back" if held else "allowed"),
-        metadata={
+    return _held_above(
+        drop, spec.max_row_drop_share, allow,
+        f"{rows} rows vs {before} in {previous['delivery_key']} ({drop:+.0%} drop)",
+        {
             "rows": rows,
             "previous_rows": before,
             "previous_delivery": str(previous["delivery_key"]),
@@ -71,6 +71,14 @@ def row_count_vs_previous(spec: SourceSpec, rows: int, previous: dict | None, al
             "max_row_drop_share": spec.max_row_drop_share,
             "override": allow,
         },
+    )
+
+
+def _held_above(share: float, limit: float, allow: bool, what: str, metadata: dict) -> AssetCheckResult:
+    """The blocking guards' verdict: ERROR (the delivery is held) above ``limit`` unless the run allows it."""
+    held = share > limit and not allow
+    return AssetCheckResult(
+        passed=not held, severity=ERROR, description=f"{what}; " + ("held back" if held else "allowed"), metadata=metadata
     )
 
 
@@ -94,6 +102,42 @@ def null_rates(spec: SourceSpec, current: dict[str, float], previous: dict[str, 
     )
 
 
+def quarantine_share(spec: SourceSpec, normalized: pd.DataFrame) -> AssetCheckResult:
+    """WARN when any record of the delivery was quarantined (above the threshold the step itself failed)."""
+    bad = normalized[normalized[QUARANTINE_REASON].notna()]
+    share = len(bad) / len(normalized) if len(normalized) else 0.0
+    return AssetCheckResult(
+        passed=bad.empty,
+        severity=WARN,
+        metadata={
+            "rows": len(normalized),
+            "quarantined": len(bad),
+            "share": float(round(share, 4)),
+            "threshold_for_failure": spec.quarantine_threshold,
+            "reasons": md.preview(bad, rows=10, columns=[ROW_NUMBER, QUARANTINE_REASON]),
+        },
+    )
+
+
+def delete_guard(spec: SourceSpec, live: int, counts: ChangeCounts | None, allow: bool = False) -> AssetCheckResult:
+    """ERROR when the delivery would soft-delete more than ``max_delete_share`` of the live records
+    (``counts``: the history's preview; None when the delivery has no date: every live record)."""
+    deleted = counts.deleted if counts else live
+    share = deleted / live if live else 0.0
+    return _held_above(
+        share, spec.max_delete_share, allow,
+        f"would soft-delete {deleted} of {live} live records ({share:.0%})",
+        {
+            "live_records": live,
+            "would_delete": deleted,
+            "delete_share": float(round(share, 4)),
+            "max_delete_share": spec.max_delete_share,
+            "override": allow,
+            **(counts.as_metadata() if counts else {}),
+        },
+    )
+
+
 def record_key_unique(frame: pd.DataFrame) -> AssetCheckResult:
     """ERROR when a record key is null or appears twice (dedup guarantees it; this guards the guarantee)."""
     keys = frame[RECORD_KEY]
@@ -111,37 +155,28 @@ def record_key_unique(frame: pd.DataFrame) -> AssetCheckResult:
     )
 
 
-def lead_ids_unique(con: duckdb.DuckDBPyConnection) -> AssetCheckResult:
+def lead_ids_unique(found: LeadIdCollisions) -> AssetCheckResult:
     """ERROR when two rows of ``leads`` share a lead id."""
-    rows = con.execute(
-        f"SELECT lead_id, count(*) FROM {warehouse.LEADS} GROUP BY 1 HAVING count(*) > 1 ORDER BY 2 DESC, 1 LIMIT 1000"
-    ).fetchall()
-    total = con.execute(f"SELECT count(*) FROM {warehouse.LEADS}").fetchone()[0]
     return AssetCheckResult(
-        passed=not rows,
+        passed=not found.colliding,
         severity=ERROR,
         metadata={
-            "leads": int(total),
-            "colliding_lead_ids": len(rows),
-            "examples": MetadataValue.json([str(r[0]) for r in rows[:_SAMPLE]]),
+            "leads": found.leads,
+            "colliding_lead_ids": len(found.colliding),
+            "examples": MetadataValue.json([str(r[0]) for r in found.colliding[:_SAMPLE]]),
         },
     )
 
 
-def records_resolved_once(con: duckdb.DuckDBPyConnection) -> AssetCheckResult:
+def records_resolved_once(found: ResolutionCoverage) -> AssetCheckResult:
     """ERROR when a live source record is missing from ``lead_sources`` or in it more than once."""
-    bad = con.execute(
-        f"""SELECT c._source, c._record_key, count(x.lead_id) AS n
-            FROM source_current c LEFT JOIN {warehouse.LEAD_SOURCES} x USING (_source, _record_key)
-            GROUP BY 1, 2 HAVING count(x.lead_id) <> 1 ORDER BY 1, 2"""
-    ).fetchall()
-    live = con.execute("SELECT count(*) FROM source_current").fetchone()[0]
+    bad = found.off
     missing = [r for r in bad if r[2] == 0]
     return AssetCheckResult(
         passed=not bad,
         severity=ERROR,
         metadata={
-            "live_records": int(live),
+            "live_records": found.live_records,
             "unresolved": len(missing),
             "resolved_more_than_once": len(bad) - len(missing),
             "examples": MetadataValue.json([f"{s}:{k} x{n}" for s, k, n in bad[:_SAMPLE]]),

@@ -12,7 +12,6 @@ import pandas as pd
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetChecksDefinition,
     Config,
     PreviewWarning,
@@ -20,13 +19,12 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from etl_assets import metadata as md
 from etl_assets import warehouse
 from etl_assets.assets.keys import asset_key
 from etl_assets.checks import rules
 from etl_assets.sources.spec import SourceSpec
+from etl_assets.records import DELIVERY_DATE, DELIVERY_KEY
 from etl_assets.stages import history
-from etl_assets.stages.normalize import QUARANTINE_REASON
 
 # Partitioned asset checks are a preview feature in dagster 1.13; we rely on it knowingly.
 warnings.filterwarnings("ignore", message=".*partitions_def on an AssetCheckSpec.*", category=PreviewWarning)
@@ -42,9 +40,9 @@ class RowDropConfig(Config):
 
 def _delivery(context: AssetCheckExecutionContext, frame: pd.DataFrame, spec: SourceSpec) -> tuple[str, date]:
     """The delivery's partition key and date (from the frame, else the key, else the far future)."""
-    key = context.partition_key if context.has_partition_key else str(frame["_delivery_key"].iat[0])
+    key = context.partition_key if context.has_partition_key else str(frame[DELIVERY_KEY].iat[0])
     if len(frame):
-        return key, frame["_delivery_date"].iat[0]
+        return key, frame[DELIVERY_DATE].iat[0]
     return key, spec.deliveries.date.from_key(key) or date.max
 
 
@@ -90,19 +88,7 @@ def build_source_checks(spec: SourceSpec, partitions) -> list[AssetChecksDefinit
         description="WARN when any record of the delivery was quarantined; shows the share and reasons.",
     )
     def quarantine_share(normalized: pd.DataFrame) -> AssetCheckResult:
-        bad = normalized[normalized[QUARANTINE_REASON].notna()]
-        share = len(bad) / len(normalized) if len(normalized) else 0.0
-        return AssetCheckResult(
-            passed=bad.empty,
-            severity=AssetCheckSeverity.WARN,
-            metadata={
-                "rows": len(normalized),
-                "quarantined": len(bad),
-                "share": float(round(share, 4)),
-                "threshold_for_failure": spec.quarantine_threshold,
-                "reasons": md.preview(bad, rows=10, columns=["_row_number", QUARANTINE_REASON]),
-            },
-        )
+        return rules.quarantine_share(spec, normalized)
 
     @asset_check(
         asset=asset_key(source, "normalized"),
@@ -144,30 +130,12 @@ def build_source_checks(spec: SourceSpec, partitions) -> list[AssetChecksDefinit
     def delete_guard(
         context: AssetCheckExecutionContext, config: DeleteGuardConfig, duckdb: DuckDBResource, deduped: pd.DataFrame
     ) -> AssetCheckResult:
-        key = context.partition_key if context.has_partition_key else str(deduped["_delivery_key"].iat[0])
-        delivery_date = deduped["_delivery_date"].iat[0] if len(deduped) else None
+        key = context.partition_key if context.has_partition_key else str(deduped[DELIVERY_KEY].iat[0])
+        delivery_date = deduped[DELIVERY_DATE].iat[0] if len(deduped) else None
         with duckdb.get_connection() as con:
-            history.ensure_history_tables(con)
-            live = con.execute("SELECT count(*) FROM source_current WHERE _source = ?", [source]).fetchone()[0]
+            warehouse.ensure_warehouse(con)
+            live = warehouse.live_count(con, source)
             counts = history.preview_delivery(con, source, key, delivery_date, deduped) if delivery_date else None
-        deleted = counts.deleted if counts else live
-        share = deleted / live if live else 0.0
-        held = share > spec.max_delete_share and not config.allow_mass_delete
-        return AssetCheckResult(
-            passed=not held,
-            severity=AssetCheckSeverity.ERROR,
-            description=(
-                f"would soft-delete {deleted} of {live} live records ({share:.0%}); "
-                + ("held back" if held else "allowed")
-            ),
-            metadata={
-                "live_records": live,
-                "would_delete": deleted,
-                "delete_share": float(round(share, 4)),
-                "max_delete_share": spec.max_delete_share,
-                "override": config.allow_mass_delete,
-                **(counts.as_metadata() if counts else {}),
-            },
-        )
+        return rules.delete_guard(spec, live, counts, config.allow_mass_delete)
 
     return [schema_drift, row_count_vs_previous, quarantine_share, null_rates, record_key_unique, delete_guard]

@@ -26,7 +26,6 @@ from etl_assets import warehouse
 from etl_assets.assets.keys import LEADS_KEY, asset_key
 from etl_assets.checks import rules
 from etl_assets.sources.spec import SourceSpec
-from etl_assets.stages import history
 
 FRESHNESS_JOB = "freshness_checks"
 
@@ -43,7 +42,8 @@ def build_leads_checks() -> list[AssetChecksDefinition]:
     )
     def lead_ids_unique(duckdb: DuckDBResource) -> AssetCheckResult:
         with duckdb.get_connection() as con:
-            return rules.lead_ids_unique(con)
+            found = warehouse.lead_id_collisions(con)
+        return rules.lead_ids_unique(found)
 
     @asset_check(
         asset=LEADS_KEY,
@@ -52,8 +52,9 @@ def build_leads_checks() -> list[AssetChecksDefinition]:
     )
     def records_resolved_once(duckdb: DuckDBResource) -> AssetCheckResult:
         with duckdb.get_connection() as con:
-            history.ensure_history_tables(con)
-            return rules.records_resolved_once(con)
+            warehouse.ensure_warehouse(con)
+            found = warehouse.resolution_coverage(con)
+        return rules.records_resolved_once(found)
 
     return [lead_ids_unique, records_resolved_once]
 

@@ -21,18 +21,12 @@ import pandas as pd
 import pyarrow as pa
 
 from etl_assets.ingest.encoding import MOJIBAKE, DeliveryReadError, choose_encoding, mojibake_repair
+# Lineage columns the reader adds; land adds _source, _delivery_key, _etag, _ingested_at.
+from etl_assets.records import EXTRA_FIELDS, LINE_NUMBER, READ_ERROR, ROW_NUMBER, STRING
 from etl_assets.sources.spec import ReadOptions
-
-# Lineage columns the reader adds; the asset adds _source, _delivery_key, _etag, _ingested_at.
-ROW_NUMBER = "_row_number"  # 1-based record number in the file, header excluded
-LINE_NUMBER = "_line_number"  # 1-based physical line where the record starts
-READ_ERROR = "_read_error"  # why the record could not be read as a row of the header's shape
-EXTRA_FIELDS = "_extra_fields"  # fields beyond the header's width, kept as text
 
 _CHUNK_ROWS = 50_000
 csv.field_size_limit(2**31 - 1)  # a 100,000-character field is data, not an attack
-
-STRING = pd.StringDtype("pyarrow")
 
 
 @dataclass

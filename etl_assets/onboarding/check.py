@@ -19,16 +19,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl_assets.ingest.read import DeliveryReadError, read_delivery
+from etl_assets.ingest.read import DeliveryReadError
+from etl_assets.records import DQ_FLAGS, QUARANTINE_REASON
 from etl_assets.sources.registry import LEADS_FILE
 from etl_assets.sources.spec import MappingError, load_leads_schema, load_spec
-from etl_assets.stages.normalize import (
-    DQ_FLAGS,
-    QUARANTINE_REASON,
-    ColumnPrepareError,
-    MissingColumnsError,
-    normalize_delivery,
-)
+from etl_assets.stages.land import land_delivery
+from etl_assets.stages.normalize import ColumnPrepareError, MissingColumnsError, normalize_delivery
 
 MAX_FAILURE_RATE = 0.5
 LANDED_AT = pd.Timestamp("2000-01-01T00:00:00Z")
@@ -86,16 +82,13 @@ def _column_flags(rows: pd.DataFrame, raw: pd.DataFrame, headers: list[str]) -> 
 
 
 def check_sample(path: Path, spec, leads, max_failure_rate: float = MAX_FAILURE_RATE) -> SampleReport:
-    from etl_assets.assets.factory import add_lineage
-
     report = SampleReport(sample=str(path))
     key = f"{spec.source}/{path.name}"
     try:
         with path.open("rb") as stream:
-            read = read_delivery(stream, spec.read, str(path))
-        report.warnings.extend(f"read: {w}" for w in read.warnings)
-        delivery_date = spec.deliveries.date.from_key(key) or LANDED_AT.date()
-        raw = add_lineage(read.records, spec.source, key, '"check"', LANDED_AT, delivery_date)
+            landed = land_delivery(stream, spec, key, '"check"', LANDED_AT, str(path), require_records=False)
+        report.warnings.extend(f"read: {w}" for w in landed.read.warnings)
+        raw = landed.frame
         result = normalize_delivery(raw, spec, leads, where=key)
     except (DeliveryReadError, MissingColumnsError, ColumnPrepareError) as exc:
         report.errors.append(str(exc))
@@ -109,7 +102,7 @@ def check_sample(path: Path, spec, leads, max_failure_rate: float = MAX_FAILURE_
     for target in spec.target_columns:
         report.coverage[target] = float(clean[target].notna().mean()) if len(clean) else 0.0
     report.columns = _column_flags(rows, raw, list(dict.fromkeys(result.column_map.values())))
-    if report.records and report.quarantined_share > spec.quarantine_threshold:
+    if result.above_threshold(spec):
         examples = rows.loc[rows[QUARANTINE_REASON].notna(), QUARANTINE_REASON].head(3).tolist()
         report.errors.append(
             f"{report.quarantined} of {report.records} records quarantined ({report.quarantined_share:.0%}), above "

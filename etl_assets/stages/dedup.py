@@ -15,10 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from etl_assets.schemas import STRING
-from etl_assets.stages.normalize import RECORD_KEY
-
-COLLAPSED_ROWS = "_collapsed_rows"
+from etl_assets.records import COLLAPSED_ROWS, RECORD_KEY, ROW_NUMBER, STRING, business_columns
 
 
 @dataclass
@@ -27,23 +24,18 @@ class DedupResult:
     collapsed: int  # rows absorbed into a survivor
 
 
-def business_columns(frame: pd.DataFrame) -> list[str]:
-    """Columns that describe the provider: everything not starting with '_'."""
-    return [c for c in frame.columns if not c.startswith("_")]
-
-
 def dedup_delivery(clean: pd.DataFrame) -> DedupResult:
     """Keep one row per ``_record_key`` by the survivorship rule above."""
     frame = clean.copy()
     frame["_completeness"] = frame[business_columns(frame)].notna().sum(axis=1)
-    frame = frame.sort_values([RECORD_KEY, "_completeness", "_row_number"], ascending=[True, False, False], kind="stable")
+    frame = frame.sort_values([RECORD_KEY, "_completeness", ROW_NUMBER], ascending=[True, False, False], kind="stable")
     duplicated = frame.duplicated(RECORD_KEY, keep="first")
     absorbed = (
         frame.loc[duplicated]
-        .groupby(RECORD_KEY, sort=False)["_row_number"]
+        .groupby(RECORD_KEY, sort=False)[ROW_NUMBER]
         .agg(lambda rows: ",".join(str(r) for r in sorted(rows)))
     )
     survivors = frame.loc[~duplicated].drop(columns="_completeness")
     survivors[COLLAPSED_ROWS] = pd.array(survivors[RECORD_KEY].map(absorbed), dtype=STRING)
-    survivors = survivors.sort_values("_row_number", kind="stable").reset_index(drop=True)
+    survivors = survivors.sort_values(ROW_NUMBER, kind="stable").reset_index(drop=True)
     return DedupResult(records=survivors, collapsed=int(duplicated.sum()))

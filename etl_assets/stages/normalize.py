@@ -9,40 +9,24 @@ delivery) raises, because then no row could be trusted.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
-from rapidfuzz import fuzz
 
-from etl_assets.ingest.read import EXTRA_FIELDS, LINE_NUMBER, READ_ERROR
-from etl_assets.schemas import LINEAGE_COLUMNS, PANDAS_DTYPES, STRING, normalized_schema
+from etl_assets.records import (DQ_FLAGS, EXTRA_FIELDS, EXTRAS, KEY_SEPARATOR, LINE_NUMBER, LINEAGE_COLUMNS,
+                                QUARANTINE_REASON, RAW_RECORD, READ_ERROR, RECORD_KEY, STRING)
+from etl_assets.schemas import PANDAS_DTYPES, normalized_schema
 from etl_assets.sources.spec import FieldMap, LeadsSchema, SourceSpec
+from etl_assets.stages.headers import MissingColumnsError, resolve_columns  # noqa: F401 (MissingColumnsError: re-exported)
 from etl_assets.transforms import apply_transform, get_transform
 from etl_assets.transforms._common import quote
 from etl_assets.transforms.text import FORMULA_PATTERN
 
-RECORD_KEY = "_record_key"
-DQ_FLAGS = "_dq_flags"
-EXTRAS = "_extras"
-QUARANTINE_REASON = "_quarantine_reason"
-RAW_RECORD = "_raw_record"
-KEY_SEPARATOR = "|"
-
-
-class MissingColumnsError(ValueError):
-    """A delivery lacks columns its mapping requires: the whole delivery is held back."""
-
 
 class ColumnPrepareError(ValueError):
     """A column cannot be read safely as a whole (e.g. an ambiguous date format): the delivery is held back."""
-
-
-# A renamed header is taken for a mapped column when its normalized name (lower case, letters and
-# digits only) is at least this similar (rapidfuzz ratio, 0-100) to the column or one of its aliases.
-FUZZY_HEADER_THRESHOLD = 85
 
 
 @dataclass
@@ -60,73 +44,9 @@ class NormalizeResult:
     def clean(self) -> pd.DataFrame:
         return self.rows[self.rows[QUARANTINE_REASON].isna()]
 
-
-def _header_key(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
-def resolve_columns(spec: SourceSpec, available: list[str], where: str) -> tuple[dict[str, str], list[str]]:
-    """Find each mapped source column in the delivery's header: exact name, a declared alias,
-    the same name up to case, spaces and punctuation, or (last) a close fuzzy match.
-    Returns the map and drift warnings."""
-    by_key = {_header_key(a): a for a in available}
-    found: dict[str, str] = {}
-    warnings: list[str] = []
-    for column in spec.source_columns:
-        candidates = [column, *spec.aliases_for(column)]
-        actual = next((c for c in candidates if c in available), None)
-        if actual is None:
-            actual = next((by_key[_header_key(c)] for c in candidates if _header_key(c) in by_key), None)
-        if actual is None:
-            continue
-        if actual != column:
-            warnings.append(f"column {column!r} found as {actual!r}")
-        found[column] = actual
-    for column, (actual, score) in _fuzzy_columns(spec, available, found).items():
-        warnings.append(
-            f"column {column!r} found as {actual!r} (fuzzy header match, similarity {score:.0f}); "
-            f"add {actual!r} to its aliases if this is right"
-        )
-        found[column] = actual
-    missing_required = [c for c in spec.required_source_columns if c not in found]
-    if missing_required:
-        raise MissingColumnsError(
-            f"{where}: required column(s) {missing_required} missing from the header; "
-            f"the delivery has {available}"
-        )
-    for column in spec.source_columns:
-        if column not in found:
-            warnings.append(f"column {column!r} is missing; its targets stay empty")
-    return found, warnings
-
-
-def _fuzzy_columns(spec: SourceSpec, available: list[str], found: dict[str, str]) -> dict[str, tuple[str, float]]:
-    """Mapped columns still missing → the delivery header closest to their name or an alias.
-
-    Only headers no other mapped column already took are considered; a column takes a header when
-    the similarity reaches FUZZY_HEADER_THRESHOLD and no other free header is as similar (a tie is
-    left unmatched). Pairs are assigned best first, so two columns never share a header.
-    """
-    taken = set(found.values())
-    free = [a for a in available if a not in taken and _header_key(a)]
-    pairs: list[tuple[float, str, str]] = []
-    for column in spec.source_columns:
-        if column in found:
-            continue
-        keys = [_header_key(c) for c in (column, *spec.aliases_for(column))]
-        scores = {a: max(fuzz.ratio(k, _header_key(a)) for k in keys if k) for a in free} if any(keys) else {}
-        if not scores:
-            continue
-        best = max(scores.values())
-        winners = [a for a, sc in scores.items() if sc == best]
-        if best >= FUZZY_HEADER_THRESHOLD and len(winners) == 1:
-            pairs.append((best, column, winners[0]))
-    chosen: dict[str, tuple[str, float]] = {}
-    for score, column, header in sorted(pairs, key=lambda p: -p[0]):
-        if header not in taken:
-            chosen[column] = (header, score)
-            taken.add(header)
-    return chosen
+    def above_threshold(self, spec: SourceSpec) -> bool:
+        """The quarantine rule: more than the source's ``quarantine_threshold`` quarantined fails the delivery."""
+        return bool(len(self.rows)) and len(self.quarantined) / len(self.rows) > spec.quarantine_threshold
 
 
 class _Reasons:
@@ -294,9 +214,8 @@ def _json_records(frame: pd.DataFrame, columns: list[str], extra_fields: pd.Seri
 
 def check_quarantine_share(result: NormalizeResult, spec: SourceSpec, where: str) -> None:
     """A delivery whose quarantined share exceeds the source's threshold is a structural failure."""
-    total = len(result.rows)
-    bad = int(result.rows[QUARANTINE_REASON].notna().sum())
-    if total and bad / total > spec.quarantine_threshold:
+    total, bad = len(result.rows), len(result.quarantined)
+    if result.above_threshold(spec):
         examples = result.quarantined[QUARANTINE_REASON].head(3).tolist()
         raise ValueError(
             f"{where}: {bad} of {total} records ({bad / total:.0%}) failed validation, above the "

@@ -42,38 +42,17 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from etl_assets.records import RECORD_KEY, SOURCE
 from etl_assets.stages import resolve_keys as keys
 from etl_assets.stages.resolve_keys import STR
 from etl_assets.stages.resolve_cluster import cluster
+from etl_assets.stages.resolve_config import ResolveConfig
 from etl_assets.stages.resolve_ids import assign_lead_ids
 from etl_assets.stages.resolve_pairs import RULE_RANK, candidate_pairs, deterministic_rule, pair_features, splink_guard  # noqa: F401
 from etl_assets.stages.survivorship import build_leads
 
 log = logging.getLogger(__name__)
 
-
-
-@dataclass
-class ResolveConfig:
-    """Knobs of lead resolution; every field has a default (the platform may load them from YAML)."""
-
-    name_threshold: float = 90.0  # token_set_ratio (0-100) for the deterministic name rules
-    address_similarity: float = 90.0  # rapidfuzz ratio of address lines (same house number) = "close"
-    evidence_name_threshold: float = 80.0  # name agreement counted as evidence for the Splink guard
-    splink_match_probability: float = 0.9  # accept a Splink pair at or above this probability
-    use_splink: bool = True
-    splink_em: bool = False  # refine m with EM (blocked on phone) when >= 5,000 records
-    u_max_pairs: float = 2e6  # estimate_u_using_random_sampling sample size
-    det_recall_assumption: float = 0.7  # prior = deterministic pairs / recall / all pairs
-    max_block_size: int = 100  # candidate blocks larger than this are skipped (not license blocks)
-    max_identifier_share: int = 5  # an email on more records than this is not evidence
-    license_cannot_link: bool = True  # two licenses of one registry are two providers
-    seed: int = 42
-    # survivorship: per column, first non-null value in (source priority, most recent, most complete)
-    source_priority: tuple[str, ...] = ("nevada", "oklahoma", "texas", "salesforce")
-    recency_column: str | None = "_ingested_at"  # newer wins among equal priority; ignored if absent
-    crm_source: str = "salesforce"
-    lead_columns: tuple[str, ...] | None = None  # None = every non-underscore column of the input
 
 
 @dataclass
@@ -90,8 +69,8 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     n = len(records)
     col = lambda c: records[c].reset_index(drop=True) if c in records else pd.Series([None] * n, dtype=object)  # noqa: E731
     p = pd.DataFrame({"uid": np.arange(n, dtype=np.int64)})
-    p["source"] = col("_source").astype(str).to_numpy()
-    p["key"] = p["source"] + ":" + col("_record_key").astype(str).to_numpy()
+    p["source"] = col(SOURCE).astype(str).to_numpy()
+    p["key"] = p["source"] + ":" + col(RECORD_KEY).astype(str).to_numpy()
     p["license"] = col("license_number").astype(STR).str.upper().str.replace(r"[^A-Z0-9]", "", regex=True).replace("", pd.NA).astype(object).to_numpy()
     p["name_key"] = keys.name_key(col("company_std"), col("company")).to_numpy()
     p["person_key"] = keys.person_key(col("first_name"), col("last_name"), col("licensee_name")).to_numpy()
@@ -118,7 +97,7 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     records = records.reset_index(drop=True)
-    if records.duplicated(["_source", "_record_key"]).any():
+    if records.duplicated([SOURCE, RECORD_KEY]).any():
         raise ValueError("records: (_source, _record_key) must be unique")
     prep = prepare(records)
     timings["prepare_s"] = time.perf_counter() - t0
@@ -169,8 +148,8 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
                 seen[x] = True
                 rule[x], score[x], matched[x] = ru, sc, keys_arr[y]
     crosswalk = pd.DataFrame({
-        "_source": records["_source"].astype(str).to_numpy(),
-        "_record_key": records["_record_key"].astype(str).to_numpy(),
+        SOURCE: records[SOURCE].astype(str).to_numpy(),
+        RECORD_KEY: records[RECORD_KEY].astype(str).to_numpy(),
         "cluster": roots,
         "match_rule": rule, "match_score": score, "matched_to": matched,
     })
@@ -188,5 +167,5 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
         **timings, "total_s": time.perf_counter() - t0,
     }
     log.info("resolve_leads: %s", stats)
-    return ResolveResult(crosswalk=crosswalk[["_source", "_record_key", "lead_id", "match_rule", "match_score", "matched_to"]],
+    return ResolveResult(crosswalk=crosswalk[[SOURCE, RECORD_KEY, "lead_id", "match_rule", "match_score", "matched_to"]],
                          leads=leads, events=events, stats=stats)

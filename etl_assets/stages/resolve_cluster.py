@@ -12,7 +12,7 @@ from etl_assets.stages.resolve_pairs import RULE_RANK
 
 
 if TYPE_CHECKING:
-    from etl_assets.stages.resolve import ResolveConfig
+    from etl_assets.stages.resolve_config import ResolveConfig
 
 
 def cluster(prep: pd.DataFrame, edges: pd.DataFrame, cfg: ResolveConfig) -> tuple[np.ndarray, pd.DataFrame]:

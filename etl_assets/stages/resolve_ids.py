@@ -18,6 +18,8 @@ import hashlib
 
 import pandas as pd
 
+from etl_assets.records import RECORD_KEY, SOURCE
+
 EVENT_COLUMNS = ["event_type", "lead_id", "related_lead_ids", "record_count", "detail"]
 
 
@@ -34,10 +36,10 @@ def new_lead_id(smallest_key: str, taken: set[str]) -> str:
 def assign_lead_ids(crosswalk: pd.DataFrame, previous: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``crosswalk`` has ``_source``, ``_record_key``, ``cluster``; returns it with ``lead_id``, and events."""
     cw = crosswalk.copy()
-    cw["_rk"] = cw["_source"].astype(str) + ":" + cw["_record_key"].astype(str)
+    cw["_rk"] = cw[SOURCE].astype(str) + ":" + cw[RECORD_KEY].astype(str)
     if previous is not None and len(previous):
-        prev = previous[["_source", "_record_key", "lead_id"]].astype(str).rename(columns={"lead_id": "_prev"})
-        cw = cw.merge(prev, on=["_source", "_record_key"], how="left")
+        prev = previous[[SOURCE, RECORD_KEY, "lead_id"]].astype(str).rename(columns={"lead_id": "_prev"})
+        cw = cw.merge(prev, on=[SOURCE, RECORD_KEY], how="left")
         previous_ids = set(prev["_prev"].unique())
     else:
         cw["_prev"] = None

@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 from rapidfuzz.distance import DamerauLevenshtein
 
+from etl_assets.records import STRING
 from etl_assets.transforms.vocab import BUSINESS_ABBREVIATIONS, RESOLVER_DROPPED_WORDS, RESOLVER_STREET_WORDS
 
-STR = pd.StringDtype("pyarrow")
+STR = STRING
 _KEEP = re.compile(r"[^A-Z0-9 ]")
 _TRAILING_ZIP = re.compile(r"\s+(\d{5})(?:-?\d{4})?$")
 

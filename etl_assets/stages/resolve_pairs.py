@@ -13,7 +13,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 if TYPE_CHECKING:
-    from etl_assets.stages.resolve import ResolveConfig
+    from etl_assets.stages.resolve_config import ResolveConfig
 
 RULE_RANK = {
     "deterministic:license": 0,

@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from etl_assets.records import RECORD_KEY, SOURCE
+
 
 def lead_columns(records: pd.DataFrame, cfg) -> list[str]:
     if cfg.lead_columns is not None:
@@ -33,33 +35,33 @@ def build_leads(records: pd.DataFrame, lead_ids: np.ndarray, cfg) -> pd.DataFram
     single.insert(0, "lead_id", lead_ids[~multi])
     single["record_count"] = 1
     single["source_count"] = 1
-    single["sources"] = records.loc[~multi, "_source"].astype(str).to_numpy()
+    single["sources"] = records.loc[~multi, SOURCE].astype(str).to_numpy()
     single["is_existing_crm_lead"] = single["sources"] == cfg.crm_source
     # multi-record leads: per column, first non-null in survivorship order
-    df = records.loc[multi, [*cols, "_source", "_record_key"]].copy()
+    df = records.loc[multi, [*cols, SOURCE, RECORD_KEY]].copy()
     df["lead_id"] = lead_ids[multi]
     if cfg.recency_column and cfg.recency_column in records.columns:
         df["_recency"] = records.loc[multi, cfg.recency_column].to_numpy()
     priority = {s: i for i, s in enumerate(cfg.source_priority)}
-    df["_prio"] = df["_source"].map(priority).fillna(len(priority)).astype(int)
+    df["_prio"] = df[SOURCE].map(priority).fillna(len(priority)).astype(int)
     df["_complete"] = df[cols].notna().sum(axis=1)
-    sort_cols = ["lead_id", "_prio"] + (["_recency"] if "_recency" in df else []) + ["_complete", "_source", "_record_key"]
+    sort_cols = ["lead_id", "_prio"] + (["_recency"] if "_recency" in df else []) + ["_complete", SOURCE, RECORD_KEY]
     ascending = [True, True] + ([False] if "_recency" in df else []) + [False, True, True]
     df = df.sort_values(sort_cols, ascending=ascending, kind="stable", na_position="last")
     g = df.groupby("lead_id", sort=True)
     leads = g[cols].first()
     leads["record_count"] = g.size()
     # distinct sources per lead as a bit mask (vectorized; there are only a handful of sources)
-    names = sorted(df["_source"].astype(str).unique())
+    names = sorted(df[SOURCE].astype(str).unique())
     if len(names) > 62:
         raise ValueError("survivorship: more than 62 distinct sources")
-    bit = df["_source"].astype(str).map({n: 1 << i for i, n in enumerate(names)}).astype(np.int64)
+    bit = df[SOURCE].astype(str).map({n: 1 << i for i, n in enumerate(names)}).astype(np.int64)
     src = pd.DataFrame({"lead_id": df["lead_id"].to_numpy(), "bit": bit.to_numpy()}).drop_duplicates()
     mask = src.groupby("lead_id")["bit"].sum()
     labels = {m: [n for i, n in enumerate(names) if m >> i & 1] for m in mask.unique()}
     leads["source_count"] = mask.map({m: len(v) for m, v in labels.items()})
     leads["sources"] = mask.map({m: ",".join(v) for m, v in labels.items()})
-    leads["is_existing_crm_lead"] = (df["_source"] == cfg.crm_source).groupby(df["lead_id"]).any()
+    leads["is_existing_crm_lead"] = (df[SOURCE] == cfg.crm_source).groupby(df["lead_id"]).any()
     out = pd.concat([leads.reset_index(), single], ignore_index=True)
     out["is_live"] = True
     return out.sort_values("lead_id", kind="stable").reset_index(drop=True)

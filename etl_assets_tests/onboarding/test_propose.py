@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from etl_assets.assets.factory import add_lineage
+from etl_assets.stages.land import add_lineage
 from etl_assets.cli import main as cli
 from etl_assets.ingest.read import read_delivery
 from etl_assets.onboarding.kinds import KINDS, header_similarity

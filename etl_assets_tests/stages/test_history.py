@@ -30,9 +30,9 @@ from etl_assets.stages.history import (
     ChangeCounts,
     apply_delivery,
     business_columns,
-    ensure_history_tables,
     preview_delivery,
 )
+from etl_assets.warehouse import ensure_warehouse
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 STRING = pd.StringDtype("pyarrow")
@@ -82,7 +82,7 @@ def apply(con, source, key, day, frame, etag=None) -> ChangeCounts:
 def tables(con, source: str | None = None) -> dict[str, list[tuple]]:
     """Sorted contents of the history tables (no wall-clock column), columns in name order."""
     out = {}
-    for table, exclude in (("source_history", ()), ("history_deliveries", ("applied_at",)), ("source_snapshots", ()),
+    for table, exclude in (("source_history", ()), ("deliveries", ("applied_at",)), ("source_snapshots", ()),
                            ("source_values", ())):
         table = f"{SCHEMA}.{table}"
         cols = sorted(
@@ -385,7 +385,7 @@ def test_a_new_business_column_is_added_without_rewriting_history():
 def test_functions_run_in_the_callers_transaction():
     con = duckdb.connect()
     con.execute("BEGIN")
-    ensure_history_tables(con)
+    ensure_warehouse(con)
     apply_delivery(con, "s", "k1", "e", D1, records({"a": {"company": "A"}}))
     assert con.execute(f"SELECT count(*) FROM {HISTORY}").fetchone()[0] == 1
     con.execute("ROLLBACK")  # would fail or keep rows if apply_delivery had committed
@@ -393,12 +393,12 @@ def test_functions_run_in_the_callers_transaction():
     assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone()[0] == 0
 
 
-def test_ensure_history_tables_is_idempotent():
+def test_ensure_warehouse_is_idempotent():
     con = duckdb.connect()
-    ensure_history_tables(con)
+    ensure_warehouse(con)
     apply(con, "s", "k1", D1, records({"a": {"company": "A"}}))
-    ensure_history_tables(con)
-    ensure_history_tables(con)
+    ensure_warehouse(con)
+    ensure_warehouse(con)
     assert con.execute(f"SELECT count(*) FROM {CURRENT}").fetchone()[0] == 1
 
 

@@ -1,0 +1,112 @@
+"""The history's columns: which incoming columns are business columns, how they grow the tables,
+and the incoming rows in the history's layout with their row hash.
+
+Row hash: ``md5`` of a JSON array of one-key objects ``[{"<column>":<value>},...]`` over the
+business columns in sorted name order, values rendered by DuckDB's ``to_json`` after casting to the
+history column's type. NULL values are omitted and empty strings kept, so NULL and empty differ and
+a new business column that is NULL for old records does not change their hashes. Lineage and other
+``_``-prefixed columns are not hashed: a change in them alone does not make a new version.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import NamedTuple
+
+import duckdb
+import pandas as pd
+
+from etl_assets.records import RECORD_KEY, business_columns
+from etl_assets.warehouse import backend
+from etl_assets.warehouse.backend import quote_ident
+from etl_assets.warehouse.tables import HISTORY, RECORD_META, TABLES, VALUES, create_current_view
+
+_HISTORY_FIXED = TABLES[HISTORY].columns
+
+
+class Incoming(NamedTuple):
+    select: str  # SQL over the registered records giving rows in the history's layout, with row_hash
+    business: list[str]  # the business columns of that layout (history's and the delivery's)
+
+
+def history_business_types(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return {c: t for c, t in backend.columns(con, HISTORY).items() if not c.startswith("_") and c not in _HISTORY_FIXED}
+
+
+def add_business_columns(con: duckdb.DuckDBPyConnection, new: dict[str, str]) -> None:
+    """Business columns the history has not seen yet, added to the versions and the values."""
+    if not new:
+        return
+    for table in (HISTORY, VALUES):
+        backend.add_columns(con, table, new)
+    create_current_view(con)
+
+
+def to_date(value: date | datetime | str | pd.Timestamp) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return pd.Timestamp(value).date()
+
+
+def check_records(records: pd.DataFrame, where: str) -> None:
+    """A delivery the history can take: unique, non-null record keys, no reserved or repeated names."""
+    if RECORD_KEY not in records.columns:
+        raise ValueError(f"{where}: records have no {RECORD_KEY} column")
+    keys = records[RECORD_KEY]
+    if keys.isna().any():
+        raise ValueError(f"{where}: {int(keys.isna().sum())} record(s) have a null {RECORD_KEY}")
+    dup = keys[keys.duplicated()]
+    if len(dup):
+        raise ValueError(f"{where}: {RECORD_KEY} is not unique, e.g. {dup.head(3).tolist()}")
+    reserved = sorted(set(business_columns(records)) & set(_HISTORY_FIXED))
+    if reserved:
+        raise ValueError(f"{where}: business column name(s) {reserved} are reserved by the history tables")
+    if records.columns.duplicated().any():
+        raise ValueError(f"{where}: duplicated column names {records.columns[records.columns.duplicated()].tolist()}")
+
+
+def _hash_expr(columns: list[str], alias: str = "") -> str:
+    """SQL for the row hash over `columns` (see the module docstring)."""
+    parts = []
+    for c in sorted(columns):
+        q = f"{alias}{quote_ident(c)}"
+        parts.append(f"CASE WHEN {q} IS NOT NULL THEN CAST(to_json(struct_pack({quote_ident(c)} := {q})) AS VARCHAR) END")
+    inner = f"concat_ws(',', {', '.join(parts)})" if parts else "''"
+    return f"md5('[' || {inner} || ']')"
+
+
+def incoming_select(con: duckdb.DuckDBPyConnection, view: str, records: pd.DataFrame, *, alter: bool) -> Incoming:
+    """The incoming rows in the history's layout: _record_key, per-record meta, every business
+    column (history's and the delivery's; cast to the history's types, NULL where the delivery
+    lacks one), row_hash.
+
+    With ``alter`` new business columns are added to the tables first; without it (preview)
+    they are only used for the hash."""
+    view_types = {r[0]: r[1] for r in con.execute(f"DESCRIBE {quote_ident(view)}").fetchall()}
+    known = history_business_types(con)
+    new = {}
+    for c in business_columns(records):
+        if c not in known:
+            t = view_types[c]
+            new[c] = "VARCHAR" if t.strip('"') == "NULL" else t
+    if alter:
+        add_business_columns(con, new)
+        known = history_business_types(con)
+    types = {**known, **{c: t for c, t in new.items() if c not in known}}
+    present = set(records.columns)
+
+    def col(c: str, sql_type: str) -> str:
+        if c in present:
+            return f"CAST({quote_ident(c)} AS {sql_type}) AS {quote_ident(c)}"
+        return f"CAST(NULL AS {sql_type}) AS {quote_ident(c)}"
+
+    business = list(types)
+    inner = ", ".join(
+        [col(RECORD_KEY, "VARCHAR")]
+        + [col(c, t) for c, t in RECORD_META.items()]
+        + [col(c, t) for c, t in types.items()]
+    )
+    select = f"SELECT *, {_hash_expr(business)} AS row_hash FROM (SELECT {inner} FROM {quote_ident(view)})"
+    return Incoming(select, business)

@@ -1,0 +1,30 @@
+"""The knobs of lead resolution, apart from the stage so every resolve module can name them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from etl_assets.records import INGESTED_AT
+
+
+@dataclass
+class ResolveConfig:
+    """Knobs of lead resolution; every field has a default (the platform may load them from YAML)."""
+
+    name_threshold: float = 90.0  # token_set_ratio (0-100) for the deterministic name rules
+    address_similarity: float = 90.0  # rapidfuzz ratio of address lines (same house number) = "close"
+    evidence_name_threshold: float = 80.0  # name agreement counted as evidence for the Splink guard
+    splink_match_probability: float = 0.9  # accept a Splink pair at or above this probability
+    use_splink: bool = True
+    splink_em: bool = False  # refine m with EM (blocked on phone) when >= 5,000 records
+    u_max_pairs: float = 2e6  # estimate_u_using_random_sampling sample size
+    det_recall_assumption: float = 0.7  # prior = deterministic pairs / recall / all pairs
+    max_block_size: int = 100  # candidate blocks larger than this are skipped (not license blocks)
+    max_identifier_share: int = 5  # an email on more records than this is not evidence
+    license_cannot_link: bool = True  # two licenses of one registry are two providers
+    seed: int = 42
+    # survivorship: per column, first non-null value in (source priority, most recent, most complete)
+    source_priority: tuple[str, ...] = ("nevada", "oklahoma", "texas", "salesforce")
+    recency_column: str | None = INGESTED_AT  # newer wins among equal priority; ignored if absent
+    crm_source: str = "salesforce"
+    lead_columns: tuple[str, ...] | None = None  # None = every non-underscore column of the input

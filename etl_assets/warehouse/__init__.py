@@ -1,0 +1,46 @@
+"""The one owner of the warehouse's shape and access: ``tables`` declares every table and view,
+``backend`` holds the engine's statements and transactions, ``writes`` and ``queries`` are what
+the stages, assets and checks call."""
+
+from etl_assets.warehouse.backend import quote_ident, registered, replace_table, table_exists, transaction
+from etl_assets.warehouse.queries import (
+    column_profile,
+    lead_id_collisions,
+    live_count,
+    live_records,
+    newest_delivery_dates,
+    previous_crosswalk,
+    previous_delivery,
+    resolution_coverage,
+)
+from etl_assets.warehouse.tables import (
+    ALERTS,
+    COLUMN_PROFILES,
+    CURRENT,
+    DELIVERIES,
+    HISTORY,
+    LEAD_EVENTS,
+    LEAD_SOURCES,
+    LEADS,
+    QUARANTINE,
+    SCHEMA,
+    SNAPSHOTS,
+    VALUES,
+    ensure_warehouse,
+)
+from etl_assets.warehouse.writes import (
+    append_alert,
+    append_lead_events,
+    null_rates,
+    record_load,
+    replace_column_profiles,
+    replace_quarantine,
+)
+
+__all__ = [
+    "ALERTS", "COLUMN_PROFILES", "CURRENT", "DELIVERIES", "HISTORY", "LEAD_EVENTS", "LEAD_SOURCES", "LEADS",
+    "QUARANTINE", "SCHEMA", "SNAPSHOTS", "VALUES", "append_alert", "append_lead_events", "column_profile",
+    "ensure_warehouse", "lead_id_collisions", "live_count", "live_records", "newest_delivery_dates", "null_rates",
+    "previous_crosswalk", "previous_delivery", "quote_ident", "record_load", "registered", "replace_column_profiles",
+    "replace_quarantine", "replace_table", "resolution_coverage", "table_exists", "transaction",
+]

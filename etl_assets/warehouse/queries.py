@@ -1,0 +1,89 @@
+"""What the asset checks and the leads refresh read from the warehouse: data in plain Python
+shapes, so the rules deciding on it (``checks/rules.py``) stay free of SQL."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import duckdb
+import pandas as pd
+
+from etl_assets.warehouse import backend
+from etl_assets.warehouse.tables import COLUMN_PROFILES, CURRENT, DELIVERIES, LEAD_SOURCES, LEADS
+
+_EXAMPLES = 1000  # at most this many offending rows are fetched for a check's examples
+
+
+class LeadIdCollisions(NamedTuple):
+    leads: int  # rows of leads
+    colliding: list[tuple[str, int]]  # lead id, rows sharing it (most first)
+
+
+class ResolutionCoverage(NamedTuple):
+    live_records: int
+    off: list[tuple[str, str, int]]  # (source, record key, times in lead_sources) for counts other than 1
+
+
+def previous_delivery(con: duckdb.DuckDBPyConnection, source: str, delivery_key: str, delivery_date) -> dict | None:
+    """The source's latest loaded delivery dated before this one (another key), from the load log."""
+    if not backend.table_exists(con, DELIVERIES):
+        return None
+    row = con.execute(
+        f"""SELECT _delivery_key, delivery_date, rows_read FROM {DELIVERIES}
+            WHERE _source = ? AND _delivery_key <> ? AND delivery_date < ?
+            ORDER BY delivery_date DESC, loaded_at DESC LIMIT 1""",
+        [source, delivery_key, delivery_date],
+    ).fetchone()
+    return None if row is None else {"delivery_key": row[0], "delivery_date": row[1], "rows_read": int(row[2] or 0)}
+
+
+def column_profile(con: duckdb.DuckDBPyConnection, source: str, delivery_key: str) -> dict[str, float]:
+    if not backend.table_exists(con, COLUMN_PROFILES):
+        return {}
+    rows = con.execute(
+        f"SELECT column_name, null_rate FROM {COLUMN_PROFILES} WHERE _source = ? AND _delivery_key = ?",
+        [source, delivery_key],
+    ).fetchall()
+    return {c: float(r) for c, r in rows}
+
+
+def newest_delivery_dates(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    """Per source, the newest delivery date in the load log."""
+    if not backend.table_exists(con, DELIVERIES):
+        return {}
+    return dict(con.execute(f"SELECT _source, max(delivery_date) FROM {DELIVERIES} GROUP BY 1").fetchall())
+
+
+def live_records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every source's live records, in a stable order (the input of entity resolution)."""
+    return con.execute(f"SELECT * FROM {CURRENT} ORDER BY _source, _record_key").fetch_df()
+
+
+def live_count(con: duckdb.DuckDBPyConnection, source: str) -> int:
+    return int(con.execute(f"SELECT count(*) FROM {CURRENT} WHERE _source = ?", [source]).fetchone()[0])
+
+
+def previous_crosswalk(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
+    """The crosswalk of the last leads refresh: lead ids are kept stable against it."""
+    if not backend.table_exists(con, LEAD_SOURCES):
+        return None
+    return con.execute(f"SELECT _source, _record_key, lead_id FROM {LEAD_SOURCES}").fetch_df()
+
+
+def lead_id_collisions(con: duckdb.DuckDBPyConnection) -> LeadIdCollisions:
+    rows = con.execute(
+        f"SELECT lead_id, count(*) FROM {LEADS} GROUP BY 1 HAVING count(*) > 1 ORDER BY 2 DESC, 1 LIMIT {int(_EXAMPLES)}"
+    ).fetchall()
+    total = con.execute(f"SELECT count(*) FROM {LEADS}").fetchone()[0]
+    return LeadIdCollisions(int(total), rows)
+
+
+def resolution_coverage(con: duckdb.DuckDBPyConnection) -> ResolutionCoverage:
+    """Live records not in ``lead_sources`` exactly once."""
+    off = con.execute(
+        f"""SELECT c._source, c._record_key, count(x.lead_id) AS n
+            FROM {CURRENT} c LEFT JOIN {LEAD_SOURCES} x USING (_source, _record_key)
+            GROUP BY 1, 2 HAVING count(x.lead_id) <> 1 ORDER BY 1, 2"""
+    ).fetchall()
+    live = con.execute(f"SELECT count(*) FROM {CURRENT}").fetchone()[0]
+    return ResolutionCoverage(int(live), off)
