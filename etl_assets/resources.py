@@ -11,7 +11,7 @@ from typing import Any
 
 from dagster import ConfigurableResource
 from dagster_aws.s3 import S3Resource
-from etl_assets.warehouse_lock import WarehouseResource
+from etl_assets.warehouse.lock import WarehouseResource
 
 from etl_assets import settings
 

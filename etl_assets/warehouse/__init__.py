@@ -1,5 +1,6 @@
 """The one owner of the warehouse's shape and access: ``tables`` declares every table and view,
-``backend`` holds the engine's statements and transactions, ``writes`` and ``queries`` are what
+``backend`` holds the engine's statements and transactions, ``lock`` opens the file (one writer
+process, a bounded wait), ``writes`` and ``queries`` are what
 the stages, assets and checks call."""
 
 from etl_assets.warehouse.backend import quote_ident, registered, replace_table, table_exists, transaction
