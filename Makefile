@@ -9,7 +9,7 @@ export ETL_WAREHOUSE_PATH ?= $(CURDIR)/.local/warehouse.duckdb
 DEV_S3_PORT ?= 9000
 DAGSTER_PORT ?= 3000
 
-.PHONY: dev test ingest bench audit clean venv chromium
+.PHONY: dev test test-slow ingest bench audit clean venv chromium
 
 venv: $(VENV)/.installed
 
@@ -36,8 +36,14 @@ chromium:
 	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
+# Two stages: `make test` (everything but the tests marked slow) and `make test-slow` (the whole
+# platform run for real: dagster dev + daemon + Chromium, make dev stopped with Ctrl-C, make ingest
+# killed mid-run, 100 deliveries at once, a 300 MB delivery). CI (.ci/run) runs both.
 test: venv chromium
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow"
+
+test-slow: venv chromium
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m slow
 
 # Headless cycle: new deliveries → warehouse → leads, with a summary. Uses AWS_ENDPOINT_URL /
 # ETL_S3_BUCKET when set; otherwise starts a local S3 server seeded with the samples.

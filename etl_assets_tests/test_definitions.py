@@ -26,7 +26,7 @@ def test_every_source_has_its_four_assets_and_leads_depends_on_all():
 def test_jobs_and_sensors_are_registered():
     assert {f"{s.source}_ingest" for s in load_specs()} <= {j.name for j in defs.jobs}
     assert {s.name for s in defs.sensors} == {
-        "s3_delivery_sensor", "leads_refresh_sensor", "alert_on_run_failure", "alert_on_check_failure"
+        "s3_delivery_sensor", "leads_refresh_sensor", "alert_on_run_failure", "alert_on_check_failure", "reap_dead_runs"
     }
     assert {s.name for s in defs.schedules} == {
         *(f"reconcile_{s.source}" for s in load_specs()), "nightly_leads_refresh", "nightly_freshness"

@@ -2,7 +2,7 @@
 
 Each case runs `etl-assets ingest` (the command behind `make ingest`) as a child in its own
 process group against one Dagster instance (SQLite, a temp DAGSTER_HOME with the project's
-dagster.yaml), one warehouse file and one moto bucket holding the samples plus a Texas refresh;
+dagster.yaml), one warehouse file and one moto bucket holding the four samples;
 the child parks at a chosen point (ingest_child.py) and the test kills its group there. Then
 `etl-assets ingest` runs again, unpatched, on the same instance: it must finish by itself (the
 killed run is marked failed, nothing waits on it) and the warehouse must equal, table by table,
@@ -24,7 +24,7 @@ import pytest
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
 
 from etl_assets import local_s3
-from etl_assets_tests.ui.platform import sample_objects, small_deliveries
+from etl_assets_tests.ui.platform import sample_objects
 
 pytestmark = pytest.mark.slow
 
@@ -35,8 +35,7 @@ UNCOMPARED_COLUMNS = {"dagster_run_id", "run_url", "alert_id"}
 
 
 def deliveries() -> dict[str, bytes]:
-    texas_refresh = {k: v for k, v in small_deliveries(1, rows=None).items() if k.startswith("texas/")}
-    return {**sample_objects(), **texas_refresh}
+    return sample_objects()
 
 
 class World:
