@@ -12,7 +12,6 @@ import os
 import shutil
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from dagster import DagsterInstance, DagsterRunStatus, Definitions, RunsFilter, define_asset_job
 from dagster._core.utils import make_new_run_id
