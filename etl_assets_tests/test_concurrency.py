@@ -28,6 +28,7 @@ def put_all(s3_client, bucket: str, objects: dict[str, bytes]) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("headless")
 def test_make_ingest_takes_100_deliveries_uploaded_at_once(resources, bucket_name, s3_client, tmp_path, capsys):
     objects = small_deliveries(PER_SOURCE)
     assert len(objects) == 100

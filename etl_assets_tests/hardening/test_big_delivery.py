@@ -34,6 +34,7 @@ def write_big(path, size) -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("headless")
 def test_a_300_mb_delivery_is_read_and_normalized_whole_within_3_gib(tmp_path, s3_endpoint, s3_client, bucket_name):
     key = "texas/07-21-2023 Texas DHHS big.csv"
     path = tmp_path / "big.csv"

@@ -26,7 +26,7 @@ from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
 from etl_assets import local_s3
 from etl_assets_tests.ui.platform import sample_objects
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("platform")]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CYCLE_TIMEOUT = 300  # a bound for a cycle that must end by itself, not a timing assertion

@@ -41,7 +41,7 @@ from etl_assets_tests.ui.platform import (
     wait_for_runs,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("platform")]  # groups: see the Makefile
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -21,7 +21,7 @@ from dagster import DagsterInstance, DagsterRunStatus
 
 from etl_assets import local_s3
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("headless")]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT = 240  # bounds, not timing assertions
