@@ -44,7 +44,8 @@ test: venv chromium
 
 # Two groups of about equal length, one per worker (xdist_group marks): "platform" (dagster dev +
 # Chromium, killed make ingest cycles) and "headless" (100 deliveries at once, make dev's Ctrl-C,
-# the 300 MB delivery). Measured 740 s with --dist loadfile, which put the long files on one worker.
+# the 300 MB delivery). Measured: 740 s with --dist loadfile, 728 s with these groups: both workers
+# compete for the same 2 cores, so the stage is CPU-bound either way.
 test-slow: venv chromium
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -m slow
 
