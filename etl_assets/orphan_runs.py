@@ -34,7 +34,6 @@ class DeadRun:
     job_name: str
     partition: str | None
     pid: int | None
-    status: str
 
 
 def this_host() -> str:
@@ -117,7 +116,7 @@ def find_dead_runs(instance: DagsterInstance) -> list[DeadRun]:
         if pid is None and PID_TAG in run.tags:  # created in process, killed before it started
             pid, started = int(run.tags[PID_TAG]), None
         if pid is not None and not process_alive(pid, since=started):
-            dead.append(DeadRun(run.run_id, run.job_name, partition, pid, run.status.value))
+            dead.append(DeadRun(run.run_id, run.job_name, partition, pid))
     return dead
 
 

@@ -17,9 +17,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
-from typing import Any
 
 from dagster import InitResourceContext, get_dagster_logger
 from dagster_duckdb import DuckDBResource

@@ -132,7 +132,8 @@ def assert_killed_run_marked_failed(world: World, rerun_log: str) -> None:
     dead = [r for r in runs if r.status == DagsterRunStatus.FAILURE]
     assert dead, "the killed run should be marked failed"
     assert "marked failed: run" in (world.root / rerun_log).read_text(errors="replace")  # said at start-up
-    (message,) = [r for r in runs if r.status == DagsterRunStatus.FAILURE and "no longer exists" in failure_message(world, r.run_id)]
+    marked = [r for r in runs if r.status == DagsterRunStatus.FAILURE and "no longer exists" in failure_message(world, r.run_id)]
+    assert len(marked) == 1, "exactly the killed run is marked failed as dead"
 
 
 def failure_message(world: World, run_id: str) -> str:
