@@ -7,7 +7,6 @@ from dagster import (
     DagsterInstance,
     RunRequest,
     SensorResult,
-    build_run_status_sensor_context,
     build_sensor_context,
     materialize,
 )
@@ -43,11 +42,16 @@ def materialize_leads(instance: DagsterInstance, resources: dict):
     return materialize([build_leads_asset([c.warehouse_key for c in chains])], instance=instance, resources=resources)
 
 
+def evaluate_run_failure_sensor(instance: DagsterInstance, resources: dict, cursor: str | None):
+    """One tick of the alerting run-failure sensor, as the daemon runs it: (result, next cursor)."""
+    sensor = defs.get_sensor_def(RUN_FAILURE_SENSOR)
+    with build_sensor_context(instance=instance, resources={"duckdb": resources["duckdb"]}, cursor=cursor) as context:
+        result = sensor(context)
+        return result, context.cursor
+
+
 def fire_run_failure_sensor(instance: DagsterInstance, resources: dict, run_id: str) -> None:
-    """Evaluate the alerting run-failure sensor on a real failed run, as the daemon would."""
-    (failure,) = instance.all_logs(run_id, of_type=DagsterEventType.RUN_FAILURE)
-    context = build_run_status_sensor_context(
-        sensor_name=RUN_FAILURE_SENSOR, dagster_event=failure.dagster_event, dagster_instance=instance,
-        dagster_run=instance.get_run_by_id(run_id), resources={"duckdb": resources["duckdb"]},
-    ).for_run_failure()
-    defs.get_sensor_def(RUN_FAILURE_SENSOR)(context)
+    """A tick of the run-failure sensor whose cursor stands just before this real failed run's failure."""
+    failures = instance.fetch_run_status_changes(DagsterEventType.RUN_FAILURE, limit=1000).records
+    (failure,) = [r for r in failures if r.event_log_entry.run_id == run_id]
+    evaluate_run_failure_sensor(instance, resources, str(failure.storage_id - 1))

@@ -144,3 +144,43 @@ def test_a_failing_sink_does_not_stop_the_others_and_leaks_no_url(webhook, tmp_p
     WarehouseSink(database).send(alert)
     with duckdb.connect(database, read_only=True) as con:
         assert con.execute("SELECT alert_id FROM alerts").fetchall() == [(alert.alert_id,)]
+
+
+def test_a_hundred_failures_at_once_reach_every_sink_in_one_tick_as_one_digest_per_source(webhook, resources, tmp_path):
+    """Dagster's run_failure_sensor handles 5 runs per tick (100 failures → 20 ticks) and posts each
+    one. Here: one row per failure in the file and the table, and one digest per source to Slack
+    and the webhook, all in the first tick after the failures; the next tick finds nothing new."""
+    from dagster._core.test_utils import create_run_for_test
+
+    from etl_assets_tests.pipeline import evaluate_run_failure_sensor
+
+    with instance_for_test() as instance:
+        _, cursor = evaluate_run_failure_sensor(instance, resources, None)  # the first tick sets the cursor
+        sources = ["texas"] * 50 + ["oklahoma"] * 30 + ["nevada"] * 20
+        runs = []
+        for i, source in enumerate(sources):
+            key = f"{source}/delivery-{i:03d}.csv"
+            run = create_run_for_test(instance, job_name=f"{source}_ingest", tags={"etl/source": source, "dagster/partition": key})
+            instance.report_run_failed(run, f"delivery {i} failed")
+            runs.append(run.run_id)
+
+        result, cursor = evaluate_run_failure_sensor(instance, resources, cursor)
+        lines = alert_lines(tmp_path)
+        assert sorted(a["run_id"] for a in lines) == sorted(runs)  # all 100 in one tick, once each
+        with duckdb.connect(resources["duckdb"].database, read_only=True) as con:
+            stored = con.execute("SELECT dagster_run_id FROM alerts").fetchall()
+        assert sorted(r[0] for r in stored) == sorted(runs)
+
+        posts = {path: [body for p, body in Receiver.received if p == path] for path in (f"/{SECRET_HOOK}", f"/{SECRET_SLACK}")}
+        digests = posts[f"/{SECRET_HOOK}"]
+        assert [(d["kind"], d["source"], d["count"]) for d in digests] == [("digest", "texas", 50), ("digest", "oklahoma", 30), ("digest", "nevada", 20)]
+        texas = digests[0]
+        assert [a["run_id"] for a in texas["first"]] == runs[:3] and texas["first"][0]["message"] == "delivery 0 failed"
+        assert texas["runs_url"] == f"{UI}/runs?q%5B%5D=status%3AFAILURE&q%5B%5D=tag%3Aetl%2Fsource%3Dtexas"
+        slack = [body["text"] for body in posts[f"/{SECRET_SLACK}"]]
+        assert len(slack) == 3 and "50 failures" in slack[0] and "… and 47 more" in slack[0] and "texas/delivery-000.csv" in slack[0]
+
+        Receiver.received.clear()
+        result, _ = evaluate_run_failure_sensor(instance, resources, cursor)
+        assert result.skip_message == "no failed runs since the last tick" and not Receiver.received
+        assert len(alert_lines(tmp_path)) == 100

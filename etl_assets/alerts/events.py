@@ -1,6 +1,8 @@
 """Dagster events → alerts: a failed run, or a failed asset-check evaluation, becomes one ``Alert``.
 
 ``run_failure_alert`` names a run's failed blocking checks when it has any, else its failed steps;
+``new_run_failures`` finds the runs failed since a cursor (all of them, up to a bound per tick: Dagster's
+``run_failure_sensor`` handles 5 per tick, so 100 failures took 20 ticks to report);
 ``new_check_failures`` finds the failed check evaluations not alerted yet (blocking ERROR failures
 are left to the run-failure alert, which names them). Run links point at ``settings.dagster_ui_url()``.
 """
@@ -95,6 +97,39 @@ def run_failure_alert(instance, run, failure_message: str | None = None) -> Aler
         run_id=run.run_id,
         run_url=run_url(run.run_id),
     )
+
+
+RUN_FAILURES_PER_TICK = 500
+
+
+def parse_run_cursor(text: str | None) -> int | None:
+    """The last RUN_FAILURE event's storage id; also read from the JSON cursor that Dagster's
+    ``run_failure_sensor`` (this sensor's former implementation) left behind."""
+    if not text:
+        return None
+    return int(text) if text.lstrip("-").isdigit() else int(json.loads(text)["record_id"])
+
+
+def new_run_failures(instance, after_storage_id: int | None, limit: int = RUN_FAILURES_PER_TICK) -> tuple[list[Alert], int]:
+    """Alerts for the runs that failed after the cursor (RUN_FAILURE events in storage order), and
+    the next cursor. With no cursor (the first tick ever) start at the newest failure, as Dagster's
+    run-status sensors do: a new sensor does not replay history."""
+    from dagster._core.event_api import RunStatusChangeRecordsFilter
+
+    if after_storage_id is None:
+        newest = instance.fetch_run_status_changes(DagsterEventType.RUN_FAILURE, limit=1).records
+        return [], newest[0].storage_id if newest else 0
+    records = instance.fetch_run_status_changes(
+        RunStatusChangeRecordsFilter(event_type=DagsterEventType.RUN_FAILURE, after_storage_id=after_storage_id),
+        limit=limit,
+        ascending=True,
+    ).records
+    alerts = []
+    for record in records:
+        run = instance.get_run_by_id(record.event_log_entry.run_id)
+        if run is not None:  # deleted since it failed: nothing left to describe
+            alerts.append(run_failure_alert(instance, run, record.event_log_entry.dagster_event.message))
+    return alerts, records[-1].storage_id if records else after_storage_id
 
 
 def check_failure_alert(instance, run_id: str | None, evaluation) -> Alert:

@@ -7,6 +7,9 @@ Sinks (``default_sinks``):
 - ``ETL_SLACK_WEBHOOK_URL`` set: a Slack incoming-webhook message;
 - ``ETL_ALERT_WEBHOOK_URL`` set: the alert as JSON, POSTed.
 
+Row sinks (the file, the table) get one row per alert. Message sinks (Slack, the webhook) get one
+message per source per batch (``emit_all``): the alert itself when it is alone, else a ``Digest``.
+
 Webhook URLs are secrets: asked of ``settings.webhook_url`` when sending, never logged, never stored
 in an alert, an exception message or metadata. A failing sink is logged by name and does not stop
 the others.
@@ -27,6 +30,7 @@ import duckdb
 
 from etl_assets import settings, warehouse
 from etl_assets.alerts.alert import Alert
+from etl_assets.alerts.digest import Digest, digests
 
 HTTP_TIMEOUT_SECONDS = 10
 
@@ -45,9 +49,12 @@ class JsonLinesSink:
     name: str = "jsonl"
 
     def send(self, alert: Alert) -> None:
+        self.send_many([alert])
+
+    def send_many(self, alerts: Sequence[Alert]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(alert.as_dict(), sort_keys=True, default=str) + "\n")
+            f.writelines(json.dumps(a.as_dict(), sort_keys=True, default=str) + "\n" for a in alerts)
 
 
 @dataclass
@@ -59,14 +66,17 @@ class WarehouseSink:
     sleep: Any = time.sleep
 
     def send(self, alert: Alert) -> None:
-        row = alert.as_dict()
-        row["counts"] = json.dumps(row["counts"], sort_keys=True, default=str)
-        row["dagster_run_id"] = row.pop("run_id")  # the warehouse's name for it, as in deliveries
+        self.send_many([alert])
+
+    def send_many(self, alerts: Sequence[Alert]) -> None:
+        """One connection for the batch (a busy file is waited for once, not once per alert)."""
+        rows = [self._row(a) for a in alerts]
         delay = self.first_delay
         for attempt in range(1, self.attempts + 1):
             try:
                 with duckdb.connect(self.database) as con:
-                    warehouse.append_alert(con, row)
+                    for row in rows:
+                        warehouse.append_alert(con, row)
                 return
             except (duckdb.IOException, duckdb.TransactionException) as exc:  # the file is locked by a writer
                 if attempt == self.attempts:
@@ -74,6 +84,13 @@ class WarehouseSink:
                 log.info("alerts table: warehouse busy (%s), retry %d in %.1fs", type(exc).__name__, attempt, delay)
                 self.sleep(delay)
                 delay *= 2
+
+    @staticmethod
+    def _row(alert: Alert) -> dict:
+        row = alert.as_dict()
+        row["counts"] = json.dumps(row["counts"], sort_keys=True, default=str)
+        row["dagster_run_id"] = row.pop("run_id")  # the warehouse's name for it, as in deliveries
+        return row
 
 
 def _post_json(url: str, payload: dict) -> int:
@@ -94,12 +111,21 @@ class WebhookSink:
     def payload(self, alert: Alert) -> dict:
         return alert.as_dict()
 
+    def digest_payload(self, digest: Digest) -> dict:
+        return digest.as_dict()
+
     def send(self, alert: Alert) -> None:
+        self._post(self.payload(alert))
+
+    def send_digest(self, digest: Digest) -> None:
+        self._post(self.digest_payload(digest))
+
+    def _post(self, payload: dict) -> None:
         url = settings.webhook_url(self.env_var)
         if not url:
             return
         try:
-            _post_json(url, self.payload(alert))
+            _post_json(url, payload)
         except Exception as exc:  # noqa: BLE001 - re-raised without the URL (HTTPError carries it)
             status = getattr(exc, "code", None)
             raise RuntimeError(f"{self.name}: POST failed ({type(exc).__name__}{f' {status}' if status else ''})") from None
@@ -117,7 +143,14 @@ class SlackSink(WebhookSink):
             f"*{alert.severity}* {alert.kind}: *{alert.source or '-'}* `{alert.delivery_key or '-'}`\n"
             f"{alert.step}: {alert.message}\ncounts: {counts}\n{link}"
         )
-        return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+        return _slack(text)
+
+    def digest_payload(self, digest: Digest) -> dict:
+        return _slack(digest.text())
+
+
+def _slack(text: str) -> dict:
+    return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
 
 
 def default_sinks(database: str | None = None) -> list[Sink]:
@@ -132,14 +165,27 @@ def default_sinks(database: str | None = None) -> list[Sink]:
 
 
 def emit(alert: Alert, sinks: Sequence[Sink], logger: logging.Logger | None = None) -> list[str]:
-    """Send to every sink; returns the names of the sinks that failed (each logged, without secrets)."""
+    """Send one alert to every sink; returns the names of the sinks that failed."""
+    return emit_all([alert], sinks, logger)
+
+
+def emit_all(alerts: Sequence[Alert], sinks: Sequence[Sink], logger: logging.Logger | None = None) -> list[str]:
+    """Every alert to every row sink; to each message sink, one message per source (the alert when
+    it is alone, else a digest). Returns the names of the sinks that failed (each logged, without
+    secrets); one sink down does not silence the others."""
     logger = logger or log
-    logger.warning(alert.summary())
+    for alert in alerts:
+        logger.warning(alert.summary())
+    groups = digests(list(alerts))
     failed = []
     for sink in sinks:
         try:
-            sink.send(alert)
+            if isinstance(sink, WebhookSink):  # a message sink (Slack is one too)
+                for group in groups:
+                    sink.send(group.alerts[0]) if len(group.alerts) == 1 else sink.send_digest(group)
+            else:
+                sink.send_many(alerts)
         except Exception as exc:  # noqa: BLE001 - one sink down must not silence the others
             failed.append(sink.name)
-            logger.error(f"alert {alert.alert_id}: sink {sink.name} failed: {type(exc).__name__}: {exc}")
+            logger.error(f"alerts: sink {sink.name} failed: {type(exc).__name__}: {exc}")
     return failed
