@@ -102,7 +102,6 @@ def _cycle(instance: DagsterInstance, resources: dict, stop: StopSignals) -> int
                 "etl/source": delivery.source,
                 "etl/etag": delivery.etag,
                 "etl/trigger": "make-ingest",
-                **orphan_runs.process_tags(),
             },
         )
         if stop.requested:  # whatever Dagster says of a run a stop arrived in, it is not done
@@ -126,7 +125,7 @@ def _cycle(instance: DagsterInstance, resources: dict, stop: StopSignals) -> int
     warehouse_keys = [c.warehouse_key for c in chains.values()]
     if leads_out_of_date(instance, warehouse_keys):
         leads = build_leads_asset(warehouse_keys)
-        result = run_in_process([leads], instance, resources, stop, tags=orphan_runs.process_tags())
+        result = run_in_process([leads], instance, resources, stop)
         leads_ok = result.success
         if stop.requested:
             cancel_run(instance, result.run_id, "stopped by the operator; the next cycle refreshes the leads")
@@ -149,7 +148,7 @@ def cancel_own_runs(instance: DagsterInstance, message: str) -> None:
     """This process's runs left unfinished by a stop: CANCELED, their concurrency slots freed."""
     own = RunsFilter(tags={orphan_runs.PID_TAG: str(os.getpid()), orphan_runs.HOST_TAG: orphan_runs.this_host()})
     for run in instance.get_runs(own):
-        if not run.is_finished:
+        if not run.is_finished and orphan_runs.tags_are_its_own(run):
             cancel_run(instance, run.run_id, message)
 
 
@@ -161,14 +160,16 @@ def cancel_run(instance: DagsterInstance, run_id: str, message: str) -> None:
 
 
 def run_in_process(assets: list, instance: DagsterInstance, resources: dict, stop: StopSignals, partition_key=None, tags=None):
-    """`dagster.materialize`, with the run id chosen first so that a stop can cancel the run as it happens."""
+    """`dagster.materialize`, with the run id chosen first so that a stop can cancel the run as it
+    happens, and the run tagged with this process (orphan_runs: a killed `make ingest` is found)."""
     job = Definitions(
         jobs=[define_asset_job(IN_PROCESS_JOB)], assets=assets, resources=resources
     ).resolve_job_def(IN_PROCESS_JOB)
     run_id = make_new_run_id()
     cancel_on_stop(instance, run_id, stop)
     return job.execute_in_process(
-        instance=instance, partition_key=partition_key, raise_on_error=False, tags=tags, run_id=run_id
+        instance=instance, partition_key=partition_key, raise_on_error=False, run_id=run_id,
+        tags={**(tags or {}), **orphan_runs.process_tags(run_id)},
     )
 
 

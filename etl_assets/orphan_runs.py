@@ -9,6 +9,8 @@ event, and it is dead when no such process exists (or the PID now belongs to a y
 Only runs known to run on this host are judged: each run records its host and PID in the tags
 ``etl/host`` / ``etl/pid`` (set by `make ingest` when it creates the run, and by the run's
 warehouse resource when a run worker starts it), since a PID means nothing on another machine.
+Dagster copies a run's tags to its retries and re-executions, so the tags also name the run they
+were written for (``etl/pid_of_run``): a retry's inherited tags describe its dead parent, never it.
 Used by `make ingest` before each cycle and by the ``reap_dead_runs`` sensor under the daemon.
 """
 
@@ -24,6 +26,7 @@ from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFil
 
 HOST_TAG = "etl/host"  # set on runs started by `make ingest`: their process ran on this host
 PID_TAG = "etl/pid"
+PID_OF_RUN_TAG = "etl/pid_of_run"  # the run the two tags above were written for (retries inherit tags)
 WORKER_STATUSES = [DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
 NOT_LAUNCHED_STATUSES = [DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING]
 
@@ -40,16 +43,21 @@ def this_host() -> str:
     return socket.gethostname()
 
 
-def process_tags() -> dict[str, str]:
-    """Tags naming the process a run executes in (for runs executed in this process)."""
-    return {HOST_TAG: this_host(), PID_TAG: str(os.getpid())}
+def process_tags(run_id: str) -> dict[str, str]:
+    """Tags naming the process run ``run_id`` executes in (a run executed in this process)."""
+    return {HOST_TAG: this_host(), PID_TAG: str(os.getpid()), PID_OF_RUN_TAG: run_id}
+
+
+def tags_are_its_own(run) -> bool:
+    """The run's host/PID tags were written for it, not inherited from the run it retries."""
+    return run.tags.get(PID_OF_RUN_TAG) == run.run_id
 
 
 def record_worker(instance: DagsterInstance, run_id: str) -> None:
-    """Called in a run's worker process: tag the run with this host and PID, unless it already has them."""
+    """Called in a run's worker process: tag the run with this host and PID, unless it has its own already."""
     run = instance.get_run_by_id(run_id)
-    if run is not None and run.tags.get(HOST_TAG) is None:
-        instance.add_run_tags(run_id, process_tags())
+    if run is not None and not tags_are_its_own(run):
+        instance.add_run_tags(run_id, process_tags(run_id))
 
 
 def _boot_time() -> float | None:
@@ -111,6 +119,8 @@ def find_dead_runs(instance: DagsterInstance) -> list[DeadRun]:
     host = this_host()
     dead: list[DeadRun] = []
     for run in instance.get_runs(RunsFilter(statuses=WORKER_STATUSES + NOT_LAUNCHED_STATUSES, tags={HOST_TAG: host})):
+        if not tags_are_its_own(run):  # a retry not started yet: the tags are its parent's
+            continue
         partition = run.tags.get("dagster/partition")
         pid, started = worker_pid(instance, run.run_id)
         if pid is None and PID_TAG in run.tags:  # created in process, killed before it started

@@ -2,8 +2,8 @@
 
 One `dagster dev` (etl_assets_tests/ui/platform.py) on free ports, its bucket holding the four
 samples plus 16 small deliveries uploaded together (20 in all). The S3 sensor starts a run per
-delivery; the runs queue (dagster.yaml: 2 at a time) and their DuckDB steps share the pool
-``duckdb_writer``. Then Chromium (Debian's, driven by Playwright) checks the asset graph and a
+delivery; the runs queue (dagster.yaml: 2 at a time) and their warehouse steps take turns at the
+DuckDB file (etl_assets/warehouse/lock.py). Then Chromium (Debian's, driven by Playwright) checks the asset graph and a
 partition's materialization metadata, and screenshots land in the test's tmp_path.
 
 Why 20 deliveries on the daemon path and not 100: every run is a process that loads the code
@@ -228,7 +228,10 @@ def test_a_run_worker_killed_under_the_daemon_is_marked_failed_alerted_once_and_
             mine = [r for r in runs if tag(r, "dagster/partition") == BIG_TEXAS]
             return any(r["status"] == "SUCCESS" for r in mine) and all(r["status"] in FINISHED for r in mine)
 
-        runs = wait_for_runs(platform, landed, RUNS_TIMEOUT)
+        try:
+            runs = wait_for_runs(platform, landed, RUNS_TIMEOUT)
+        except TimeoutError as timeout:
+            raise TimeoutError(f"{timeout}\n{failures_of(instance, BIG_TEXAS)}") from None
         mine = {r["runId"]: r for r in runs if tag(r, "dagster/partition") == BIG_TEXAS}
         assert mine[killed]["status"] == "FAILURE"
         # Marked failed by whichever sees it first: Dagster's code server (its cleanup thread finds its
@@ -243,6 +246,19 @@ def test_a_run_worker_killed_under_the_daemon_is_marked_failed_alerted_once_and_
     assert [a["run_id"] for a in alerts if a["run_id"] == killed] == [killed]  # one alert for the killed run
     loaded = read_warehouse(platform.warehouse, f"SELECT rows_read FROM deliveries WHERE _delivery_key = '{BIG_TEXAS}'")
     assert loaded == [(BIG_ROWS + SAMPLE_RECORDS["texas"],)]
+
+
+def failures_of(instance: DagsterInstance, partition: str) -> str:
+    """What the partition's failed runs said (step failures, engine events, the run failure)."""
+    said = []
+    for run in instance.get_runs(RunsFilter(tags={"dagster/partition": partition}, statuses=[DagsterRunStatus.FAILURE])):
+        said.append(f"run {run.run_id} (parent {run.tags.get('dagster/parent_run_id')}):")
+        for entry in instance.all_logs(run.run_id):
+            event = entry.dagster_event
+            if event and event.event_type in (DagsterEventType.STEP_FAILURE, DagsterEventType.ENGINE_EVENT, DagsterEventType.RUN_FAILURE):
+                error = getattr(event.event_specific_data, "error", None)
+                said.append(f"  {event.event_type_value} {entry.step_key or ''}: {entry.message} {error.to_string() if error else ''}")
+    return "\n".join(said)
 
 
 def dismiss_welcome(page) -> None:
