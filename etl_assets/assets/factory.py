@@ -106,6 +106,7 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
                 "encoding": result.encoding,
                 "delivery_date": str(landed.delivery_date),
                 "records_unreadable": int(frame[READ_ERROR].notna().sum()),
+                "placeholders_as_null": MetadataValue.json(result.placeholders),
                 "header": MetadataValue.json(result.header),
                 "warnings": MetadataValue.json(result.warnings),
                 "preview": md.preview(frame),
