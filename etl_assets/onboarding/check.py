@@ -70,7 +70,7 @@ class CheckReport:
         return not self.errors and not any(s.errors for s in self.samples)
 
 
-def _column_flags(rows: pd.DataFrame, raw: pd.DataFrame, headers: list[str]) -> list[ColumnStat]:
+def column_flags(rows: pd.DataFrame, raw: pd.DataFrame, headers: list[str]) -> list[ColumnStat]:
     notes = rows[DQ_FLAGS].fillna("").astype(str) + " " + rows[QUARANTINE_REASON].fillna("").astype(str)
     stats = []
     for h in headers:
@@ -101,7 +101,7 @@ def check_sample(path: Path, spec, leads, max_failure_rate: float = MAX_FAILURE_
     clean = result.clean
     for target in spec.target_columns:
         report.coverage[target] = float(clean[target].notna().mean()) if len(clean) else 0.0
-    report.columns = _column_flags(rows, raw, list(dict.fromkeys(result.column_map.values())))
+    report.columns = column_flags(rows, raw, list(dict.fromkeys(result.column_map.values())))
     if result.above_threshold(spec):
         examples = rows.loc[rows[QUARANTINE_REASON].notna(), QUARANTINE_REASON].head(3).tolist()
         report.errors.append(

@@ -15,7 +15,8 @@ is the sniffed share for value kinds, 0.5 + half the company-like share for comp
 neutral 0.5 for plain text kinds (0 when the values are clearly phones, dates ...). Columns are
 assigned best first, one column per kind; the rest are listed as unmatched (they stay in
 ``_extras``). The record key is the license number, else the provider id, else an id-like unique
-column. Nothing here writes files or talks to S3; the CLI does.
+column, else a composite natural key chosen on the normalized sample (``natural_key.py``,
+``sample_run.py``). Nothing here writes files or talks to S3; the CLI does.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from etl_assets.ingest.encoding import choose_encoding
 from etl_assets.ingest.read import ReadResult, read_delivery
 from etl_assets.onboarding.kinds import KIND_BY_NAME, KINDS, Kind, header_similarity, normalize_header
 from etl_assets.onboarding.proposal import FieldProposal, Proposal
+from etl_assets.onboarding.sample_run import finish
 from etl_assets.onboarding.sniff import Sniffed, is_date, is_one_line_address, is_phone, is_zip, sniff
 from etl_assets.sources.spec import ReadOptions
 
@@ -86,7 +88,7 @@ def _value_agreement(kind: Kind, s: Sniffed) -> float:
     if kind.value == "person":
         return s.shares.get("person", 0.5 if s.share("company") < 0.5 else 0.2)
     if kind.value == "company":
-        strong = max((s.share(v) for v in _STRONG_VALUES), default=0)
+        strong = max([s.share(v) for v in _STRONG_VALUES] + [s.share("id") if s.share("company") < 0.5 else 0.0])
         return 0.5 + 0.5 * s.share("company") if strong < 0.5 else 0.0
     if kind.value == "integer":
         return s.share("integer")
@@ -211,6 +213,7 @@ def propose(result: ReadResult, source: str, sample_name: str) -> Proposal:
         taken.add(cand.column)
 
     record_key = _choose_record_key(assigned, result.columns, sniffed, taken)
+    natural = not record_key
     for name, cand in sorted(assigned.items(), key=lambda kv: order[kv[1].column]):
         kind, s = cand.kind, sniffed[cand.column]
         params: dict[str, Any] = {}
@@ -241,12 +244,18 @@ def propose(result: ReadResult, source: str, sample_name: str) -> Proposal:
     if "address_std" in produced:
         identifiers["secondary"] = ["address_std"]
     notes = [w for w in result.warnings if "mojibake" in w]
-    return Proposal(
+    if natural:  # provisional, until the sample run below has chosen the natural key
+        record_key = ["company_std"] if "company_std" in produced else sorted(produced)[:1]
+    proposal = Proposal(
         source=source, sample_name=PurePosixPath(sample_name).name, encoding=result.encoding.replace("-sig", ""),
         header=header, columns=list(result.columns), records=len(result.records), fields=fields,
         unmatched=unmatched, record_key=record_key, identifiers=identifiers,
-        delivery_date=_delivery_date(sample_name), notes=notes,
+        delivery_date=_delivery_date(sample_name), notes=notes, natural_key=natural,
     )  # fmt: skip
+    if header and not natural:
+        return proposal
+    kinds = {c.column: name for name, c in assigned.items()}
+    return finish(proposal, result, kinds)
 
 
 def _choose_record_key(assigned: dict[str, Candidate], columns, sniffed: dict[str, Sniffed], taken: set[str]) -> list[str]:
@@ -264,10 +273,7 @@ def _choose_record_key(assigned: dict[str, Candidate], columns, sniffed: dict[st
     for name in ("license_number", "provider_id"):
         if name in assigned:
             return [name]
-    raise ProposalError(
-        "no record key: no column looks like a license number or a unique id; "
-        "add one to the mapping by hand (record_key + a field producing it)"
-    )
+    return []  # no license / id: a composite natural key is chosen on the sample (sample_run.py)
 
 
 def propose_mapping(stream: BinaryIO | bytes, source: str, sample_name: str) -> Proposal:
