@@ -135,7 +135,7 @@ def pinecounty(ps: list[Provider], rng: random.Random) -> tuple[list[list[str]],
     """County list: blank streets for family homes; six whole rows repeated."""
     base, who = [], []
     for p in ps:
-        if p.pid in ("C16",):
+        if p.pid in ("C15",):
             continue
         name = f"{p.name}, LLC" if p.kind == "center" and int(p.pid[1:]) % 3 == 0 else p.name
         street = "" if p.kind == "family" else p.street
