@@ -40,7 +40,7 @@ HEADER_MATCH = 0.8  # header similarity (0..1) from which the header counts as e
 ACCEPT = 0.6  # minimum confidence to map a column
 _AGE_FLAGS = {"infant": "infant", "infants": "infant", "toddler": "toddler", "toddlers": "toddler",
               "preschool": "preschool", "pre school": "preschool", "school": "school", "school age": "school"}  # fmt: skip
-_STRONG_VALUES = ("phone", "email", "zip", "date", "one_line_address", "url", "yes_no")
+_STRONG_VALUES = ("phone", "email", "zip", "date", "one_line_address", "url", "yes_no", "type_and_number")
 
 
 class ProposalError(ValueError):
@@ -110,7 +110,7 @@ def candidates_for(column: str, s: Sniffed, header: bool) -> list[Candidate]:
     for kind in KINDS:
         h, syn = header_similarity(column, kind) if header else (0.0, "")
         v = _value_agreement(kind, s)
-        value_word = {"integer": "integers", "id": "id-like", "yes_no": "Y/N"}.get(kind.value or "", kind.value)
+        value_word = {"integer": "integers", "id": "id-like", "yes_no": "Y/N", "type_and_number": "'type - number'"}.get(kind.value or "", kind.value)
         shown = s.share("company") if kind.value == "company" else v
         value_note = f"{shown:.0%} of values {value_word}" if kind.value else "text"
         if h >= HEADER_MATCH:
@@ -128,7 +128,7 @@ def candidates_for(column: str, s: Sniffed, header: bool) -> list[Candidate]:
             why = f"values only: {s.share('date'):.0%} dates, {s.date.future_share:.0%} in the future"
         else:
             continue
-        if kind.value in ("phone", "email", "zip", "state", "date", "one_line_address", "yes_no") and v < 0.5:
+        if kind.value in ("phone", "email", "zip", "state", "date", "one_line_address", "yes_no", "type_and_number") and v < 0.5:
             continue  # the header says phone, the values say otherwise: not a match
         if kind.name == "one_line_address" and v < 0.5:
             continue
@@ -224,6 +224,8 @@ def propose(result: ReadResult, source: str, sample_name: str) -> Proposal:
             required = ("company",)
         if name in record_key or kind.to == tuple(record_key):
             required = True
+        if name == "license_type_and_number" and record_key == ["license_number"]:
+            required = ("license_number",)
         why = cand.why
         if kind.transform == "date" and s.date and s.date.ambiguous_with:
             why += f"; AMBIGUOUS: {s.date.ambiguous_with!r} reads the sample too, check it"
@@ -259,10 +261,10 @@ def propose(result: ReadResult, source: str, sample_name: str) -> Proposal:
 
 
 def _choose_record_key(assigned: dict[str, Candidate], columns, sniffed: dict[str, Sniffed], taken: set[str]) -> list[str]:
-    for name in ("license_number", "provider_id"):
+    for name in ("license_number", "license_type_and_number", "provider_id"):
         cand = assigned.get(name)
         if cand and sniffed[cand.column].n_distinct >= 0.95 * max(sniffed[cand.column].n_values, 1):
-            return [name]
+            return ["license_number" if name == "license_type_and_number" else name]
     # an id-like column nobody claimed, unique and (nearly) always filled → provider_id
     for c in columns:
         s = sniffed[c]
@@ -270,9 +272,9 @@ def _choose_record_key(assigned: dict[str, Candidate], columns, sniffed: dict[st
             assigned["provider_id"] = Candidate(c, KIND_BY_NAME["provider_id"], 0.6, "values only: unique id-like column")
             taken.add(c)
             return ["provider_id"]
-    for name in ("license_number", "provider_id"):
+    for name in ("license_number", "license_type_and_number", "provider_id"):
         if name in assigned:
-            return [name]
+            return ["license_number" if name == "license_type_and_number" else name]
     return []  # no license / id: a composite natural key is chosen on the sample (sample_run.py)
 
 

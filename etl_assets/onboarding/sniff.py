@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from etl_assets.transforms import people
 from etl_assets.transforms.dates import parse_date, year_twin
+from etl_assets.transforms.licenses import is_type_and_number
 from etl_assets.transforms.vocab import BUSINESS_WORDS, NO_WORDS, US_STATES, YES_WORDS
 
 _PHONE = re.compile(r"^\+?1?[\s.\-]?\(?[2-9]\d{2}\)?[\s.\-]?\d{3}[\s.\-]?\d{4}(?:\s*(?:x|ext\.?)\s*\d+)?$", re.I)
@@ -162,6 +163,7 @@ def sniff(values: Sequence[str | None]) -> Sniffed:
         "url": _share(sample, lambda v: bool(_URL.match(v))),
         "id": _share(sample, lambda v: bool(_ID.match(v) or _OPAQUE_ID.match(v))),
         "company": _share(sample, looks_like_company),
+        "type_and_number": _share(sample, is_type_and_number),
     }
     if _share(sample, lambda v: bool(_DATE_HINT.search(v))) >= 0.5:
         result.date = guess_date_format(sample)
