@@ -30,6 +30,7 @@ from typing import Any, BinaryIO
 
 from etl_assets.ingest.encoding import choose_encoding
 from etl_assets.ingest.read import ReadResult, read_delivery
+from etl_assets.onboarding.headerless import guess_city_and_type
 from etl_assets.onboarding.kinds import KIND_BY_NAME, KINDS, Kind, header_similarity, normalize_header
 from etl_assets.onboarding.proposal import FieldProposal, Proposal
 from etl_assets.onboarding.sample_run import finish
@@ -212,6 +213,12 @@ def propose(result: ReadResult, source: str, sample_name: str) -> Proposal:
         assigned[kind.name] = Candidate(cand.column, kind, cand.confidence, cand.why)
         taken.add(cand.column)
 
+    if not header:
+        found = guess_city_and_type(result.columns, sniffed, {k: c.column for k, c in assigned.items()}, taken)
+        for name, (column, why) in found.items():
+            if name not in assigned:
+                assigned[name] = Candidate(column, KIND_BY_NAME[name], 0.6, why)
+                taken.add(column)
     record_key = _choose_record_key(assigned, result.columns, sniffed, taken)
     natural = not record_key
     for name, cand in sorted(assigned.items(), key=lambda kv: order[kv[1].column]):

@@ -61,6 +61,7 @@ def test_the_proposals_need_no_edit_and_say_what_they_chose(tmp_path, mappings_d
     assert "header: false" in lakeshore and "record_key: [company_std, zip]" in lakeshore
     assert "#   column_3: street address, 100% parsed (22 of 38 filled)" in lakeshore
     assert "#   column_7: phone, 100% parsed (36 of 38 filled)" in lakeshore
+    assert "#   column_2: facility type, 100% parsed" in lakeshore and "#   column_4: city, 100% parsed" in lakeshore
     assert "reads as a delete of the old record plus" in lakeshore and "0.0% duplicates" in lakeshore
     assert "column 'column_3': 16 placeholder cells read as missing ('N/A' x16)" in reports["lakeshore"]
     assert "records without an address (withheld, blank or placeholder): 16 (42.1%)" in reports["lakeshore"]
