@@ -14,6 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from etl_assets.records import STRING
 
 DEFAULT_NULL_VALUES: tuple[str, ...] = (
     "N/A", "NA", "n/a", "NULL", "None", "-", "--", "?", "unknown", "not available", "not applicable",
@@ -31,23 +35,21 @@ def null_placeholders(records: pd.DataFrame, columns: list[str], placeholders: f
     """Set placeholder and whitespace-only cells of ``columns`` to null, in place.
 
     Returns, per column with any, how many cells of each spelling were nulled (an empty cell is
-    already missing and not counted). Only short cells are looked at, so long text costs nothing."""
-    longest = max((len(p) for p in placeholders), default=0) + 8  # room for padding whitespace
+    already missing and not counted). Arrow compute kernels over each column: no Python per cell."""
+    value_set = pa.array(sorted(placeholders), type=pa.string())
     found: dict[str, dict[str, int]] = {}
     for column in columns:
-        values = records[column]
-        short = values.str.len().le(longest).fillna(False).to_numpy(dtype=bool)
-        if not short.any():
+        values = pa.array(records[column].array)  # zero-copy view of the Arrow-backed strings
+        folded = pc.utf8_lower(pc.utf8_trim_whitespace(values))
+        hit = pc.and_(pc.or_(pc.is_in(folded, value_set=value_set), pc.equal(folded, "")), pc.not_equal(values, ""))
+        hit = pc.fill_null(hit, False)
+        del folded
+        if not pc.any(hit).as_py():
             continue
-        candidates = values[short]
-        folded = candidates.str.strip().str.lower()
-        hit = (folded.isin(placeholders) | folded.eq("")) & candidates.ne("")
-        hit = hit.fillna(False).to_numpy(dtype=bool)
-        if not hit.any():
-            continue
-        index = candidates.index[hit]
-        found[column] = {str(k): int(v) for k, v in records.loc[index, column].value_counts(sort=True).items()}
-        records.loc[index, column] = None
+        counts = pc.value_counts(pc.filter(values, hit))
+        found[column] = {str(v): int(n) for v, n in zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist())}
+        nulled = pc.if_else(hit, pa.scalar(None, pa.string()), values)
+        records[column] = pd.Series(pd.array(nulled, dtype=STRING), index=records.index)
     return found
 
 
