@@ -73,8 +73,8 @@ def key_stats(keys: pd.Series, content: pd.Series, key: tuple[str, ...]) -> KeyS
 
 
 def record_content(raw: pd.DataFrame, columns: list[str]) -> pd.Series:
-    """One text per record from its source cells (for telling repeats from collisions)."""
-    return raw[columns].astype(object).fillna("\x00").astype(str).agg("\x1f".join, axis=1)
+    """One value per record from its source cells (for telling repeats from collisions)."""
+    return pd.util.hash_pandas_object(raw[columns], index=False)  # one 64-bit hash per record, vectorized
 
 
 def candidate_keys(produced: set[str]) -> list[tuple[str, ...]]:
