@@ -11,12 +11,10 @@ across the three is one lead; the school district's pre-K sites sharing one phon
 from __future__ import annotations
 
 import importlib.util
-import shutil
 import sys
 from collections import defaultdict
 
 import duckdb
-import pytest
 from dagster import build_sensor_context, instance_for_test, materialize
 
 from etl_assets.cli import main as cli
@@ -27,19 +25,6 @@ _spec = importlib.util.spec_from_file_location("make_registries", PROJECT_ROOT /
 make_registries = importlib.util.module_from_spec(_spec)
 sys.modules.setdefault("make_registries", make_registries)
 _spec.loader.exec_module(make_registries)
-
-
-@pytest.fixture
-def mappings_dir(tmp_path, monkeypatch):
-    directory = tmp_path / "mappings"
-    directory.mkdir()
-    shutil.copy(PROJECT_ROOT / "mappings" / "leads.yaml", directory / "leads.yaml")
-    monkeypatch.setenv("ETL_MAPPINGS_DIR", str(directory))
-    registry.load_specs.cache_clear()
-    registry.leads_schema.cache_clear()
-    yield directory
-    registry.load_specs.cache_clear()
-    registry.leads_schema.cache_clear()
 
 
 def _onboard(registries, mappings_dir, capsys) -> dict[str, str]:
