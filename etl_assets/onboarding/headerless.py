@@ -23,7 +23,8 @@ def guess_city_and_type(columns: list[str], sniffed: dict[str, Sniffed], assigne
     kind_at = {col: kind for kind, col in assigned_columns.items()}
     for i, column in enumerate(columns):
         s = sniffed[column]
-        if column in taken or not s.n_values or max(s.shares.values(), default=0) >= 0.5 and s.share("company") < 0.5:
+        strong = max((share for kind, share in s.shares.items() if kind not in ("company", "person")), default=0.0)
+        if column in taken or not s.n_values or strong >= 0.5:  # phones, ZIPs, streets ...: something else
             continue
         nxt = kind_at.get(columns[i + 1]) if i + 1 < len(columns) else None
         few = s.n_distinct <= max(10, 0.2 * s.n_values)
