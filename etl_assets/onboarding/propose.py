@@ -254,6 +254,8 @@ def propose(result: ReadResult, source: str, sample_name: str) -> Proposal:
         identifiers["secondary"] = ["address_std"]
     notes = [w for w in result.warnings if "mojibake" in w]
     if natural:  # provisional, until the sample run below has chosen the natural key
+        if not produced:
+            raise ProposalError("no column of the sample matched a leads column, so there is nothing to key records by")
         record_key = ["company_std"] if "company_std" in produced else sorted(produced)[:1]
     proposal = Proposal(
         source=source, sample_name=PurePosixPath(sample_name).name, encoding=result.encoding.replace("-sig", ""),

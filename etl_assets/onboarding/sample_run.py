@@ -66,7 +66,10 @@ def finish(proposal: Proposal, read: ReadResult, kinds: dict[str, str]) -> Propo
 def _with_natural_key(proposal: Proposal, run: SampleRun) -> Proposal:
     rows = run.result.rows[run.raw[READ_ERROR].isna().to_numpy()]
     content = record_content(run.raw.loc[rows.index], proposal.columns)
-    best, ranked = choose_natural_key(rows, content)
+    try:
+        best, ranked = choose_natural_key(rows, content)
+    except ValueError as exc:  # no name, address, phone or e-mail at all: keep the provisional key, say so
+        return replace(proposal, key_note=[f"NO NATURAL KEY FOUND ({exc}); record_key below is a guess, review it"])
     note = [
         "No column looks like a license number or a unique id, so the record key is a composite natural key",
         "of normalized fields, chosen on the sample as the one with the fewest records without it or sharing it:",
