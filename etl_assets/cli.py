@@ -87,13 +87,14 @@ def _propose_mapping(args: argparse.Namespace) -> int:
 
 
 def _check_mapping(args: argparse.Namespace) -> int:
-    from etl_assets.onboarding.check import check_mapping, default_samples, render
+    from etl_assets.onboarding.check import Limits, check_mapping, default_samples, render
 
     mappings = Path(args.mappings) if args.mappings else settings.mappings_dir()
     samples = [Path(s) for s in args.samples] or default_samples(
         args.source, settings.PROJECT_ROOT / "data" / "sample_bucket"
     )
-    report = check_mapping(args.source, samples, mappings, max_failure_rate=args.max_failure_rate)
+    limits = Limits(args.max_failure_rate, args.max_key_null_share, args.max_key_duplicate_share)
+    report = check_mapping(args.source, samples, mappings, limits=limits)
     print(render(report))
     return 0 if report.ok else 1
 
@@ -119,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("samples", nargs="*", help="sample files (default: data/sample_bucket/<source>/*.csv)")
     check.add_argument("--mappings", help="the mappings directory (default: $ETL_MAPPINGS_DIR or mappings/)")
     check.add_argument("--max-failure-rate", type=float, default=0.5, help="flagged share per column that fails")
+    check.add_argument("--max-key-null-share", type=float, default=0.1, help="share of records without a key that fails")
+    check.add_argument("--max-key-duplicate-share", type=float, default=0.2,
+                       help="share of records repeating an earlier record's key that fails")
     check.set_defaults(func=_check_mapping)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -34,6 +34,7 @@ from etl_assets import metadata as md
 from etl_assets.assets.keys import asset_key, partitions_name
 from etl_assets.ingest import s3
 from etl_assets.ingest.read import DeliveryReadError
+from etl_assets.onboarding.coverage import without_address
 from etl_assets.records import DELIVERY_KEY, QUARANTINE_REASON, READ_ERROR, ROW_NUMBER
 from etl_assets.resources import DeliveryBucket
 from etl_assets.sources.registry import leads_schema
@@ -106,6 +107,7 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
                 "encoding": result.encoding,
                 "delivery_date": str(landed.delivery_date),
                 "records_unreadable": int(frame[READ_ERROR].notna().sum()),
+                "placeholders_as_null": MetadataValue.json(result.placeholders),
                 "header": MetadataValue.json(result.header),
                 "warnings": MetadataValue.json(result.warnings),
                 "preview": md.preview(frame),
@@ -135,6 +137,7 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
                 "dagster/row_count": len(rows),
                 "rows_clean": len(rows) - len(quarantined),
                 "rows_quarantined": len(quarantined),
+                "records_without_address": without_address(result.clean),
                 "quarantine_reasons": md.preview(quarantined, rows=10, columns=[ROW_NUMBER, QUARANTINE_REASON]),
                 "column_map": MetadataValue.json(result.column_map),
                 "unmapped_columns": MetadataValue.json(result.unmapped_columns),

@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from etl_assets.ingest.encoding import MOJIBAKE, DeliveryReadError, choose_encoding, mojibake_repair
+from etl_assets.ingest.placeholders import null_placeholders, null_value_set
 # Lineage columns the reader adds; land adds _source, _delivery_key, _etag, _ingested_at.
 from etl_assets.records import EXTRA_FIELDS, LINE_NUMBER, READ_ERROR, ROW_NUMBER, STRING
 from etl_assets.sources.spec import ReadOptions
@@ -36,6 +37,7 @@ class ReadResult:
     columns: list[str]  # the column names used in `records`, in file order
     encoding: str
     warnings: list[str] = field(default_factory=list)
+    placeholders: dict[str, dict[str, int]] = field(default_factory=dict)  # column -> spelling -> cells nulled
 
 
 def unique_column_names(header: list[str]) -> tuple[list[str], list[str]]:
@@ -168,8 +170,10 @@ def read_delivery(stream: BinaryIO, options: ReadOptions, where: str) -> ReadRes
         text.detach()
     if len(records) == 0:
         warnings.append("the file has a header and no records")
+    placeholders = null_placeholders(records, columns, null_value_set(options.null_values, options.default_null_values))
     warnings.extend(detect_mojibake(records, columns))
-    return ReadResult(records=records, header=list(header), columns=columns, encoding=encoding, warnings=warnings)
+    return ReadResult(records=records, header=list(header), columns=columns, encoding=encoding, warnings=warnings,
+                      placeholders=placeholders)
 
 
 _MOJIBAKE_EXAMPLES = 3

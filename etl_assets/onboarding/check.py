@@ -8,7 +8,12 @@ and the drift warnings. The mapping fails (``CheckReport.ok`` false, exit 1) whe
 - the YAML does not validate (unknown transform or target column, bad shape);
 - a sample cannot be read, lacks a required column, or has an ambiguous date column;
 - the quarantined share is above the source's ``quarantine_threshold``;
-- a source column has more than ``max_failure_rate`` (default 50%) of its non-empty values flagged.
+- a source column has more than ``max_failure_rate`` (default 50%) of its non-empty values flagged;
+- the record key is missing on more than ``max_key_null_share`` (10%) of the records, or repeated on
+  more than ``max_key_duplicate_share`` (20%) (whole-row repeats included: dedup collapses them).
+
+It also names the placeholder cells read as missing per column and the share of records without
+an address (``coverage.py``).
 """
 
 from __future__ import annotations
@@ -19,14 +24,19 @@ from pathlib import Path
 
 import pandas as pd
 
+from etl_assets.ingest.placeholders import describe as describe_placeholders
 from etl_assets.ingest.read import DeliveryReadError
-from etl_assets.records import DQ_FLAGS, QUARANTINE_REASON
+from etl_assets.onboarding.coverage import without_address
+from etl_assets.onboarding.natural_key import KeyStats, key_stats, record_content
+from etl_assets.records import DQ_FLAGS, QUARANTINE_REASON, READ_ERROR, RECORD_KEY
 from etl_assets.sources.registry import LEADS_FILE
 from etl_assets.sources.spec import MappingError, load_leads_schema, load_spec
 from etl_assets.stages.land import land_delivery
 from etl_assets.stages.normalize import ColumnPrepareError, MissingColumnsError, normalize_delivery
 
 MAX_FAILURE_RATE = 0.5
+MAX_KEY_NULL_SHARE = 0.1
+MAX_KEY_DUPLICATE_SHARE = 0.2
 LANDED_AT = pd.Timestamp("2000-01-01T00:00:00Z")
 
 
@@ -51,10 +61,17 @@ class SampleReport:
     unmapped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    placeholders: list[str] = field(default_factory=list)  # per column: placeholder cells read as missing
+    key: KeyStats | None = None
+    without_address: int = 0
 
     @property
     def quarantined_share(self) -> float:
         return self.quarantined / self.records if self.records else 0.0
+
+    @property
+    def without_address_share(self) -> float:
+        return self.without_address / self.records if self.records else 0.0
 
 
 @dataclass
@@ -70,7 +87,7 @@ class CheckReport:
         return not self.errors and not any(s.errors for s in self.samples)
 
 
-def _column_flags(rows: pd.DataFrame, raw: pd.DataFrame, headers: list[str]) -> list[ColumnStat]:
+def column_flags(rows: pd.DataFrame, raw: pd.DataFrame, headers: list[str]) -> list[ColumnStat]:
     notes = rows[DQ_FLAGS].fillna("").astype(str) + " " + rows[QUARANTINE_REASON].fillna("").astype(str)
     stats = []
     for h in headers:
@@ -81,13 +98,37 @@ def _column_flags(rows: pd.DataFrame, raw: pd.DataFrame, headers: list[str]) -> 
     return stats
 
 
-def check_sample(path: Path, spec, leads, max_failure_rate: float = MAX_FAILURE_RATE) -> SampleReport:
+@dataclass(frozen=True)
+class Limits:
+    """The verdict's thresholds (``check-mapping --max-failure-rate / --max-key-null-share / --max-key-duplicate-share``)."""
+
+    max_failure_rate: float = MAX_FAILURE_RATE
+    max_key_null_share: float = MAX_KEY_NULL_SHARE
+    max_key_duplicate_share: float = MAX_KEY_DUPLICATE_SHARE
+
+
+def _key_errors(key: KeyStats, limits: Limits) -> list[str]:
+    errors = []
+    if key.null_share > limits.max_key_null_share:
+        errors.append(f"record key {list(key.key)} is missing on {key.null} of {key.records} records "
+                      f"({key.null_share:.0%}, limit {limits.max_key_null_share:.0%}); choose fields that are always filled")  # fmt: skip
+    if key.duplicate_share > limits.max_key_duplicate_share:
+        errors.append(f"record key {list(key.key)} repeats on {key.duplicates} of {key.records} records "
+                      f"({key.duplicate_share:.0%}, limit {limits.max_key_duplicate_share:.0%}; {key.repeats} whole-row "
+                      f"repeats, {key.collisions} different records); add a field to the key")  # fmt: skip
+    return errors
+
+
+def check_sample(path: Path, spec, leads, limits: Limits | float = MAX_FAILURE_RATE) -> SampleReport:
+    limits = limits if isinstance(limits, Limits) else Limits(max_failure_rate=limits)
+    max_failure_rate = limits.max_failure_rate
     report = SampleReport(sample=str(path))
     key = f"{spec.source}/{path.name}"
     try:
         with path.open("rb") as stream:
             landed = land_delivery(stream, spec, key, '"check"', LANDED_AT, str(path), require_records=False)
         report.warnings.extend(f"read: {w}" for w in landed.read.warnings)
+        report.placeholders = describe_placeholders(landed.read.placeholders)
         raw = landed.frame
         result = normalize_delivery(raw, spec, leads, where=key)
     except (DeliveryReadError, MissingColumnsError, ColumnPrepareError) as exc:
@@ -101,7 +142,12 @@ def check_sample(path: Path, spec, leads, max_failure_rate: float = MAX_FAILURE_
     clean = result.clean
     for target in spec.target_columns:
         report.coverage[target] = float(clean[target].notna().mean()) if len(clean) else 0.0
-    report.columns = _column_flags(rows, raw, list(dict.fromkeys(result.column_map.values())))
+    report.columns = column_flags(rows, raw, list(dict.fromkeys(result.column_map.values())))
+    readable = raw[READ_ERROR].isna().to_numpy()
+    source_columns = [c for c in raw.columns if not c.startswith("_")]
+    report.key = key_stats(rows.loc[readable, RECORD_KEY], record_content(raw[readable], source_columns), spec.record_key)
+    report.errors.extend(_key_errors(report.key, limits))
+    report.without_address = without_address(rows)
     if result.above_threshold(spec):
         examples = rows.loc[rows[QUARANTINE_REASON].notna(), QUARANTINE_REASON].head(3).tolist()
         report.errors.append(
@@ -122,8 +168,9 @@ def default_samples(source: str, sample_bucket: Path) -> list[Path]:
 
 
 def check_mapping(
-    source: str, samples: list[Path], mappings: Path, max_failure_rate: float = MAX_FAILURE_RATE
+    source: str, samples: list[Path], mappings: Path, max_failure_rate: float = MAX_FAILURE_RATE, limits: Limits | None = None
 ) -> CheckReport:
+    limits = limits or Limits(max_failure_rate=max_failure_rate)
     path = mappings / f"{source}.yaml"
     report = CheckReport(source=source, mapping=path)
     if not path.exists():
@@ -141,7 +188,7 @@ def check_mapping(
         report.errors.append(f"no sample to check against (give one, or put it under data/sample_bucket/{source}/)")
         return report
     report.not_produced = [c for c in leads.all_columns if c not in spec.target_columns]
-    report.samples = [check_sample(Path(s), spec, leads, max_failure_rate) for s in samples]
+    report.samples = [check_sample(Path(s), spec, leads, limits) for s in samples]
     return report
 
 
@@ -151,6 +198,13 @@ def render(report: CheckReport) -> str:
         lines.append(f"  ERROR {e}")
     for s in report.samples:
         lines.append(f"sample {s.sample}: {s.records} records, {s.quarantined} quarantined ({s.quarantined_share:.1%})")
+        if s.key:
+            lines.append(f"  record key {s.key.describe()}")
+        if s.records:
+            lines.append(f"  records without an address (withheld, blank or placeholder): {s.without_address} "
+                         f"({s.without_address_share:.1%})")  # fmt: skip
+        for p in s.placeholders:
+            lines.append(f"  {p}")
         if s.coverage:
             cov = ", ".join(f"{t} {share:.0%}" for t, share in s.coverage.items())
             lines.append(f"  coverage of leads columns (clean rows filled): {cov}")

@@ -49,6 +49,9 @@ class Proposal:
     identifiers: dict[str, list[str]]
     delivery_date: dict[str, str] | None
     notes: list[str] = field(default_factory=list)
+    natural_key: bool = False  # no license / id column: record_key is a composite of normalized fields
+    key_note: list[str] = field(default_factory=list)  # why this record key (comment lines)
+    column_notes: dict[str, str] = field(default_factory=dict)  # headerless: what each column holds
 
     @property
     def mapped_columns(self) -> dict[str, FieldProposal]:
@@ -74,9 +77,13 @@ class Proposal:
         lines.append(
             f"read: {_flow(read)}  # sample is {self.encoding}; UTF-8 is tried first (strict), cp1252 when it fails"
         )
+        lines.extend(f"# {n}" for n in self.key_note)
         lines.append(f"record_key: {_flow(self.record_key)}")
         if self.identifiers:
             lines.append(f"identifiers: {_flow(self.identifiers)}")
+        if self.column_notes:
+            lines.append("# The file has no header row; what each column holds (on the sample):")
+            lines.extend(f"#   {c}: {n}" for c, n in self.column_notes.items())
         lines.append("fields:")
         for f in self.fields:
             lines.append(f"  - {f.as_yaml()}  # confidence {f.confidence:.2f}: {f.why}")

@@ -15,7 +15,8 @@ is the sniffed share for value kinds, 0.5 + half the company-like share for comp
 neutral 0.5 for plain text kinds (0 when the values are clearly phones, dates ...). Columns are
 assigned best first, one column per kind; the rest are listed as unmatched (they stay in
 ``_extras``). The record key is the license number, else the provider id, else an id-like unique
-column. Nothing here writes files or talks to S3; the CLI does.
+column, else a composite natural key chosen on the normalized sample (``natural_key.py``,
+``sample_run.py``). Nothing here writes files or talks to S3; the CLI does.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ from typing import Any, BinaryIO
 
 from etl_assets.ingest.encoding import choose_encoding
 from etl_assets.ingest.read import ReadResult, read_delivery
+from etl_assets.onboarding.headerless import guess_city_and_type
 from etl_assets.onboarding.kinds import KIND_BY_NAME, KINDS, Kind, header_similarity, normalize_header
 from etl_assets.onboarding.proposal import FieldProposal, Proposal
+from etl_assets.onboarding.sample_run import finish
 from etl_assets.onboarding.sniff import Sniffed, is_date, is_one_line_address, is_phone, is_zip, sniff
 from etl_assets.sources.spec import ReadOptions
 
@@ -38,7 +41,7 @@ HEADER_MATCH = 0.8  # header similarity (0..1) from which the header counts as e
 ACCEPT = 0.6  # minimum confidence to map a column
 _AGE_FLAGS = {"infant": "infant", "infants": "infant", "toddler": "toddler", "toddlers": "toddler",
               "preschool": "preschool", "pre school": "preschool", "school": "school", "school age": "school"}  # fmt: skip
-_STRONG_VALUES = ("phone", "email", "zip", "date", "one_line_address", "url", "yes_no")
+_STRONG_VALUES = ("phone", "email", "zip", "date", "one_line_address", "url", "yes_no", "type_and_number")
 
 
 class ProposalError(ValueError):
@@ -86,7 +89,7 @@ def _value_agreement(kind: Kind, s: Sniffed) -> float:
     if kind.value == "person":
         return s.shares.get("person", 0.5 if s.share("company") < 0.5 else 0.2)
     if kind.value == "company":
-        strong = max((s.share(v) for v in _STRONG_VALUES), default=0)
+        strong = max([s.share(v) for v in _STRONG_VALUES] + [s.share("id") if s.share("company") < 0.5 else 0.0])
         return 0.5 + 0.5 * s.share("company") if strong < 0.5 else 0.0
     if kind.value == "integer":
         return s.share("integer")
@@ -108,7 +111,7 @@ def candidates_for(column: str, s: Sniffed, header: bool) -> list[Candidate]:
     for kind in KINDS:
         h, syn = header_similarity(column, kind) if header else (0.0, "")
         v = _value_agreement(kind, s)
-        value_word = {"integer": "integers", "id": "id-like", "yes_no": "Y/N"}.get(kind.value or "", kind.value)
+        value_word = {"integer": "integers", "id": "id-like", "yes_no": "Y/N", "type_and_number": "'type - number'"}.get(kind.value or "", kind.value)
         shown = s.share("company") if kind.value == "company" else v
         value_note = f"{shown:.0%} of values {value_word}" if kind.value else "text"
         if h >= HEADER_MATCH:
@@ -126,7 +129,7 @@ def candidates_for(column: str, s: Sniffed, header: bool) -> list[Candidate]:
             why = f"values only: {s.share('date'):.0%} dates, {s.date.future_share:.0%} in the future"
         else:
             continue
-        if kind.value in ("phone", "email", "zip", "state", "date", "one_line_address", "yes_no") and v < 0.5:
+        if kind.value in ("phone", "email", "zip", "state", "date", "one_line_address", "yes_no", "type_and_number") and v < 0.5:
             continue  # the header says phone, the values say otherwise: not a match
         if kind.name == "one_line_address" and v < 0.5:
             continue
@@ -210,7 +213,14 @@ def propose(result: ReadResult, source: str, sample_name: str) -> Proposal:
         assigned[kind.name] = Candidate(cand.column, kind, cand.confidence, cand.why)
         taken.add(cand.column)
 
+    if not header:
+        found = guess_city_and_type(result.columns, sniffed, {k: c.column for k, c in assigned.items()}, taken)
+        for name, (column, why) in found.items():
+            if name not in assigned:
+                assigned[name] = Candidate(column, KIND_BY_NAME[name], 0.6, why)
+                taken.add(column)
     record_key = _choose_record_key(assigned, result.columns, sniffed, taken)
+    natural = not record_key
     for name, cand in sorted(assigned.items(), key=lambda kv: order[kv[1].column]):
         kind, s = cand.kind, sniffed[cand.column]
         params: dict[str, Any] = {}
@@ -221,6 +231,8 @@ def propose(result: ReadResult, source: str, sample_name: str) -> Proposal:
             required = ("company",)
         if name in record_key or kind.to == tuple(record_key):
             required = True
+        if name == "license_type_and_number" and record_key == ["license_number"]:
+            required = ("license_number",)
         why = cand.why
         if kind.transform == "date" and s.date and s.date.ambiguous_with:
             why += f"; AMBIGUOUS: {s.date.ambiguous_with!r} reads the sample too, check it"
@@ -241,19 +253,27 @@ def propose(result: ReadResult, source: str, sample_name: str) -> Proposal:
     if "address_std" in produced:
         identifiers["secondary"] = ["address_std"]
     notes = [w for w in result.warnings if "mojibake" in w]
-    return Proposal(
+    if natural:  # provisional, until the sample run below has chosen the natural key
+        if not produced:
+            raise ProposalError("no column of the sample matched a leads column, so there is nothing to key records by")
+        record_key = ["company_std"] if "company_std" in produced else sorted(produced)[:1]
+    proposal = Proposal(
         source=source, sample_name=PurePosixPath(sample_name).name, encoding=result.encoding.replace("-sig", ""),
         header=header, columns=list(result.columns), records=len(result.records), fields=fields,
         unmatched=unmatched, record_key=record_key, identifiers=identifiers,
-        delivery_date=_delivery_date(sample_name), notes=notes,
+        delivery_date=_delivery_date(sample_name), notes=notes, natural_key=natural,
     )  # fmt: skip
+    if header and not natural:
+        return proposal
+    kinds = {c.column: name for name, c in assigned.items()}
+    return finish(proposal, result, kinds)
 
 
 def _choose_record_key(assigned: dict[str, Candidate], columns, sniffed: dict[str, Sniffed], taken: set[str]) -> list[str]:
-    for name in ("license_number", "provider_id"):
+    for name in ("license_number", "license_type_and_number", "provider_id"):
         cand = assigned.get(name)
         if cand and sniffed[cand.column].n_distinct >= 0.95 * max(sniffed[cand.column].n_values, 1):
-            return [name]
+            return ["license_number" if name == "license_type_and_number" else name]
     # an id-like column nobody claimed, unique and (nearly) always filled → provider_id
     for c in columns:
         s = sniffed[c]
@@ -261,13 +281,10 @@ def _choose_record_key(assigned: dict[str, Candidate], columns, sniffed: dict[st
             assigned["provider_id"] = Candidate(c, KIND_BY_NAME["provider_id"], 0.6, "values only: unique id-like column")
             taken.add(c)
             return ["provider_id"]
-    for name in ("license_number", "provider_id"):
+    for name in ("license_number", "license_type_and_number", "provider_id"):
         if name in assigned:
-            return [name]
-    raise ProposalError(
-        "no record key: no column looks like a license number or a unique id; "
-        "add one to the mapping by hand (record_key + a field producing it)"
-    )
+            return ["license_number" if name == "license_type_and_number" else name]
+    return []  # no license / id: a composite natural key is chosen on the sample (sample_run.py)
 
 
 def propose_mapping(stream: BinaryIO | bytes, source: str, sample_name: str) -> Proposal:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from etl_assets.transforms import people
 from etl_assets.transforms.dates import parse_date, year_twin
+from etl_assets.transforms.licenses import is_type_and_number
 from etl_assets.transforms.vocab import BUSINESS_WORDS, NO_WORDS, US_STATES, YES_WORDS
 
 _PHONE = re.compile(r"^\+?1?[\s.\-]?\(?[2-9]\d{2}\)?[\s.\-]?\d{3}[\s.\-]?\d{4}(?:\s*(?:x|ext\.?)\s*\d+)?$", re.I)
@@ -27,6 +28,7 @@ _ONE_LINE = re.compile(r"^\d*.+?,?\s+[A-Z]{2}\s+\d{5}(?:-?\d{4})?$", re.I)
 _STREET = re.compile(r"^\d+[A-Z]?(?:-\d+)?\s+\S+", re.I)
 _URL = re.compile(r"^(?:https?://|www\.)\S+$|^[a-z0-9-]+\.(?:com|org|net|edu|us|gov)(?:/\S*)?$", re.I)
 _ID = re.compile(r"^[A-Z]{0,4}[-#]?\d[\dA-Z\-./]{2,19}$", re.I)
+_OPAQUE_ID = re.compile(r"^[A-Z]{0,4}[_-]?(?=[0-9A-F]*\d)[0-9A-F]{6,40}$|^[0-9A-F]{8}(?:-[0-9A-F]{4}){3}-[0-9A-F]{12}$", re.I)
 
 # strptime formats tried on date-looking columns, in order of preference (US first: a column that
 # both %m/%d/%Y and %d/%m/%Y read entirely is taken as US and reported as ambiguous).
@@ -136,7 +138,7 @@ def looks_like_company(v: str) -> bool:
 
 def sniff(values: Sequence[str | None]) -> Sniffed:
     """Shares per kind over the column's distinct non-empty values (at most MAX_SAMPLE of them)."""
-    present = [v.strip() for v in values if v is not None and v.strip()]
+    present = [v.strip() for v in values if isinstance(v, str) and v.strip()]
     distinct = list(dict.fromkeys(present))
     sample = distinct[:MAX_SAMPLE]
     result = Sniffed(
@@ -159,8 +161,9 @@ def sniff(values: Sequence[str | None]) -> Sniffed:
         "one_line_address": _share(sample, is_one_line_address),
         "street": _share(sample, lambda v: bool(_STREET.match(v)) and not is_one_line_address(v)),
         "url": _share(sample, lambda v: bool(_URL.match(v))),
-        "id": _share(sample, lambda v: bool(_ID.match(v))),
+        "id": _share(sample, lambda v: bool(_ID.match(v) or _OPAQUE_ID.match(v))),
         "company": _share(sample, looks_like_company),
+        "type_and_number": _share(sample, is_type_and_number),
     }
     if _share(sample, lambda v: bool(_DATE_HINT.search(v))) >= 0.5:
         result.date = guess_date_format(sample)

@@ -71,6 +71,8 @@ class ReadOptions(_Model):
     fallback_encodings: tuple[str, ...] = ("cp1252",)
     delimiter: str = ","
     header: bool = True
+    null_values: tuple[str, ...] = Field(default=(), description="more placeholder spellings read as missing")
+    default_null_values: bool = Field(default=True, description="read N/A, NULL, -, unknown ... as missing")
 
     @field_validator("delimiter")
     @classmethod

@@ -22,6 +22,14 @@ from etl_assets.transforms.registry import Parsed, transform
 
 _TYPE_NUMBER = re.compile(r"^(?P<type>.*\S)\s+[-–—]\s+(?P<number>[^\s]+)$")
 _LOOKS_LIKE_NUMBER = re.compile(r"^[#A-Z]{0,4}[-\s]?[0-9][0-9A-Z./-]*$", re.IGNORECASE)
+
+
+def is_type_and_number(text: str) -> bool:
+    """``CHILD CARE FAMILY - K820055232``: a type, a dash, a number with a digit (onboarding's sniffer)."""
+    match = _TYPE_NUMBER.match(text.strip())
+    return bool(match) and any(c.isdigit() for c in match.group("number")) and not text.strip()[0].isdigit()
+
+
 _QUALIFIER = re.compile(r"^(?P<type>.*?)\s*\((?P<qualifier>[^()]*)\)$")
 
 

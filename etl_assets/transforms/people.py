@@ -132,6 +132,8 @@ def parse_contact(value: Any) -> tuple[tuple[str | None, str | None, str | None]
         name_line = as_text(_PARENS.sub(" ", name_line)) or ""
         problems.extend(f"name: dropped {quote('(' + d + ')')}" for d in dropped)
     name_line = name_line.replace("(", " ").replace(")", " ")
+    if _ORGANISATION.search(name_line):  # "Riverside School District" as an owner: nobody's first name
+        return (None, None, title), [f"name: {quote(name_line)} names an organisation, not a person"]
     people = split_people(name_line) if name_line else []
     if len(people) > 1:
         problems.append("name: several people, kept the first")
@@ -143,6 +145,12 @@ def parse_contact(value: Any) -> tuple[tuple[str | None, str | None, str | None]
     if len(people) == 1 and "," not in name_line and _surname_first(name_line):
         problems.append(f"name: {quote(name_line)} may be written LAST FIRST")
     return (case_name(first), case_name(last), title), problems
+
+
+# Words no person's name holds (a subset of vocab.BUSINESS_WORDS without HOME/KIDS-like words a
+# contact cell can carry next to a real name).
+_ORGANISATION = re.compile(r"\b(?:SCHOOL|DISTRICT|ACADEMY|CHURCH|MINISTRIES|FOUNDATION|UNIVERSITY|COLLEGE|YMCA|YWCA|"
+                           r"ASSOCIATION|INSTITUTE|LLC|INC|CORPORATION|COUNTY|CITY OF)\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=8192)

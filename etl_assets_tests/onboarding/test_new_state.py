@@ -10,11 +10,9 @@ sensor → partitioned run → warehouse, and the key fields equal the originals
 from __future__ import annotations
 
 import importlib.util
-import shutil
 import sys
 
 import duckdb
-import pytest
 from dagster import build_sensor_context, instance_for_test, materialize
 
 from etl_assets.cli import main as cli
@@ -33,19 +31,6 @@ if "write_golden" not in sys.modules:
     _wg.loader.exec_module(write_golden)
 
 KEY_FIELDS = ("phone", "zip", "company", "license_number", "license_issued", "certificate_expiration_date")
-
-
-@pytest.fixture
-def mappings_dir(tmp_path, monkeypatch):
-    directory = tmp_path / "mappings"
-    directory.mkdir()
-    shutil.copy(PROJECT_ROOT / "mappings" / "leads.yaml", directory / "leads.yaml")
-    monkeypatch.setenv("ETL_MAPPINGS_DIR", str(directory))
-    registry.load_specs.cache_clear()
-    registry.leads_schema.cache_clear()
-    yield directory
-    registry.load_specs.cache_clear()
-    registry.leads_schema.cache_clear()
 
 
 def _expected(origins) -> list[dict[str, str]]:

@@ -151,3 +151,24 @@ def test_check_mapping_fails_with_a_readable_report(mappings, capsys, old, new, 
     code, out = _check(mappings, capsys)
     assert code == 1 and out.rstrip().endswith("FAILED")
     assert message in out, out
+
+
+def test_a_combined_type_and_number_column_is_proposed_as_license_type_and_number_and_keys_the_records():
+    proposal = propose_mapping(sample_file("oklahoma").read_bytes(), "ok_copy", "oklahoma/07-07-2023 x.csv")
+    (combined,) = [f for f in proposal.fields if f.from_ == ("Type License",)]
+    assert combined.transform == "license_type_and_number" and combined.to == ("license_type", "license_number")
+    assert combined.required == ("license_number",) and proposal.record_key == ["license_number"]
+    assert "'type - number'" in combined.why
+
+
+def test_a_sample_without_license_or_id_gets_a_natural_key_explained_in_comments():
+    text = "Name,Street,Zip,Phone\n" + "".join(
+        f"Sunny Kids Center {i},{'N/A' if i % 3 else f'{100 + i} Main St'},{97034 + i % 2},(503) 641-{1000 + i}\n"
+        for i in range(30)
+    )  # fmt: skip
+    proposal = propose_mapping(text.encode(), "plain", "plain.csv")
+    assert proposal.record_key == ["company_std", "zip"]  # the street is a placeholder on 2 of 3 rows
+    yaml_text = proposal.to_yaml()
+    assert "composite natural key" in yaml_text and "reads as a delete of the old record plus" in yaml_text
+    assert "#   company_std + zip: 0.0% of 30 records without it, 0.0% duplicates" in yaml_text
+    assert "#   company_std + address_std: 66.7% of 30 records without it" in yaml_text
