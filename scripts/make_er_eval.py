@@ -85,9 +85,12 @@ class World:
         r = self.rng
         return self.unique(lambda: f"({r.choice(AREA[state])}) {r.randrange(201, 989)}-{r.randrange(1000, 9999)}")
 
-    def name(self) -> str:
+    def name(self, avoid: frozenset[str] = frozenset()) -> str:
+        """A new provider name; none of its two distinctive words in ``avoid``."""
         r = self.rng
-        return self.unique(lambda: f"{r.choice(ADJ)} {r.choice(NOUN)} {r.choice(KIND)}")
+        adj = [a for a in ADJ if a not in avoid]
+        noun = [n for n in NOUN if n not in avoid]
+        return self.unique(lambda: f"{r.choice(adj)} {r.choice(noun)} {r.choice(KIND)}")
 
     def street(self) -> dict:
         r = self.rng
@@ -127,7 +130,8 @@ def name_variant(name: str, rng: random.Random, city: str) -> str:
         else f"{name[: -len(kind_suffix)].strip()}" if kind_suffix else name.upper(),
         lambda: f"{name[: -len(kind_suffix)].strip()} {rng.choice(['Early Learning Academy', 'Academy', 'Learning Center'])}"
         if kind_suffix else name + " Inc",
-        lambda: f"Child Development Center of {city}" if kind_suffix == "Child Development Center" else name + ", LLC",
+        lambda: f"Child Development Center of {' '.join(words[:2])}" if kind_suffix == "Child Development Center"
+        else name + ", LLC",
     ]
     return rng.choice(options)()
 
@@ -175,13 +179,14 @@ def case_rows(w: World, cls: str, case: str) -> list[dict]:
         host = r.choice(HOSTS)
         programs = r.sample(PROGRAMS, r.choice([2, 3]))
         rows[0]["company"] = f"{host} {programs[0]}"
+        taken = lambda: frozenset(t for x in rows for t in x["company"].split())  # noqa: E731
         for i, prog in enumerate(programs[1:], start=1):
-            rows.append(record(w, a, f"{case}:q{i}", f"{w.name()}" if r.random() < 0.5 else f"{prog}",
+            rows.append(record(w, a, f"{case}:q{i}", f"{w.name(taken())}" if r.random() < 0.5 else f"{prog}",
                                render_street(s), metro, zip_=zip_, city=main_city, phone=phone))
         rows.append(record(w, "directory", f"{case}:p", rows[0]["company"].upper(), render_street(s, type_form=0),
                            metro, zip_=zip_, city=main_city, phone=phone))
         if r.random() < 0.5:  # a program only the directory lists, same switchboard and building
-            rows.append(record(w, "directory", f"{case}:d", w.name(), render_street(s), metro, zip_=zip_,
+            rows.append(record(w, "directory", f"{case}:d", w.name(taken()), render_street(s), metro, zip_=zip_,
                                city=main_city, phone=phone))
     elif cls == "chain":
         brand = " ".join(name.split()[:2]) + " " + r.choice(KIND)

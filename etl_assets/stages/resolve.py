@@ -80,6 +80,8 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     p["addr_line"] = line.to_numpy()
     p["zip"] = z.to_numpy()
     p["house"] = keys.house_number(line).to_numpy()
+    p["street"] = keys.street_key(line, pd.Series(p["house"])).to_numpy()
+    p["name_core"] = keys.name_core(pd.Series(p["name_key"])).to_numpy()
     p["city"] = col("city").astype(STR).str.upper().str.replace(r"[^A-Z ]", "", regex=True).str.strip().replace("", pd.NA).astype(object).to_numpy()
     p["phone"] = keys.canonical_phone(col("phone")).to_numpy()
     p["phone2"] = keys.canonical_phone(col("phone2")).to_numpy()

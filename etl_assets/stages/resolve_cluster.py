@@ -21,7 +21,7 @@ def cluster(prep: pd.DataFrame, edges: pd.DataFrame, cfg: ResolveConfig) -> tupl
     parent = np.arange(n)
     addr = {}  # root -> list of address tuples
     lic = {}  # root -> {source: license}
-    lines, houses, zips, cities = (prep[c].to_numpy() for c in ("addr_line", "house", "zip", "city"))
+    lines, houses, zips, streets = (prep[c].to_numpy() for c in ("addr_line", "house", "zip", "street"))
     sources, licenses = prep["source"].to_numpy(), prep["license"].to_numpy()
 
     def find(x):
@@ -34,7 +34,7 @@ def cluster(prep: pd.DataFrame, edges: pd.DataFrame, cfg: ResolveConfig) -> tupl
 
     def addrs(root):
         if root not in addr:
-            t = (lines[root], houses[root], zips[root], cities[root])
+            t = (lines[root], houses[root], zips[root], streets[root])
             addr[root] = [t] if any(t) else []
         return addr[root]
 
