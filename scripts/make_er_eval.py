@@ -62,6 +62,7 @@ TYPES = [("Street", "St", "St."), ("Avenue", "Ave", "Av."), ("Boulevard", "Blvd"
 ORDINALS = [("First", "1st"), ("Second", "2nd"), ("Third", "3rd"), ("Fourth", "4th"), ("Fifth", "5th"),
             ("Tenth", "10th"), ("Twelfth", "12th"), ("Twenty-Third", "23rd")]
 DIRS = [("N", "North"), ("S", "South"), ("E", "East"), ("W", "West"), ("NW", "Northwest")]
+DROP_PHONE = 0.25  # share of city / name / street copies without a phone
 SOURCES = ("state_registry", "county_registry", "directory")  # registries carry licenses; the directory no
 
 
@@ -156,17 +157,18 @@ def case_rows(w: World, cls: str, case: str) -> list[dict]:
     src_copy = r.choice([b, "directory"])
     name, phone, s = w.name(), w.phone(state), w.street()
     rows = [record(w, a, f"{case}:p", name, render_street(s), metro, zip_=zip_, city=main_city, phone=phone)]
+    copy_phone = None if r.random() < DROP_PHONE else phone  # directories often list no phone
     if cls == "city":
         rows.append(record(w, src_copy, f"{case}:p", name.upper() if r.random() < 0.5 else name,
                            render_street(s, type_form=r.choice([0, 1, 2])), metro, zip_=None,
-                           city=r.choice(spellings), phone=phone))
+                           city=r.choice(spellings), phone=copy_phone))
         other = r.choice([m for m in METROS if m[1] != main_city])  # same street text, another provider elsewhere
         rows.append(record(w, src_copy, f"{case}:o", w.name(), render_street(s), other, zip_=None, city=other[1],
                            phone=w.phone(other[0])))
     elif cls == "name":
         rows.append(record(w, src_copy, f"{case}:p", name_variant(name, r, main_city),
                            render_street(s, type_form=r.choice([0, 1])), metro, zip_=r.choice([zip_, None]),
-                           city=main_city, phone=phone))
+                           city=main_city, phone=copy_phone))
         core = " ".join(name.split()[:2])  # a different provider sharing the name's core, another site
         rows.append(record(w, b, f"{case}:o", f"{core} {r.choice(KIND)}", render_street(w.street()), metro,
                            zip_=r.choice([z for z in zips if z != zip_]), city=main_city, phone=w.phone(state)))
@@ -174,7 +176,7 @@ def case_rows(w: World, cls: str, case: str) -> list[dict]:
         variant = r.choice([dict(house=False), dict(type_form=2), dict(digits=False, type_form=0),
                             dict(dir_long=True), dict(drop_dir=True, type_form=0), dict(digits=False, house=False)])
         rows.append(record(w, src_copy, f"{case}:p", name, render_street(s, **variant), metro,
-                           zip_=r.choice([zip_, None]), city=main_city, phone=phone))
+                           zip_=r.choice([zip_, None]), city=main_city, phone=copy_phone))
     elif cls == "colocated":
         host = r.choice(HOSTS)
         programs = r.sample(PROGRAMS, r.choice([2, 3]))

@@ -13,7 +13,7 @@ class ResolveConfig:
 
     name_threshold: float = 90.0  # token_set_ratio (0-100) for the deterministic name rules
     address_similarity: float = 90.0  # rapidfuzz ratio of address lines (same house number) = "close"
-    related_name_threshold: float = 60.0  # below this (name core, token_set_ratio) two names are unrelated
+    related_name_threshold: float = 80.0  # below this (name core, token_set_ratio) two names are unrelated (chosen on train: the largest value without a recall loss)
     evidence_name_threshold: float = 80.0  # name agreement counted as evidence for the Splink guard
     splink_match_probability: float = 0.9  # accept a Splink pair at or above this probability
     use_splink: bool = True

@@ -163,7 +163,8 @@ def pair_veto(f: pd.DataFrame, cfg: ResolveConfig) -> pd.Series:
 
 def deterministic_rule(f: pd.DataFrame, cfg: ResolveConfig) -> pd.Series:
     """The strongest deterministic rule each pair meets (None when none)."""
-    name_ok = f["name_sim"] >= cfg.name_threshold
+    # a name variant ("... Learning Center" / "... Child Care") keeps its core
+    name_ok = np.maximum(f["name_sim"], f["name_core"]) >= cfg.name_threshold
     # the same place: a zip, a city spelling or a phone in common, or nothing to tell (two cities
     # spelled differently without zips are left to Splink, where city is a soft, weighted signal)
     placed = f["zip_eq"] | f["city_eq"] | f["phone_eq"] | ~f["geo_both"]
