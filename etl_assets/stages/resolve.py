@@ -48,10 +48,15 @@ from etl_assets.stages.resolve_keys import STR
 from etl_assets.stages.resolve_cluster import cluster
 from etl_assets.stages.resolve_config import ResolveConfig
 from etl_assets.stages.resolve_ids import assign_lead_ids
-from etl_assets.stages.resolve_pairs import RULE_RANK, candidate_pairs, deterministic_rule, pair_features, splink_guard  # noqa: F401
+from etl_assets.stages.resolve_pairs import (RULE_RANK, candidate_pairs, colocated_review, deterministic_rule,  # noqa: F401
+                                             evidence_text, pair_features, splink_guard)
+from etl_assets.stages.resolve_review import decision_pairs, review_queue
 from etl_assets.stages.survivorship import build_leads
 
 log = logging.getLogger(__name__)
+
+CROSSWALK_COLUMNS = (SOURCE, RECORD_KEY, "lead_id", "match_rule", "match_score", "matched_to", "match_weight",
+                     "match_evidence")
 
 
 
@@ -60,6 +65,7 @@ class ResolveResult:
     crosswalk: pd.DataFrame  # _source, _record_key, lead_id, match_rule, match_score, matched_to
     leads: pd.DataFrame  # lead_id, lead columns, source_count, sources, is_existing_crm_lead, is_live
     events: pd.DataFrame  # event_type, lead_id, related_lead_ids, record_count, detail
+    review: pd.DataFrame = field(default_factory=pd.DataFrame)  # lead_review rows (resolve_review)
     stats: dict = field(default_factory=dict)  # n_records, candidate_pairs, scored_pairs, timings
 
 
@@ -93,8 +99,10 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- entry point
 def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None,
-                  config: ResolveConfig | None = None) -> ResolveResult:
-    """Resolve live source records into leads; see the module docstring for the rules."""
+                  config: ResolveConfig | None = None, decisions: pd.DataFrame | None = None) -> ResolveResult:
+    """Resolve live source records into leads; see the module docstring for the rules.
+
+    ``decisions``: a reviewer's rows of ``lead_review_decisions`` (must-link / cannot-link)."""
     cfg = config or ResolveConfig()
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
@@ -115,7 +123,12 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
     f["score"] = np.nan
     timings["deterministic_s"] = time.perf_counter() - t0 - sum(timings.values())
     det = f[f["rule"].notna()]
+    det = det.assign(evidence=evidence_text(det), match_weight=np.nan)
     open_pairs = f[f["rule"].isna() & splink_guard(f, cfg)]
+    colocated = f[f["rule"].isna() & colocated_review(f, cfg)]
+    review_pairs = [colocated[["l", "r"]].assign(reason="co-located: one phone and address, names differ",
+                                                 match_probability=np.nan, match_weight=np.nan,
+                                                 evidence=evidence_text(colocated))]
     n_candidates = len(pairs)
     scored = 0
     splink_edges = f.iloc[0:0]
@@ -130,44 +143,57 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
                               seed=cfg.seed, use_em=cfg.splink_em)
         scored = len(scores)
         m = open_pairs.merge(scores, on=["l", "r"], how="inner")
+        m["evidence"] = evidence_text(m) + [f"; match weight {w:.1f}" for w in m["match_weight"]]
+        band = m[(m["match_probability"] >= cfg.review_min_probability) & (m["match_probability"] < cfg.splink_match_probability)]
+        review_pairs.append(band[["l", "r", "match_probability", "match_weight", "evidence"]].assign(
+            reason="splink: uncertain band"))
         m = m[m["match_probability"] >= cfg.splink_match_probability]
         splink_edges = m.assign(rule="splink", strength=m["match_probability"], score=m["match_probability"])[det.columns]
     timings["splink_s"] = time.perf_counter() - t0 - sum(timings.values())
-    edges = pd.concat([det, splink_edges], ignore_index=True)
-    roots, accepted = cluster(prep, edges, cfg)
+    accepts, rejects = decision_pairs(prep, decisions)
+    edges = pd.concat([accepts, det, splink_edges], ignore_index=True)
+    roots, accepted = cluster(prep, edges, cfg, rejects)
     timings["cluster_s"] = time.perf_counter() - t0 - sum(timings.values())
 
     # crosswalk: each record explained by the first accepted edge that touches it
     keys_arr = prep["key"].to_numpy()
     rule = np.full(len(prep), "singleton", dtype=object)
     score = np.full(len(prep), np.nan)
+    weight = np.full(len(prep), np.nan)
+    evidence = np.full(len(prep), None, dtype=object)
     matched = np.full(len(prep), None, dtype=object)
     seen = np.zeros(len(prep), dtype=bool)
-    for l, r, ru, sc in zip(accepted["l"].to_numpy(), accepted["r"].to_numpy(), accepted["rule"].to_numpy(),
-                            accepted["score"].to_numpy()):
+    for l, r, ru, sc, w, ev in zip(accepted["l"].to_numpy(), accepted["r"].to_numpy(), accepted["rule"].to_numpy(),
+                                   accepted["score"].to_numpy(), accepted["match_weight"].to_numpy(),
+                                   accepted["evidence"].to_numpy()):
         for x, y in ((l, r), (r, l)):
             if not seen[x]:
                 seen[x] = True
-                rule[x], score[x], matched[x] = ru, sc, keys_arr[y]
+                rule[x], score[x], matched[x], weight[x], evidence[x] = ru, sc, keys_arr[y], w, ev
     crosswalk = pd.DataFrame({
         SOURCE: records[SOURCE].astype(str).to_numpy(),
         RECORD_KEY: records[RECORD_KEY].astype(str).to_numpy(),
         "cluster": roots,
         "match_rule": rule, "match_score": score, "matched_to": matched,
+        "match_weight": weight, "match_evidence": evidence,
     })
     crosswalk, events = assign_lead_ids(crosswalk, previous_crosswalk)
     crosswalk = crosswalk.drop(columns="cluster")
     timings["ids_s"] = time.perf_counter() - t0 - sum(timings.values())
+    decided = set() if decisions is None or decisions.empty else set(decisions["pair_id"])
+    review = review_queue(prep, records, pd.concat(review_pairs, ignore_index=True),
+                          crosswalk["lead_id"].to_numpy(), decided)
     leads = build_leads(records, crosswalk["lead_id"].to_numpy(), cfg)
     timings["survivorship_s"] = time.perf_counter() - t0 - sum(timings.values())
     n = len(prep)
     stats = {
         "n_records": n, "candidate_pairs": n_candidates, "deterministic_pairs": len(det),
         "splink_scored_pairs": scored, "splink_accepted_pairs": len(splink_edges),
-        "accepted_edges": len(accepted), "n_leads": len(leads),
+        "accepted_edges": len(accepted), "n_leads": len(leads), "review_pairs": len(review),
+        "reviewer_accepts": len(accepts), "reviewer_rejects": len(rejects),
         "share_of_all_pairs_scored": n_candidates / max(n * (n - 1) / 2, 1),
         **timings, "total_s": time.perf_counter() - t0,
     }
     log.info("resolve_leads: %s", stats)
-    return ResolveResult(crosswalk=crosswalk[[SOURCE, RECORD_KEY, "lead_id", "match_rule", "match_score", "matched_to"]],
-                         leads=leads, events=events, stats=stats)
+    return ResolveResult(crosswalk=crosswalk[list(CROSSWALK_COLUMNS)], leads=leads, events=events, stats=stats,
+                         review=review)

@@ -16,6 +16,8 @@ class ResolveConfig:
     related_name_threshold: float = 80.0  # below this (name core, token_set_ratio) two names are unrelated (chosen on train: the largest value without a recall loss)
     evidence_name_threshold: float = 80.0  # name agreement counted as evidence for the Splink guard
     splink_match_probability: float = 0.9  # accept a Splink pair at or above this probability
+    review_min_probability: float = 0.5  # Splink pairs from here up to splink_match_probability go to lead_review
+    review_name_floor: float = 40.0  # co-located pairs (phone + address, vetoed names) this similar go to review
     use_splink: bool = True
     splink_em: bool = False  # refine m with EM (blocked on phone) when >= 5,000 records
     u_max_pairs: float = 2e6  # estimate_u_using_random_sampling sample size

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from etl_assets.stages.resolve_config import ResolveConfig
 
 RULE_RANK = {
+    "review:accept": -1,  # a reviewer's must-link (lead_review_decisions) comes before every rule
     "deterministic:license": 0,
     "deterministic:phone+address": 1,
     "deterministic:address+name": 2,
@@ -174,7 +175,7 @@ def deterministic_rule(f: pd.DataFrame, cfg: ResolveConfig) -> pd.Series:
         (f["addr_level"] >= 1) & name_ok & placed,
         f["phone_eq"] & (f["addr_level"] == 0) & name_ok,
     ]
-    names = list(RULE_RANK)[:4]
+    names = [k for k in RULE_RANK if k.startswith("deterministic:")]
     rule = np.select(conds, names, default="")
     blocked = pair_veto(f, cfg).to_numpy() & (rule != names[0])
     rule = np.where(blocked, "", rule)
@@ -187,3 +188,24 @@ def splink_guard(f: pd.DataFrame, cfg: ResolveConfig) -> pd.Series:
     evidence = (f["phone_eq"].astype(int) + (f["addr_level"] >= 1).astype(int) + name_ev.astype(int)
                 + f["email_eq"].astype(int) + (f["zip_eq"] & (f["name_sort"] >= 95)).astype(int))
     return (evidence >= 2) & (f["addr_level"] >= -1) & ~pair_veto(f, cfg)
+
+
+def evidence_text(f: pd.DataFrame) -> np.ndarray:
+    """Per pair, the fields that agree, as a reader sees them: ``license; phone; address exact; name 93; zip``."""
+    level = f["addr_level"].to_numpy()
+    parts = [
+        np.where(f["license_eq"], "license", ""),
+        np.where(f["phone_eq"], "phone", ""),
+        np.where(level == 2, "address exact", np.where(level == 1, "address close", "")),
+        np.array([f"name {v:.0f}" if v >= 50 else "" for v in np.maximum(f["name_sim"], f["name_core"])], dtype=object),
+        np.where(f["email_eq"], "email", ""),
+        np.where(f["zip_eq"], "zip", ""),
+        np.where(f["city_eq"], "city", ""),
+    ]
+    return np.array(["; ".join(p for p in row if p) for row in zip(*parts)], dtype=object)
+
+
+def colocated_review(f: pd.DataFrame, cfg: ResolveConfig) -> pd.Series:
+    """Vetoed pairs a person should look at: one phone and one address, names not related enough."""
+    return (f["phone_eq"] & (f["addr_level"] >= 1) & ~f["license_conflict"]
+            & (np.maximum(f["name_sim"], f["name_core"]) >= cfg.review_name_floor) & pair_veto(f, cfg))

@@ -66,7 +66,9 @@ def test_benchmark_pairwise_accuracy(benchmark, first_run):
 
 def test_result_shapes(benchmark, first_run):
     cw, leads = first_run.crosswalk, first_run.leads
-    assert list(cw.columns) == ["_source", "_record_key", "lead_id", "match_rule", "match_score", "matched_to"]
+    assert list(cw.columns) == ["_source", "_record_key", "lead_id", "match_rule", "match_score", "matched_to",
+                                "match_weight", "match_evidence"]
+    assert cw.loc[cw["match_rule"] != "singleton", "match_evidence"].str.len().gt(0).all()
     assert not cw.duplicated(["_source", "_record_key"]).any()
     assert set(cw["match_rule"]) <= {"singleton", "splink", "deterministic:license", "deterministic:phone+address",
                                      "deterministic:address+name", "deterministic:phone+name"}
