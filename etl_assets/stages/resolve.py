@@ -11,8 +11,8 @@ DuckDB connection is used inside). Steps:
    larger than ``max_block_size`` are skipped (license blocks never), so cost grows with n, not n².
 3. Pair features: phone agreement, address level (2 same line, 1 close: same house number and
    line ratio >= ``address_similarity``, 0 unknown, -1 same house number but another street text,
-   -2 conflict: another house number, or different zips, or different cities when a zip is
-   missing), name similarity (rapidfuzz ``token_set_ratio`` over the folded company and person
+   -2 conflict: another house number or street, or different zips on different lines; city text
+   is never a conflict, only ``city_eq``), name similarity (rapidfuzz ``token_set_ratio`` over the folded company and person
    names, best of the combinations; and ``token_sort_ratio``), email agreement, zip agreement.
 4. Deterministic rules, in order of strength:
    ``deterministic:license``        same source, same license number;
@@ -26,10 +26,14 @@ DuckDB connection is used inside). Steps:
    A phone alone is never enough. Accepted when ``match_probability >= splink_match_probability``.
 6. Clusters: union-find over accepted pairs, strongest first, with cannot-link constraints checked
    on whole clusters — two clusters never merge when any of their addresses conflict (different
-   house numbers, zips, or cities; ``resolve_keys.address_compatible``), or (with
+   house numbers or streets, zips on different lines; ``resolve_keys.address_compatible``), or (with
    ``license_cannot_link``) when they hold two different license numbers of the same source. This
    stops chaining through shared phones (chain sites at different addresses stay apart).
-7. Stable lead ids and merge/split events (``resolve_ids``), survivorship (``survivorship``).
+   Co-location is evidence, not identity (``resolve_pairs.pair_veto``): unrelated name cores, or
+   one source's two names at one address, are never linked unless a license or email agrees.
+   A reviewer's accepts (``resolve_review``) come first; rejects are cannot-links on whole clusters.
+7. Stable lead ids and merge/split events (``resolve_ids``), survivorship (``survivorship``); the
+   review queue (uncertain Splink band, co-located pairs) and every link's evidence.
 """
 
 from __future__ import annotations
