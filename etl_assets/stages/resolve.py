@@ -93,12 +93,24 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     p["street"] = keys.street_key(line, pd.Series(p["house"])).to_numpy()
     p["name_core"] = keys.name_core(pd.Series(p["name_key"])).to_numpy()
     p["city"] = col("city").astype(STR).str.upper().str.replace(r"[^A-Z ]", "", regex=True).str.strip().replace("", pd.NA).astype(object).to_numpy()
+    state = col("state").astype(STR).str.upper().str.strip()
+    p["state"] = state.where(state.str.fullmatch(r"[A-Z]{2}").fillna(False).astype(bool)).astype(object).to_numpy()
     p["phone"] = keys.canonical_phone(col("phone")).to_numpy()
     p["phone2"] = keys.canonical_phone(col("phone2")).to_numpy()
     p["email"] = col("email").astype(STR).str.lower().str.strip().replace("", pd.NA).astype(object).to_numpy()
     p = p.replace({pd.NA: None, np.nan: None})
     p["uid"] = p["uid"].astype(np.int64)
     return p
+
+
+def linking_rules(cfg: ResolveConfig, n_records: int) -> tuple[str, ...]:
+    """The deterministic rules that link on their own: the license rule, and every rule when there
+    are too few records for Splink to learn its m probabilities from the data."""
+    if cfg.deterministic_rules is not None:
+        return tuple(cfg.deterministic_rules)
+    if cfg.use_splink and cfg.splink_em and n_records >= cfg.splink_em_min_records:
+        return ("deterministic:license",)
+    return tuple(k for k in RULE_RANK if k.startswith("deterministic:"))
 
 
 # --------------------------------------------------------------------------- entry point
@@ -122,7 +134,10 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
         con.close()
     timings["candidates_s"] = time.perf_counter() - t0 - sum(timings.values())
     f = pair_features(prep, pairs, cfg)
-    f["rule"] = deterministic_rule(f, cfg)
+    all_rules = deterministic_rule(f, cfg)
+    n_rule_pairs = int(all_rules.notna().sum())  # pairs some rule would link: the prior's evidence
+    f["rule"] = all_rules.where(all_rules.isin(linking_rules(cfg, len(prep))), None)
+    del all_rules
     f["strength"] = f["name_sim"].astype(float) + f["name_sort"].astype(float) / 1000
     f["score"] = np.nan
     timings["deterministic_s"] = time.perf_counter() - t0 - sum(timings.values())
@@ -141,10 +156,10 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
         from etl_assets.stages.resolve_splink import splink_score
 
         n = len(prep)
-        prior = max(len(det), 1) / cfg.det_recall_assumption / max(n * (n - 1) / 2, 1)
+        prior = max(n_rule_pairs, 1) / cfg.det_recall_assumption / max(n * (n - 1) / 2, 1)
         sp = prep.rename(columns={"uid": "unique_id"})
         scores = splink_score(sp, open_pairs[["l", "r"]], prior=prior, u_max_pairs=cfg.u_max_pairs,
-                              seed=cfg.seed, use_em=cfg.splink_em)
+                              seed=cfg.seed, use_em=cfg.splink_em, em_min_records=cfg.splink_em_min_records)
         scored = len(scores)
         m = open_pairs.merge(scores, on=["l", "r"], how="inner")
         m["evidence"] = evidence_text(m) + [f"; match weight {w:.1f}" for w in m["match_weight"]]

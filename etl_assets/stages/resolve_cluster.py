@@ -31,7 +31,7 @@ def cluster(prep: pd.DataFrame, edges: pd.DataFrame, cfg: ResolveConfig,
     members: dict[int, set[int]] = {u: {u} for u in rejected}  # root -> its records that have rejects
     addr = {}  # root -> list of address tuples
     lic = {}  # root -> {source: license}
-    lines, houses, zips, streets = (prep[c].to_numpy() for c in ("addr_line", "house", "zip", "street"))
+    lines, houses, zips, streets, states = (prep[c].to_numpy() for c in ("addr_line", "house", "zip", "street", "state"))
     sources, licenses = prep["source"].to_numpy(), prep["license"].to_numpy()
 
     def find(x):
@@ -44,7 +44,7 @@ def cluster(prep: pd.DataFrame, edges: pd.DataFrame, cfg: ResolveConfig,
 
     def addrs(root):
         if root not in addr:
-            t = (lines[root], houses[root], zips[root], streets[root])
+            t = (lines[root], houses[root], zips[root], streets[root], states[root])
             addr[root] = [t] if any(t) else []
         return addr[root]
 

@@ -171,11 +171,14 @@ def street_key(line: pd.Series, house: pd.Series) -> pd.Series:
 
 
 def address_compatible(a: tuple, b: tuple) -> bool:
-    """Cluster constraint on (line, house, zip, street) tuples: False only for a true contradiction —
-    different zips on different lines, two house numbers, or two streets. City text is never a
-    conflict (it is spelled every way: OKC, a neighbourhood); missing is compatible."""
-    line_a, house_a, zip_a, street_a = a
-    line_b, house_b, zip_b, street_b = b
+    """Cluster constraint on (line, house, zip, street, state) tuples: False only for a true
+    contradiction — two states, different zips on different lines, two house numbers, or two
+    streets. City text is never a conflict (it is spelled every way: OKC, a neighbourhood);
+    missing is compatible."""
+    line_a, house_a, zip_a, street_a, state_a = a
+    line_b, house_b, zip_b, street_b, state_b = b
+    if state_a and state_b and state_a != state_b:
+        return False
     if line_a and line_b and line_a == line_b:
         return True
     if zip_a and zip_b and zip_a != zip_b:

@@ -118,7 +118,9 @@ def pair_features(prep: pd.DataFrame, pairs: pd.DataFrame, cfg: ResolveConfig) -
     no_house_same_street = both_line & ~exact & ~both_house & same_street  # "3RD ST" / "1200 W 3RD ST"
     same_house = maybe_close & ~close
     level = np.where(exact, 2, np.where(close | no_house_same_street, 1, np.where(same_house, -1, np.where(both_line, -2, 0))))
-    f["addr_level"] = np.where(zip_conflict & ~exact, -2, level).astype(np.int8)
+    (st,) = _codes(prep["state"].to_numpy())
+    state_conflict = (st[l] >= 0) & (st[r] >= 0) & (st[l] != st[r])  # one street text in two states: two places
+    f["addr_level"] = np.where((zip_conflict & ~exact) | state_conflict, -2, level).astype(np.int8)
     f["city_eq"] = (cc[l] >= 0) & (cc[l] == cc[r])
     f["geo_both"] = both_zip | ((cc[l] >= 0) & (cc[r] >= 0))  # both sides say where they are
     # names: best of company~company, person~person, company~person, person~company
@@ -184,7 +186,8 @@ def deterministic_rule(f: pd.DataFrame, cfg: ResolveConfig) -> pd.Series:
 
 def splink_guard(f: pd.DataFrame, cfg: ResolveConfig) -> pd.Series:
     """Pairs worth a Splink score: two independent agreements, no hard address conflict."""
-    name_ev = (f["name_sort"] >= cfg.evidence_name_threshold) | (f["name_sim"] >= cfg.name_threshold)
+    name_ev = ((f["name_sort"] >= cfg.evidence_name_threshold) | (f["name_sim"] >= cfg.name_threshold)
+               | (f["name_core"] >= cfg.name_threshold))
     evidence = (f["phone_eq"].astype(int) + (f["addr_level"] >= 1).astype(int) + name_ev.astype(int)
                 + f["email_eq"].astype(int) + (f["zip_eq"] & (f["name_sort"] >= 95)).astype(int))
     return (evidence >= 2) & (f["addr_level"] >= -1) & ~pair_veto(f, cfg)
