@@ -43,6 +43,8 @@ def test_an_accepted_pair_survives_the_next_delivery(resources, bucket_name, s3_
         (pair,) = [q for q in queue if {q[1], q[2]} == {"9001", "9002"}]
         assert pair[3].startswith("co-located")
 
+        assert cli.main(["review", "list"]) == 0
+        assert pair[0] in capsys.readouterr().out
         assert cli.main(["review", "accept", pair[0], "--note", "one provider, two rooms"]) == 0
         assert "must-link" in capsys.readouterr().out
         assert cli.main(["review", "accept", "Rnot-a-pair"]) == 1
