@@ -99,6 +99,38 @@ def _check_mapping(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _review(args: argparse.Namespace) -> int:
+    """List the review queue, or keep a reviewer's decision on one pair for every later refresh."""
+    from etl_assets import warehouse
+    from etl_assets.warehouse.lock import connect_waiting
+
+    con = connect_waiting(str(settings.warehouse_path()), timeout_seconds=settings.warehouse_lock_timeout_seconds(),
+                          read_only=args.action == "list")
+    try:
+        if args.action == "list":
+            queue = warehouse.review_pairs(con, args.limit)
+            cols = ["pair_id", "reason", "match_probability", "evidence", "company_l", "company_r",
+                    "address_std_l", "address_std_r"]
+            print(queue.reindex(columns=cols).to_string(index=False) if len(queue) else "the review queue is empty")
+            return 0
+        if not args.pair:
+            print("review accept|reject needs a PAIR id (from `etl-assets review list`)", file=sys.stderr)
+            return 2
+        with warehouse.transaction(con):
+            warehouse.ensure_warehouse(con)
+            try:
+                row = warehouse.record_decision(con, args.pair, args.action, args.note)
+            except warehouse.review.UnknownPair as exc:
+                print(f"review: {exc}", file=sys.stderr)
+                return 1
+        verb = "must-link" if args.action == "accept" else "cannot-link"
+        print(f"{args.pair}: {row['source_l']}:{row['record_key_l']} and {row['source_r']}:{row['record_key_r']} "
+              f"kept as {verb}; the next leads refresh applies it")
+        return 0
+    finally:
+        con.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="etl-assets", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -124,6 +156,12 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--max-key-duplicate-share", type=float, default=0.2,
                        help="share of records repeating an earlier record's key that fails")
     check.set_defaults(func=_check_mapping)
+    review = sub.add_parser("review", help="the lead review queue: list it, accept or reject a pair")
+    review.add_argument("action", choices=["list", "accept", "reject"])
+    review.add_argument("pair", nargs="?", help="a pair_id of lead_review")
+    review.add_argument("--note", help="why (kept with the decision)")
+    review.add_argument("--limit", type=int, default=20, help="pairs to list")
+    review.set_defaults(func=_review)
     args = parser.parse_args(argv)
     return args.func(args)
 

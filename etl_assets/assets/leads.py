@@ -48,11 +48,13 @@ def build_leads_asset(upstream: Sequence[AssetKey]):
             warehouse.ensure_warehouse(con)
             current = warehouse.live_records(con)
             previous = warehouse.previous_crosswalk(con)
-            result = resolve_leads(current, previous, config)
+            decisions = warehouse.review_decisions(con)
+            result = resolve_leads(current, previous, config, decisions)
             leads_frame = result.leads.assign(is_net_new=~result.leads["is_existing_crm_lead"])
             warehouse.replace_table(con, warehouse.LEADS, leads_frame)
             warehouse.replace_table(con, warehouse.LEAD_SOURCES, result.crosswalk)
             warehouse.append_lead_events(con, result.events, context.run.run_id)
+            warehouse.replace_review(con, result.review)
         return MaterializeResult(
             metadata={
                 "dagster/row_count": len(leads_frame),
@@ -61,11 +63,22 @@ def build_leads_asset(upstream: Sequence[AssetKey]):
                 "existing_crm_leads": int(leads_frame["is_existing_crm_lead"].sum()),
                 "match_rules": MetadataValue.json(result.crosswalk["match_rule"].value_counts().to_dict()),
                 "events": MetadataValue.json(result.events["event_type"].value_counts().to_dict()),
+                "review_queue": len(result.review),
+                "review_top_pairs": md.preview(review_preview(result.review), rows=10),
+                "reviewer_decisions_applied": MetadataValue.json(
+                    {"accept": result.stats["reviewer_accepts"], "reject": result.stats["reviewer_rejects"]}),
                 "preview": md.preview(leads_frame),
             }
         )
 
     return leads
+
+
+def review_preview(review: pd.DataFrame) -> pd.DataFrame:
+    """The queue's top pairs, both records side by side, for the materialization's metadata."""
+    cols = ["pair_id", "reason", "match_probability", "evidence", "company_l", "company_r", "address_std_l",
+            "address_std_r", "phone_l", "phone_r"]
+    return review.reindex(columns=cols).head(10)
 
 
 def net_new_by_source(crosswalk: pd.DataFrame, leads: pd.DataFrame) -> dict[str, int]:

@@ -11,8 +11,8 @@ DuckDB connection is used inside). Steps:
    larger than ``max_block_size`` are skipped (license blocks never), so cost grows with n, not n².
 3. Pair features: phone agreement, address level (2 same line, 1 close: same house number and
    line ratio >= ``address_similarity``, 0 unknown, -1 same house number but another street text,
-   -2 conflict: another house number, or different zips, or different cities when a zip is
-   missing), name similarity (rapidfuzz ``token_set_ratio`` over the folded company and person
+   -2 conflict: another house number or street, or different zips on different lines; city text
+   is never a conflict, only ``city_eq``), name similarity (rapidfuzz ``token_set_ratio`` over the folded company and person
    names, best of the combinations; and ``token_sort_ratio``), email agreement, zip agreement.
 4. Deterministic rules, in order of strength:
    ``deterministic:license``        same source, same license number;
@@ -26,10 +26,14 @@ DuckDB connection is used inside). Steps:
    A phone alone is never enough. Accepted when ``match_probability >= splink_match_probability``.
 6. Clusters: union-find over accepted pairs, strongest first, with cannot-link constraints checked
    on whole clusters — two clusters never merge when any of their addresses conflict (different
-   house numbers, zips, or cities; ``resolve_keys.address_compatible``), or (with
+   house numbers or streets, zips on different lines; ``resolve_keys.address_compatible``), or (with
    ``license_cannot_link``) when they hold two different license numbers of the same source. This
    stops chaining through shared phones (chain sites at different addresses stay apart).
-7. Stable lead ids and merge/split events (``resolve_ids``), survivorship (``survivorship``).
+   Co-location is evidence, not identity (``resolve_pairs.pair_veto``): unrelated name cores, or
+   one source's two names at one address, are never linked unless a license or email agrees.
+   A reviewer's accepts (``resolve_review``) come first; rejects are cannot-links on whole clusters.
+7. Stable lead ids and merge/split events (``resolve_ids``), survivorship (``survivorship``); the
+   review queue (uncertain Splink band, co-located pairs) and every link's evidence.
 """
 
 from __future__ import annotations
@@ -48,10 +52,15 @@ from etl_assets.stages.resolve_keys import STR
 from etl_assets.stages.resolve_cluster import cluster
 from etl_assets.stages.resolve_config import ResolveConfig
 from etl_assets.stages.resolve_ids import assign_lead_ids
-from etl_assets.stages.resolve_pairs import RULE_RANK, candidate_pairs, deterministic_rule, pair_features, splink_guard  # noqa: F401
+from etl_assets.stages.resolve_pairs import (RULE_RANK, candidate_pairs, colocated_review, deterministic_rule,  # noqa: F401
+                                             evidence_text, pair_features, splink_guard)
+from etl_assets.stages.resolve_review import decision_pairs, review_queue
 from etl_assets.stages.survivorship import build_leads
 
 log = logging.getLogger(__name__)
+
+CROSSWALK_COLUMNS = (SOURCE, RECORD_KEY, "lead_id", "match_rule", "match_score", "matched_to", "match_weight",
+                     "match_evidence")
 
 
 
@@ -60,6 +69,7 @@ class ResolveResult:
     crosswalk: pd.DataFrame  # _source, _record_key, lead_id, match_rule, match_score, matched_to
     leads: pd.DataFrame  # lead_id, lead columns, source_count, sources, is_existing_crm_lead, is_live
     events: pd.DataFrame  # event_type, lead_id, related_lead_ids, record_count, detail
+    review: pd.DataFrame = field(default_factory=pd.DataFrame)  # lead_review rows (resolve_review)
     stats: dict = field(default_factory=dict)  # n_records, candidate_pairs, scored_pairs, timings
 
 
@@ -80,7 +90,11 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     p["addr_line"] = line.to_numpy()
     p["zip"] = z.to_numpy()
     p["house"] = keys.house_number(line).to_numpy()
+    p["street"] = keys.street_key(line, pd.Series(p["house"])).to_numpy()
+    p["name_core"] = keys.name_core(pd.Series(p["name_key"])).to_numpy()
     p["city"] = col("city").astype(STR).str.upper().str.replace(r"[^A-Z ]", "", regex=True).str.strip().replace("", pd.NA).astype(object).to_numpy()
+    state = col("state").astype(STR).str.upper().str.strip()
+    p["state"] = state.where(state.str.fullmatch(r"[A-Z]{2}").fillna(False).astype(bool)).astype(object).to_numpy()
     p["phone"] = keys.canonical_phone(col("phone")).to_numpy()
     p["phone2"] = keys.canonical_phone(col("phone2")).to_numpy()
     p["email"] = col("email").astype(STR).str.lower().str.strip().replace("", pd.NA).astype(object).to_numpy()
@@ -89,10 +103,22 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     return p
 
 
+def linking_rules(cfg: ResolveConfig, n_records: int) -> tuple[str, ...]:
+    """The deterministic rules that link on their own: the license rule, and every rule when there
+    are too few records for Splink to learn its m probabilities from the data."""
+    if cfg.deterministic_rules is not None:
+        return tuple(cfg.deterministic_rules)
+    if cfg.use_splink and cfg.splink_em and n_records >= cfg.splink_em_min_records:
+        return ("deterministic:license",)
+    return tuple(k for k in RULE_RANK if k.startswith("deterministic:"))
+
+
 # --------------------------------------------------------------------------- entry point
 def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None,
-                  config: ResolveConfig | None = None) -> ResolveResult:
-    """Resolve live source records into leads; see the module docstring for the rules."""
+                  config: ResolveConfig | None = None, decisions: pd.DataFrame | None = None) -> ResolveResult:
+    """Resolve live source records into leads; see the module docstring for the rules.
+
+    ``decisions``: a reviewer's rows of ``lead_review_decisions`` (must-link / cannot-link)."""
     cfg = config or ResolveConfig()
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
@@ -108,12 +134,20 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
         con.close()
     timings["candidates_s"] = time.perf_counter() - t0 - sum(timings.values())
     f = pair_features(prep, pairs, cfg)
-    f["rule"] = deterministic_rule(f, cfg)
+    all_rules = deterministic_rule(f, cfg)
+    n_rule_pairs = int(all_rules.notna().sum())  # pairs some rule would link: the prior's evidence
+    f["rule"] = all_rules.where(all_rules.isin(linking_rules(cfg, len(prep))), None)
+    del all_rules
     f["strength"] = f["name_sim"].astype(float) + f["name_sort"].astype(float) / 1000
     f["score"] = np.nan
     timings["deterministic_s"] = time.perf_counter() - t0 - sum(timings.values())
     det = f[f["rule"].notna()]
+    det = det.assign(evidence=evidence_text(det), match_weight=np.nan)
     open_pairs = f[f["rule"].isna() & splink_guard(f, cfg)]
+    colocated = f[f["rule"].isna() & colocated_review(f, cfg)]
+    review_pairs = [colocated[["l", "r"]].assign(reason="co-located: one phone and address, names differ",
+                                                 match_probability=np.nan, match_weight=np.nan,
+                                                 evidence=evidence_text(colocated))]
     n_candidates = len(pairs)
     scored = 0
     splink_edges = f.iloc[0:0]
@@ -122,50 +156,63 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
         from etl_assets.stages.resolve_splink import splink_score
 
         n = len(prep)
-        prior = max(len(det), 1) / cfg.det_recall_assumption / max(n * (n - 1) / 2, 1)
+        prior = max(n_rule_pairs, 1) / cfg.det_recall_assumption / max(n * (n - 1) / 2, 1)
         sp = prep.rename(columns={"uid": "unique_id"})
         scores = splink_score(sp, open_pairs[["l", "r"]], prior=prior, u_max_pairs=cfg.u_max_pairs,
-                              seed=cfg.seed, use_em=cfg.splink_em)
+                              seed=cfg.seed, use_em=cfg.splink_em, em_min_records=cfg.splink_em_min_records)
         scored = len(scores)
         m = open_pairs.merge(scores, on=["l", "r"], how="inner")
+        m["evidence"] = evidence_text(m) + [f"; match weight {w:.1f}" for w in m["match_weight"]]
+        band = m[(m["match_probability"] >= cfg.review_min_probability) & (m["match_probability"] < cfg.splink_match_probability)]
+        review_pairs.append(band[["l", "r", "match_probability", "match_weight", "evidence"]].assign(
+            reason="splink: uncertain band"))
         m = m[m["match_probability"] >= cfg.splink_match_probability]
         splink_edges = m.assign(rule="splink", strength=m["match_probability"], score=m["match_probability"])[det.columns]
     timings["splink_s"] = time.perf_counter() - t0 - sum(timings.values())
-    edges = pd.concat([det, splink_edges], ignore_index=True)
-    roots, accepted = cluster(prep, edges, cfg)
+    accepts, rejects = decision_pairs(prep, decisions)
+    edges = pd.concat([accepts, det, splink_edges], ignore_index=True)
+    roots, accepted = cluster(prep, edges, cfg, rejects)
     timings["cluster_s"] = time.perf_counter() - t0 - sum(timings.values())
 
     # crosswalk: each record explained by the first accepted edge that touches it
     keys_arr = prep["key"].to_numpy()
     rule = np.full(len(prep), "singleton", dtype=object)
     score = np.full(len(prep), np.nan)
+    weight = np.full(len(prep), np.nan)
+    evidence = np.full(len(prep), None, dtype=object)
     matched = np.full(len(prep), None, dtype=object)
     seen = np.zeros(len(prep), dtype=bool)
-    for l, r, ru, sc in zip(accepted["l"].to_numpy(), accepted["r"].to_numpy(), accepted["rule"].to_numpy(),
-                            accepted["score"].to_numpy()):
+    for l, r, ru, sc, w, ev in zip(accepted["l"].to_numpy(), accepted["r"].to_numpy(), accepted["rule"].to_numpy(),
+                                   accepted["score"].to_numpy(), accepted["match_weight"].to_numpy(),
+                                   accepted["evidence"].to_numpy()):
         for x, y in ((l, r), (r, l)):
             if not seen[x]:
                 seen[x] = True
-                rule[x], score[x], matched[x] = ru, sc, keys_arr[y]
+                rule[x], score[x], matched[x], weight[x], evidence[x] = ru, sc, keys_arr[y], w, ev
     crosswalk = pd.DataFrame({
         SOURCE: records[SOURCE].astype(str).to_numpy(),
         RECORD_KEY: records[RECORD_KEY].astype(str).to_numpy(),
         "cluster": roots,
         "match_rule": rule, "match_score": score, "matched_to": matched,
+        "match_weight": weight, "match_evidence": evidence,
     })
     crosswalk, events = assign_lead_ids(crosswalk, previous_crosswalk)
     crosswalk = crosswalk.drop(columns="cluster")
     timings["ids_s"] = time.perf_counter() - t0 - sum(timings.values())
+    decided = set() if decisions is None or decisions.empty else set(decisions["pair_id"])
+    review = review_queue(prep, records, pd.concat(review_pairs, ignore_index=True),
+                          crosswalk["lead_id"].to_numpy(), decided)
     leads = build_leads(records, crosswalk["lead_id"].to_numpy(), cfg)
     timings["survivorship_s"] = time.perf_counter() - t0 - sum(timings.values())
     n = len(prep)
     stats = {
         "n_records": n, "candidate_pairs": n_candidates, "deterministic_pairs": len(det),
         "splink_scored_pairs": scored, "splink_accepted_pairs": len(splink_edges),
-        "accepted_edges": len(accepted), "n_leads": len(leads),
+        "accepted_edges": len(accepted), "n_leads": len(leads), "review_pairs": len(review),
+        "reviewer_accepts": len(accepts), "reviewer_rejects": len(rejects),
         "share_of_all_pairs_scored": n_candidates / max(n * (n - 1) / 2, 1),
         **timings, "total_s": time.perf_counter() - t0,
     }
     log.info("resolve_leads: %s", stats)
-    return ResolveResult(crosswalk=crosswalk[[SOURCE, RECORD_KEY, "lead_id", "match_rule", "match_score", "matched_to"]],
-                         leads=leads, events=events, stats=stats)
+    return ResolveResult(crosswalk=crosswalk[list(CROSSWALK_COLUMNS)], leads=leads, events=events, stats=stats,
+                         review=review)

@@ -15,13 +15,23 @@ if TYPE_CHECKING:
     from etl_assets.stages.resolve_config import ResolveConfig
 
 
-def cluster(prep: pd.DataFrame, edges: pd.DataFrame, cfg: ResolveConfig) -> tuple[np.ndarray, pd.DataFrame]:
-    """Constrained union-find over edges (strongest first). Returns root per uid and accepted edges."""
+def cluster(prep: pd.DataFrame, edges: pd.DataFrame, cfg: ResolveConfig,
+            cannot_link: list[tuple[int, int]] = ()) -> tuple[np.ndarray, pd.DataFrame]:
+    """Constrained union-find over edges (strongest first). Returns root per uid and accepted edges.
+
+    A reviewer's accepts (rule ``review:accept``) come first and skip the address and license
+    constraints (a person looked); a reviewer's rejects (``cannot_link`` uid pairs) hold for whole
+    clusters: two clusters holding the two records of a rejected pair never merge."""
     n = len(prep)
     parent = np.arange(n)
+    rejected: dict[int, set[int]] = {}
+    for a, b in cannot_link:
+        rejected.setdefault(a, set()).add(b)
+        rejected.setdefault(b, set()).add(a)
+    members: dict[int, set[int]] = {u: {u} for u in rejected}  # root -> its records that have rejects
     addr = {}  # root -> list of address tuples
     lic = {}  # root -> {source: license}
-    lines, houses, zips, cities = (prep[c].to_numpy() for c in ("addr_line", "house", "zip", "city"))
+    lines, houses, zips, streets, states = (prep[c].to_numpy() for c in ("addr_line", "house", "zip", "street", "state"))
     sources, licenses = prep["source"].to_numpy(), prep["license"].to_numpy()
 
     def find(x):
@@ -34,7 +44,7 @@ def cluster(prep: pd.DataFrame, edges: pd.DataFrame, cfg: ResolveConfig) -> tupl
 
     def addrs(root):
         if root not in addr:
-            t = (lines[root], houses[root], zips[root], cities[root])
+            t = (lines[root], houses[root], zips[root], streets[root], states[root])
             addr[root] = [t] if any(t) else []
         return addr[root]
 
@@ -46,16 +56,21 @@ def cluster(prep: pd.DataFrame, edges: pd.DataFrame, cfg: ResolveConfig) -> tupl
     order = edges.assign(_rank=edges["rule"].map(RULE_RANK)).sort_values(
         ["_rank", "strength", "l", "r"], ascending=[True, False, True, True], kind="stable")
     accepted = np.zeros(len(order), dtype=bool)
+    order_rules = order["rule"].to_numpy()
     for i, (l, r) in enumerate(zip(order["l"].to_numpy(), order["r"].to_numpy())):
         a, b = find(l), find(r)
         if a == b:
             accepted[i] = True
             continue
+        ma, mb = members.get(a, set()), members.get(b, set())
+        if any(find(p) == b for u in ma for p in rejected[u]) or any(find(p) == a for u in mb for p in rejected[u]):
+            continue
         la, lb = lics(a), lics(b)
-        if cfg.license_cannot_link and any(s in lb and lb[s] != v for s, v in la.items()):
+        reviewed = order_rules[i] == "review:accept"
+        if not reviewed and cfg.license_cannot_link and any(s in lb and lb[s] != v for s, v in la.items()):
             continue
         aa, ab = addrs(a), addrs(b)
-        if not all(keys.address_compatible(x, y) for x in aa for y in ab):
+        if not reviewed and not all(keys.address_compatible(x, y) for x in aa for y in ab):
             continue
         if len(aa) < len(ab):
             a, b = b, a
@@ -66,5 +81,8 @@ def cluster(prep: pd.DataFrame, edges: pd.DataFrame, cfg: ResolveConfig) -> tupl
         accepted[i] = True
         addr.pop(b, None)
         lic.pop(b, None)
+        if ma or mb:
+            members[a] = ma | mb
+            members.pop(b, None)
     roots = np.array([find(x) for x in range(n)])
     return roots, order[accepted].drop(columns="_rank")

@@ -13,10 +13,17 @@ class ResolveConfig:
 
     name_threshold: float = 90.0  # token_set_ratio (0-100) for the deterministic name rules
     address_similarity: float = 90.0  # rapidfuzz ratio of address lines (same house number) = "close"
+    related_name_threshold: float = 80.0  # below this (name core, token_set_ratio) two names are unrelated (chosen on train: the largest value without a recall loss)
     evidence_name_threshold: float = 80.0  # name agreement counted as evidence for the Splink guard
+    # rules that link without Splink (the others only estimate the prior). None: only the license
+    # rule once Splink can learn m by EM (>= splink_em_min_records records), every rule below that
+    deterministic_rules: tuple[str, ...] | None = None
     splink_match_probability: float = 0.9  # accept a Splink pair at or above this probability
+    review_min_probability: float = 0.5  # Splink pairs from here up to splink_match_probability go to lead_review
+    review_name_floor: float = 40.0  # co-located pairs (phone + address, vetoed names) this similar go to review
     use_splink: bool = True
-    splink_em: bool = False  # refine m with EM (blocked on phone) when >= 5,000 records
+    splink_em: bool = True  # m by EM on the data (blocked on phone, then zip + name core)
+    splink_em_min_records: int = 1_000  # below this many records the starting m values stand
     u_max_pairs: float = 2e6  # estimate_u_using_random_sampling sample size
     det_recall_assumption: float = 0.7  # prior = deterministic pairs / recall / all pairs
     max_block_size: int = 100  # candidate blocks larger than this are skipped (not license blocks)

@@ -22,6 +22,38 @@ from etl_assets.transforms.vocab import BUSINESS_ABBREVIATIONS, RESOLVER_DROPPED
 STR = STRING
 _KEEP = re.compile(r"[^A-Z0-9 ]")
 _TRAILING_ZIP = re.compile(r"\s+(\d{5})(?:-?\d{4})?$")
+_PARENTHESIZED = re.compile(r"\([^)]*\)")
+
+_ORDINALS = {"FIRST": 1, "SECOND": 2, "THIRD": 3, "FOURTH": 4, "FIFTH": 5, "SIXTH": 6, "SEVENTH": 7, "EIGHTH": 8,
+             "NINTH": 9, "TENTH": 10, "ELEVENTH": 11, "TWELFTH": 12, "THIRTEENTH": 13, "FOURTEENTH": 14,
+             "FIFTEENTH": 15, "SIXTEENTH": 16, "SEVENTEENTH": 17, "EIGHTEENTH": 18, "NINETEENTH": 19, "TWENTIETH": 20}
+_TENS = {"TWENTY": 20, "THIRTY": 30, "FORTY": 40, "FIFTY": 50}
+
+
+def _suffixed(n: int) -> str:
+    return f"{n}{'TH' if 10 <= n % 100 <= 20 else {1: 'ST', 2: 'ND', 3: 'RD'}.get(n % 10, 'TH')}"
+
+
+# Street words the resolver folds beyond the shared table: every ordinal word up to 59 (TWENTY-THIRD
+# -> 23RD) and the short spellings registries use for street types (BLV., PKY).
+RESOLVER_EXTRA_STREET_WORDS = {
+    **{w: _suffixed(n) for w, n in _ORDINALS.items()},
+    **{f"{t}-{w}": _suffixed(tn + n) for t, tn in _TENS.items() for w, n in _ORDINALS.items() if n < 10},
+    **{t[:-1] + "IETH": _suffixed(tn) for t, tn in _TENS.items()},  # THIRTIETH -> 30TH
+    "BLV": "BLVD", "BOUL": "BLVD", "BOULV": "BLVD", "PKY": "PKWY", "PKWAY": "PKWY", "AVN": "AVE", "AVENU": "AVE",
+}
+_DIRECTIONS = frozenset({"N", "S", "E", "W", "NE", "NW", "SE", "SW"})
+
+# Name words the resolver spells out (CDC -> CHILD DEVELOPMENT CENTER), and the generic words of
+# childcare names: the rest of a name (its "core") is what tells two providers apart.
+RESOLVER_NAME_ABBREVIATIONS = {
+    **BUSINESS_ABBREVIATIONS, "CDC": "CHILD DEVELOPMENT CENTER", "ELC": "EARLY LEARNING CENTER",
+    "DCC": "DAY CARE CENTER", "LC": "LEARNING CENTER", "CCC": "CHILD CARE CENTER",
+}
+GENERIC_NAME_WORDS = frozenset(
+    "ACADEMY CENTER SCHOOL PRESCHOOL CHILD CARE DAY EARLY LEARNING DEVELOPMENT MONTESSORI KIDS KID CLUB PLAYHOUSE "
+    "NURSERY HOME FAMILY PROGRAM OF AND AT CHILDREN CHILDRENS INFANT TODDLER".split()
+)
 
 
 def _fuzzy_street_table(values: pd.Series) -> dict[str, str]:
@@ -60,10 +92,31 @@ def _clean_upper(s: pd.Series) -> pd.Series:
     return s.str.replace(r"\s+", " ", regex=True).str.strip().replace("", pd.NA)
 
 
+def _singular(text):
+    """Plural and possessive forms fold together (KID'S, KIDS, KID -> KID; CLASS stays)."""
+    if text is None:
+        return None
+    return " ".join(t[:-1] if len(t) > 3 and t.endswith("S") and not t.endswith("SS") else t for t in text.split())
+
+
 def name_key(company_std: pd.Series, company: pd.Series) -> pd.Series:
-    """Company name for matching: upper, punctuation out, legal suffixes/THE/DBA out, abbreviations expanded."""
+    """Company name for matching: upper, parenthesized qualifiers, punctuation, legal suffixes, THE and DBA
+    out (wherever the article stands), abbreviations expanded, plurals and possessives folded."""
     base = company_std.where(company_std.notna(), company)
-    return _fold_tokens(_clean_upper(base), BUSINESS_ABBREVIATIONS, RESOLVER_DROPPED_WORDS)
+    qualified = company.astype(STR).str.contains("(", regex=False).fillna(False).astype(bool)
+    base = base.where(~qualified, company.astype(STR).str.replace(_PARENTHESIZED, " ", regex=True))
+    folded = _fold_tokens(_clean_upper(base), RESOLVER_NAME_ABBREVIATIONS, RESOLVER_DROPPED_WORDS)
+    return pd.Series([_singular(v) for v in folded.tolist()], index=folded.index, dtype=object)
+
+
+def name_core(names: pd.Series) -> pd.Series:
+    """A folded name without the generic childcare words (None when nothing else is left)."""
+    def core(v):
+        if v is None:
+            return None
+        kept = [t for t in v.split() if t not in GENERIC_NAME_WORDS]
+        return " ".join(kept) or None
+    return pd.Series([core(v) for v in names.tolist()], index=names.index, dtype=object)
 
 
 def person_key(*parts: pd.Series) -> pd.Series:
@@ -87,7 +140,7 @@ def address_parts(address_std: pd.Series, address1: pd.Series, zip_: pd.Series) 
     line = line.str.replace(r"[.,'#]", " ", regex=True).str.replace(r"[^A-Z0-9 /-]", " ", regex=True)
     line = line.str.replace(r"\s+-\s+", " ", regex=True).str.replace(r"\s+", " ", regex=True).str.strip()
     line = line.replace("", pd.NA)
-    line = _fold_tokens(line, _fuzzy_street_table(line))
+    line = _fold_tokens(line, {**_fuzzy_street_table(line), **RESOLVER_EXTRA_STREET_WORDS})
     z = zip_.astype(STR).str.extract(r"^(\d{5})", expand=False)
     z = z.where(z.notna(), trailing)
     return line, z.astype(object).where(z.notna(), None)
@@ -101,19 +154,37 @@ def canonical_phone(s: pd.Series) -> pd.Series:
 
 
 def house_number(line: pd.Series) -> pd.Series:
-    return line.astype(STR).str.extract(r"^(\d+[A-Z]?)\b", expand=False).astype(object)
+    return line.astype(STR).str.extract(r"^(\d+[A-Z]?)\b(?!ST|ND|RD|TH)", expand=False).astype(object)
+
+
+def street_key(line: pd.Series, house: pd.Series) -> pd.Series:
+    """The street without house number and directions ("1200 W 3RD ST" -> "3RD ST"): two lines on one
+    street when a house number or a direction is missing on one side."""
+    def key(v, h):
+        if v is None or v is pd.NA:
+            return None
+        tokens = v.split()
+        if isinstance(h, str) and tokens and tokens[0] == h:
+            tokens = tokens[1:]
+        return " ".join(t for t in tokens if t not in _DIRECTIONS) or None
+    return pd.Series([key(v, h) for v, h in zip(line.tolist(), house.tolist())], index=line.index, dtype=object)
 
 
 def address_compatible(a: tuple, b: tuple) -> bool:
-    """Cluster constraint on (line, house, zip, city) tuples: False only for a hard conflict —
-    different zips, different cities when a zip is missing, or both lines present with different
-    house numbers (or one without a house number and different lines). Missing is compatible."""
-    line_a, house_a, zip_a, city_a = a
-    line_b, house_b, zip_b, city_b = b
+    """Cluster constraint on (line, house, zip, street, state) tuples: False only for a true
+    contradiction — two states, different zips on different lines, two house numbers, or two
+    streets. City text is never a conflict (it is spelled every way: OKC, a neighbourhood);
+    missing is compatible."""
+    line_a, house_a, zip_a, street_a, state_a = a
+    line_b, house_b, zip_b, street_b, state_b = b
+    if state_a and state_b and state_a != state_b:
+        return False
+    if line_a and line_b and line_a == line_b:
+        return True
     if zip_a and zip_b and zip_a != zip_b:
         return False
-    if not (zip_a and zip_b) and city_a and city_b and city_a != city_b:
-        return False
-    if not line_a or not line_b or line_a == line_b:
+    if not line_a or not line_b:
         return True
-    return house_a is not None and house_a == house_b
+    if house_a and house_b:
+        return house_a == house_b  # one house number, the street text spelled two ways
+    return street_a is not None and street_a == street_b  # a house number missing: the same street

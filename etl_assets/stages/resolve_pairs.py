@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from etl_assets.stages.resolve_config import ResolveConfig
 
 RULE_RANK = {
+    "review:accept": -1,  # a reviewer's must-link (lead_review_decisions) comes before every rule
     "deterministic:license": 0,
     "deterministic:phone+address": 1,
     "deterministic:address+name": 2,
@@ -94,24 +95,34 @@ def pair_features(prep: pd.DataFrame, pairs: pd.DataFrame, cfg: ResolveConfig) -
     f["same_source"] = src[l] == src[r]
     f["license_eq"] = f["same_source"] & (lic[l] >= 0) & (lic[l] == lic[r])
     f["license_conflict"] = f["same_source"] & (lic[l] >= 0) & (lic[r] >= 0) & (lic[l] != lic[r])
-    # address level
+    # address level. Geography is zip + house number + street; city text is only a soft signal
+    # (OKC, a neighbourhood, no zip), so it never makes a conflict.
     (line,) = _codes(prep["addr_line"].to_numpy())
     (zc,) = _codes(prep["zip"].to_numpy())
     (cc,) = _codes(prep["city"].to_numpy())
     (hc,) = _codes(prep["house"].to_numpy())
+    (sk,) = _codes(prep["street"].to_numpy())
     both_zip = (zc[l] >= 0) & (zc[r] >= 0)
-    geo_conflict = (both_zip & (zc[l] != zc[r])) | (~both_zip & (cc[l] >= 0) & (cc[r] >= 0) & (cc[l] != cc[r]))
+    zip_conflict = both_zip & (zc[l] != zc[r])
     both_line = (line[l] >= 0) & (line[r] >= 0)
     exact = both_line & (line[l] == line[r])
-    maybe_close = both_line & ~exact & (hc[l] >= 0) & (hc[l] == hc[r])
+    same_street = (sk[l] >= 0) & (sk[l] == sk[r])
+    both_house = (hc[l] >= 0) & (hc[r] >= 0)
+    maybe_close = both_line & ~exact & both_house & (hc[l] == hc[r])
     lines = prep["addr_line"].to_numpy()
-    close = np.zeros(len(f), dtype=bool)
-    if maybe_close.any():
-        idx = np.flatnonzero(maybe_close)
+    close = maybe_close & same_street  # a direction spelled out or dropped
+    todo = maybe_close & ~close
+    if todo.any():
+        idx = np.flatnonzero(todo)
         close[idx] = process.cpdist(list(lines[l[idx]]), list(lines[r[idx]]), scorer=fuzz.ratio, workers=1) >= cfg.address_similarity
-    same_house = both_line & ~exact & ~close & (hc[l] >= 0) & (hc[l] == hc[r])
-    level = np.where(exact, 2, np.where(close, 1, np.where(same_house, -1, np.where(both_line, -2, 0))))
-    f["addr_level"] = np.where(geo_conflict, -2, level).astype(np.int8)
+    no_house_same_street = both_line & ~exact & ~both_house & same_street  # "3RD ST" / "1200 W 3RD ST"
+    same_house = maybe_close & ~close
+    level = np.where(exact, 2, np.where(close | no_house_same_street, 1, np.where(same_house, -1, np.where(both_line, -2, 0))))
+    (st,) = _codes(prep["state"].to_numpy())
+    state_conflict = (st[l] >= 0) & (st[r] >= 0) & (st[l] != st[r])  # one street text in two states: two places
+    f["addr_level"] = np.where((zip_conflict & ~exact) | state_conflict, -2, level).astype(np.int8)
+    f["city_eq"] = (cc[l] >= 0) & (cc[l] == cc[r])
+    f["geo_both"] = both_zip | ((cc[l] >= 0) & (cc[r] >= 0))  # both sides say where they are
     # names: best of company~company, person~person, company~person, person~company
     names = prep["name_key"].to_numpy()
     persons = prep["person_key"].to_numpy()
@@ -126,32 +137,78 @@ def pair_features(prep: pd.DataFrame, pairs: pd.DataFrame, cfg: ResolveConfig) -
     if has_person.any():
         sort_sim[i] = np.maximum(sort_sim[i], _sim(persons[l[i]], persons[r[i]], fuzz.token_sort_ratio))
     f["name_sort"] = sort_sim
+    cores = prep["name_core"].to_numpy()
+    both_core = np.array([x is not None and y is not None for x, y in zip(cores[l], cores[r])], dtype=bool)
+    f["name_core"] = np.where(both_core, _sim(cores[l], cores[r], fuzz.token_set_ratio), sim)  # generic words alone: the full name
+    f["names_known"] = _known(names, persons, l) & _known(names, persons, r)
     f["zip_eq"] = both_zip & (zc[l] == zc[r])
     return f
 
 
+def _known(names: np.ndarray, persons: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    return np.array([a is not None or b is not None for a, b in zip(names[idx], persons[idx])], dtype=bool)
+
+
+def pair_veto(f: pd.DataFrame, cfg: ResolveConfig) -> pd.Series:
+    """Pairs nothing may link. Co-location is evidence, not identity: two named records whose names
+    are unrelated (``name_core`` below ``related_name_threshold``) are different providers unless an
+    identifier agrees (license, email); two records of one source with different names (below
+    ``name_threshold``) at one address are two listings of that source. And two licenses of one registry."""
+    identifier = f["license_eq"] | f["email_eq"]
+    unrelated = f["names_known"] & (f["name_core"] < cfg.related_name_threshold) & ~identifier
+    same_source_other_name = (f["same_source"] & f["names_known"] & (f["name_sim"] < cfg.name_threshold)
+                              & (f["addr_level"] >= 1) & ~identifier)
+    veto = unrelated | same_source_other_name
+    if cfg.license_cannot_link:
+        veto |= f["license_conflict"]
+    return veto
+
+
 def deterministic_rule(f: pd.DataFrame, cfg: ResolveConfig) -> pd.Series:
     """The strongest deterministic rule each pair meets (None when none)."""
-    name_ok = f["name_sim"] >= cfg.name_threshold
+    # a name variant ("... Learning Center" / "... Child Care") keeps its core
+    name_ok = np.maximum(f["name_sim"], f["name_core"]) >= cfg.name_threshold
+    # the same place: a zip, a city spelling or a phone in common, or nothing to tell (two cities
+    # spelled differently without zips are left to Splink, where city is a soft, weighted signal)
+    placed = f["zip_eq"] | f["city_eq"] | f["phone_eq"] | ~f["geo_both"]
     conds = [
         f["license_eq"],
         f["phone_eq"] & (f["addr_level"] >= 1),
-        (f["addr_level"] >= 1) & name_ok,
+        (f["addr_level"] >= 1) & name_ok & placed,
         f["phone_eq"] & (f["addr_level"] == 0) & name_ok,
     ]
-    names = list(RULE_RANK)[:4]
+    names = [k for k in RULE_RANK if k.startswith("deterministic:")]
     rule = np.select(conds, names, default="")
-    blocked = f["license_conflict"].to_numpy() & cfg.license_cannot_link & (rule != names[0])
+    blocked = pair_veto(f, cfg).to_numpy() & (rule != names[0])
     rule = np.where(blocked, "", rule)
     return pd.Series(rule, index=f.index).replace("", None)
 
 
 def splink_guard(f: pd.DataFrame, cfg: ResolveConfig) -> pd.Series:
     """Pairs worth a Splink score: two independent agreements, no hard address conflict."""
-    name_ev = (f["name_sort"] >= cfg.evidence_name_threshold) | (f["name_sim"] >= cfg.name_threshold)
+    name_ev = ((f["name_sort"] >= cfg.evidence_name_threshold) | (f["name_sim"] >= cfg.name_threshold)
+               | (f["name_core"] >= cfg.name_threshold))
     evidence = (f["phone_eq"].astype(int) + (f["addr_level"] >= 1).astype(int) + name_ev.astype(int)
                 + f["email_eq"].astype(int) + (f["zip_eq"] & (f["name_sort"] >= 95)).astype(int))
-    ok = (evidence >= 2) & (f["addr_level"] >= -1)
-    if cfg.license_cannot_link:
-        ok &= ~f["license_conflict"]
-    return ok
+    return (evidence >= 2) & (f["addr_level"] >= -1) & ~pair_veto(f, cfg)
+
+
+def evidence_text(f: pd.DataFrame) -> np.ndarray:
+    """Per pair, the fields that agree, as a reader sees them: ``license; phone; address exact; name 93; zip``."""
+    level = f["addr_level"].to_numpy()
+    parts = [
+        np.where(f["license_eq"], "license", ""),
+        np.where(f["phone_eq"], "phone", ""),
+        np.where(level == 2, "address exact", np.where(level == 1, "address close", "")),
+        np.array([f"name {v:.0f}" if v >= 50 else "" for v in np.maximum(f["name_sim"], f["name_core"])], dtype=object),
+        np.where(f["email_eq"], "email", ""),
+        np.where(f["zip_eq"], "zip", ""),
+        np.where(f["city_eq"], "city", ""),
+    ]
+    return np.array(["; ".join(p for p in row if p) for row in zip(*parts)], dtype=object)
+
+
+def colocated_review(f: pd.DataFrame, cfg: ResolveConfig) -> pd.Series:
+    """Vetoed pairs a person should look at: one phone and one address, names not related enough."""
+    return (f["phone_eq"] & (f["addr_level"] >= 1) & ~f["license_conflict"]
+            & (np.maximum(f["name_sim"], f["name_core"]) >= cfg.review_name_floor) & pair_veto(f, cfg))

@@ -5,11 +5,13 @@ Splink scores exactly the candidate pairs the deterministic pass left open (we r
 pair that a rule already settled and never sees pairs outside the blocks (phone, address line,
 zip + name token, city + name token, email; see ``resolve.candidate_pairs``).
 
-Model: comparisons on name (token-sorted, Jaro-Winkler levels), address line (exact, Jaro-Winkler,
-Levenshtein), phone, email, zip and city. ``u`` probabilities are estimated with
-``estimate_u_using_random_sampling`` over all records; ``m`` probabilities are set by hand
-(below) because EM on a few hundred records, most of them singletons, is unstable. With
-``ResolveConfig.splink_em`` and enough records, EM refines ``m`` blocked on phone.
+Model (``_comparisons``): name and name core (term-frequency adjusted exact, Jaro-Winkler,
+Jaccard), house number and street separately, zip, city (soft, term frequencies), phone, email.
+``u`` probabilities are estimated with ``estimate_u_using_random_sampling`` over all records; ``m``
+probabilities start from the values below and, with ``ResolveConfig.splink_em`` (default) and at
+least ``splink_em_min_records`` records, are estimated by EM on the data itself (blocked on phone,
+then on zip + name core). Below that, EM on a handful of records is unstable and the starting
+values stand.
 The prior (probability that two random records match) comes from the deterministic pass.
 """
 
@@ -24,36 +26,53 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
-SPLINK_COLUMNS = ["unique_id", "name_sorted", "addr_line", "phone", "email", "zip", "city"]
+SPLINK_COLUMNS = ["unique_id", "name_sorted", "name_core", "addr_line", "house", "street", "phone", "email", "zip",
+                  "city"]
 
 
 def _comparisons() -> list:
+    """Name (token-sorted full name and its core: exact with term frequencies, Jaro-Winkler, Jaccard),
+    street (house number and street separately), zip, city (soft: exact with term frequencies, so
+    a common city weighs little), phone, email. The m values are starting points for EM."""
     name = cl.CustomComparison(
         output_column_name="name_sorted",
         comparison_levels=[
             cll.NullLevel("name_sorted"),
-            cll.ExactMatchLevel("name_sorted"),
+            cll.ExactMatchLevel("name_sorted", term_frequency_adjustments=True),
             cll.JaroWinklerLevel("name_sorted", 0.95),
             cll.JaroWinklerLevel("name_sorted", 0.88),
             cll.JaccardLevel("name_sorted", 0.6),
             cll.ElseLevel(),
         ],
     ).configure(m_probabilities=[0.55, 0.25, 0.1, 0.05, 0.05])
-    address = cl.CustomComparison(
-        output_column_name="addr_line",
+    core = cl.CustomComparison(
+        output_column_name="name_core",
         comparison_levels=[
-            cll.NullLevel("addr_line"),
-            cll.ExactMatchLevel("addr_line"),
-            cll.LevenshteinLevel("addr_line", 2),
-            cll.JaroWinklerLevel("addr_line", 0.9),
+            cll.NullLevel("name_core"),
+            cll.ExactMatchLevel("name_core", term_frequency_adjustments=True),
+            cll.JaroWinklerLevel("name_core", 0.9),
             cll.ElseLevel(),
         ],
-    ).configure(m_probabilities=[0.7, 0.15, 0.1, 0.05])
+    ).configure(m_probabilities=[0.8, 0.1, 0.1])
+    house = cl.ExactMatch("house").configure(m_probabilities=[0.9, 0.1])
+    street = cl.CustomComparison(
+        output_column_name="street",
+        comparison_levels=[
+            cll.NullLevel("street"),
+            cll.ExactMatchLevel("street"),
+            cll.JaroWinklerLevel("street", 0.9),
+            cll.ElseLevel(),
+        ],
+    ).configure(m_probabilities=[0.8, 0.15, 0.05])
     phone = cl.ExactMatch("phone").configure(m_probabilities=[0.9, 0.1])
     email = cl.ExactMatch("email").configure(m_probabilities=[0.8, 0.2])
     zip_ = cl.ExactMatch("zip").configure(m_probabilities=[0.95, 0.05])
-    city = cl.ExactMatch("city").configure(m_probabilities=[0.95, 0.05])
-    return [name, address, phone, email, zip_, city]
+    city = cl.CustomComparison(
+        output_column_name="city",
+        comparison_levels=[cll.NullLevel("city"), cll.ExactMatchLevel("city", term_frequency_adjustments=True),
+                           cll.ElseLevel()],
+    ).configure(m_probabilities=[0.85, 0.15])
+    return [name, core, house, street, phone, email, zip_, city]
 
 
 def splink_score(
@@ -64,6 +83,7 @@ def splink_score(
     u_max_pairs: float,
     seed: int,
     use_em: bool = False,
+    em_min_records: int = 1_000,
 ) -> pd.DataFrame:
     """Score ``pairs`` (columns ``l``, ``r``: unique ids, l < r) of ``records`` (SPLINK_COLUMNS).
 
@@ -87,8 +107,10 @@ def splink_score(
         sdf = db_api.register(records[SPLINK_COLUMNS], dataset_display_name="leads_records")
         linker = Linker(sdf, settings, log_level=logging.WARNING)
         linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
-        if use_em and len(records) >= 5_000:
+        if use_em and len(records) >= em_min_records:
+            # m from the data: two sessions, each blind to the fields it blocks on (Splink fixes those)
             linker.training.estimate_parameters_using_expectation_maximisation(block_on("phone"))
+            linker.training.estimate_parameters_using_expectation_maximisation(block_on("zip", "name_core"))
         blocked = pd.DataFrame({
             "match_key": "0",
             "join_key_l": pairs["l"].astype("int64").to_numpy(),

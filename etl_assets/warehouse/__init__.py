@@ -14,6 +14,7 @@ from etl_assets.warehouse.queries import (
     previous_delivery,
     resolution_coverage,
 )
+from etl_assets.warehouse.review import record_decision, replace_review, review_decisions, review_pairs
 from etl_assets.warehouse.tables import (
     ALERTS,
     COLUMN_PROFILES,
@@ -21,6 +22,8 @@ from etl_assets.warehouse.tables import (
     DELIVERIES,
     HISTORY,
     LEAD_EVENTS,
+    LEAD_REVIEW,
+    LEAD_REVIEW_DECISIONS,
     LEAD_SOURCES,
     LEADS,
     QUARANTINE,
@@ -40,6 +43,7 @@ from etl_assets.warehouse.writes import (
 
 __all__ = [
     "ALERTS", "COLUMN_PROFILES", "CURRENT", "DELIVERIES", "HISTORY", "LEAD_EVENTS", "LEAD_SOURCES", "LEADS",
+    "LEAD_REVIEW", "LEAD_REVIEW_DECISIONS", "record_decision", "replace_review", "review_decisions", "review_pairs",
     "QUARANTINE", "SCHEMA", "SNAPSHOTS", "VALUES", "append_alert", "append_lead_events", "column_profile",
     "ensure_warehouse", "lead_id_collisions", "live_count", "live_records", "newest_delivery_dates", "null_rates",
     "previous_crosswalk", "previous_delivery", "quote_ident", "record_load", "registered", "replace_column_profiles",

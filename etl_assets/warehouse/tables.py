@@ -27,6 +27,8 @@ LEADS = f"{SCHEMA}.leads"
 LEAD_SOURCES = f"{SCHEMA}.lead_sources"
 LEAD_EVENTS = f"{SCHEMA}.lead_events"
 ALERTS = f"{SCHEMA}.alerts"
+LEAD_REVIEW = f"{SCHEMA}.lead_review"
+LEAD_REVIEW_DECISIONS = f"{SCHEMA}.lead_review_decisions"
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,15 @@ TABLES: dict[str, Table] = {
          "source": "VARCHAR", "delivery_key": "VARCHAR", "step": "VARCHAR", "message": "VARCHAR",
          "counts": "VARCHAR", "dagster_run_id": "VARCHAR", "run_url": "VARCHAR"},
     ),
+    LEAD_REVIEW_DECISIONS: Table(
+        "A reviewer's decisions on lead_review pairs (accept = must-link, reject = cannot-link), kept for "
+        "every later refresh; the latest row of a pair wins.",
+        {"pair_id": "VARCHAR NOT NULL", "source_l": "VARCHAR NOT NULL", "record_key_l": "VARCHAR NOT NULL",
+         "source_r": "VARCHAR NOT NULL", "record_key_r": "VARCHAR NOT NULL", "decision": "VARCHAR NOT NULL",
+         "decided_at": "TIMESTAMPTZ NOT NULL", "note": "VARCHAR"},
+    ),
+    LEAD_REVIEW: Table("Pairs for a person to decide (uncertain Splink band, co-located records), both records "
+                       "side by side; replaced by each refresh."),
     LEADS: Table("One row per provider across all sources (columns of mappings/leads.yaml); replaced by each refresh."),
     LEAD_SOURCES: Table("Crosswalk: source record → lead_id, with the rule or score that matched; replaced by each refresh."),
 }

@@ -66,7 +66,9 @@ def test_benchmark_pairwise_accuracy(benchmark, first_run):
 
 def test_result_shapes(benchmark, first_run):
     cw, leads = first_run.crosswalk, first_run.leads
-    assert list(cw.columns) == ["_source", "_record_key", "lead_id", "match_rule", "match_score", "matched_to"]
+    assert list(cw.columns) == ["_source", "_record_key", "lead_id", "match_rule", "match_score", "matched_to",
+                                "match_weight", "match_evidence"]
+    assert cw.loc[cw["match_rule"] != "singleton", "match_evidence"].str.len().gt(0).all()
     assert not cw.duplicated(["_source", "_record_key"]).any()
     assert set(cw["match_rule"]) <= {"singleton", "splink", "deterministic:license", "deterministic:phone+address",
                                      "deterministic:address+name", "deterministic:phone+name"}
@@ -188,3 +190,41 @@ def test_merge_and_split_are_recorded(benchmark, first_run):
     new = result.crosswalk.set_index(["_source", "_record_key"])["lead_id"]
     parts = new[cw.set_index(["_source", "_record_key"])["lead_id"].eq("Lpreviousjoin").pipe(lambda s: s[s].index)]
     assert set(parts) == {"Lpreviousjoin", split["related_lead_ids"]}  # one side keeps the id, the other is new
+
+
+def _row(source, key, company, address, zip_, city, phone, state="OK", **extra):
+    return {"_source": source, "_record_key": key, "company": company, "address1": address,
+            "address_std": f"{address.upper()} {zip_}" if zip_ else address.upper(), "zip": zip_, "city": city,
+            "phone": phone, "state": state, **extra}
+
+
+def test_city_is_a_soft_signal_and_street_variants_agree():
+    rows = pd.DataFrame([
+        _row("oklahoma", "1", "Learning Tree, The", "1200 W Third St", "73102", "Oklahoma City", "+14055550101"),
+        _row("directory", "2", "The Learning Tree (Main Campus)", "1200 W 3rd St", None, "OKC", "+14055550101"),
+        _row("crm", "3", "Learning Tree", "3rd St", None, "Okla City", "+14055550101"),
+        # the same street text in another state is another place
+        _row("texas", "4", "Learning Tree", "1200 W Third St", None, "Houston", "+17135550111", state="TX"),
+    ])
+    cw = resolve_leads(rows, None, ResolveConfig()).crosswalk
+    assert cw.loc[0, "lead_id"] == cw.loc[1, "lead_id"] == cw.loc[2, "lead_id"] != cw.loc[3, "lead_id"]
+    assert cw.loc[1, "match_evidence"].startswith("phone; address")
+
+
+def test_co_located_programs_stay_apart_unless_an_identifier_agrees():
+    site = dict(address="12 Church St", zip_="74104", city="Tulsa", phone="+19185550100")
+    rows = pd.DataFrame([
+        _row("oklahoma", "1", "First Baptist Preschool", **site, license_number="K1"),
+        _row("oklahoma", "2", "Happy Hands Child Care", **site, license_number="K2"),
+        _row("directory", "3", "Bright Owls Mother's Day Out", **site),
+        _row("directory", "4", "FIRST BAPTIST PRESCHOOL", **site),
+        _row("crm", "5", "Sunny Steps Daycare", **site, email="office@fbc.example"),
+        _row("texas", "6", "Grace Ministry Kids", **site, email="office@fbc.example", state="OK"),
+    ])
+    result = resolve_leads(rows, None, ResolveConfig())
+    lead = result.crosswalk["lead_id"]
+    assert lead[0] == lead[3]  # the directory's copy of the preschool
+    assert len({lead[0], lead[1], lead[2]}) == 3  # one switchboard, three programs
+    assert lead[4] == lead[5]  # unrelated names, but the email agrees
+    queued = {frozenset((r.record_key_l, r.record_key_r)) for r in result.review.itertuples()}
+    assert queued and all(len(q) == 2 for q in queued)

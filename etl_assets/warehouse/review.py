@@ -1,0 +1,54 @@
+"""The review queue's tables: ``lead_review`` (replaced by each leads refresh) and
+``lead_review_decisions`` (a reviewer's accepts and rejects, appended, read by every refresh)."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from etl_assets.warehouse import backend
+from etl_assets.warehouse.tables import LEAD_REVIEW, LEAD_REVIEW_DECISIONS
+
+DECISIONS = ("accept", "reject")
+
+
+class UnknownPair(LookupError):
+    """The pair id is not in lead_review."""
+
+
+def review_decisions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every decision in the order it was made (the latest of a pair wins)."""
+    if not backend.table_exists(con, LEAD_REVIEW_DECISIONS):
+        return pd.DataFrame(columns=["pair_id", "source_l", "record_key_l", "source_r", "record_key_r", "decision"])
+    return con.execute(
+        f"SELECT pair_id, source_l, record_key_l, source_r, record_key_r, decision FROM {LEAD_REVIEW_DECISIONS} "
+        "ORDER BY decided_at, pair_id"
+    ).fetch_df()
+
+
+def replace_review(con: duckdb.DuckDBPyConnection, review: pd.DataFrame) -> None:
+    backend.replace_table(con, LEAD_REVIEW, review)
+
+
+def review_pairs(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFrame:
+    """The queue, most likely matches first."""
+    if not backend.table_exists(con, LEAD_REVIEW):
+        return pd.DataFrame()
+    return con.execute(f"SELECT * FROM {LEAD_REVIEW} LIMIT {int(limit)}").fetch_df()
+
+
+def record_decision(con: duckdb.DuckDBPyConnection, pair_id: str, decision: str, note: str | None = None) -> dict:
+    """Keep a reviewer's decision on a queued pair; returns the row written."""
+    if decision not in DECISIONS:
+        raise ValueError(f"decision must be one of {DECISIONS}, not {decision!r}")
+    found = None
+    if backend.table_exists(con, LEAD_REVIEW):
+        found = con.execute(
+            f"SELECT source_l, record_key_l, source_r, record_key_r FROM {LEAD_REVIEW} WHERE pair_id = ?", [pair_id]
+        ).fetchone()
+    if found is None:
+        raise UnknownPair(f"pair {pair_id!r} is not in lead_review (list the queue with `etl-assets review list`)")
+    row = {"pair_id": pair_id, "source_l": found[0], "record_key_l": found[1], "source_r": found[2],
+           "record_key_r": found[3], "decision": decision, "decided_at": pd.Timestamp.now(tz="UTC"), "note": note}
+    backend.insert_row(con, LEAD_REVIEW_DECISIONS, row)
+    return row
