@@ -45,7 +45,7 @@ def _read(pg: psycopg.Connection, mem: duckdb.DuckDBPyConnection, scope: Scope) 
         if not types:
             continue
         if TABLES[table].columns:
-            backend.add_columns(mem, table, {c: t for c, t in types.items() if c not in backend.columns(mem, table)})
+            backend.add_columns(mem, table, types)  # the business columns PostgreSQL has and the mirror lacks
         else:
             body = ", ".join(f"{backend.quote_ident(c)} {t}" for c, t in types.items())
             mem.execute(f"CREATE OR REPLACE TABLE {table} ({body})")

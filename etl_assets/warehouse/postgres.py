@@ -29,6 +29,7 @@ _TO_PG = {
     "FLOAT": "real", "BOOLEAN": "boolean", "DATE": "date", "TIMESTAMP": "timestamp",
     "TIMESTAMP WITH TIME ZONE": "timestamptz", "TIMESTAMPTZ": "timestamptz", "TIMESTAMP_NS": "timestamp",
     "TIME": "time", "UUID": "uuid", "BLOB": "bytea",
+    "NULL": "text",  # a frame column that is entirely null (no type to keep)
 }
 _TO_DUCKDB = {
     "text": "VARCHAR", "character varying": "VARCHAR", "bigint": "BIGINT", "integer": "INTEGER",
@@ -91,7 +92,7 @@ def pg_name(table: str) -> str:
 def pg_type(duckdb_type: str) -> str:
     """``VARCHAR NOT NULL`` → ``text NOT NULL``; DECIMAL(p,s) → numeric(p,s); lists → arrays."""
     base, _, rest = duckdb_type.partition(" NOT NULL")
-    base = base.strip().upper()
+    base = base.strip().strip('"').upper()
     if base.endswith("[]"):
         return pg_type(base[:-2]) + "[]" + (" NOT NULL" if rest or " NOT NULL" in duckdb_type else "")
     if base.startswith("DECIMAL"):
