@@ -28,6 +28,11 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 dev: venv $(DAGSTER_HOME)/dagster.yaml
 	bin/dev $(DEV_S3_PORT) $(DAGSTER_PORT)
 
+# `make dev` with Dagster's storage and the warehouse in a local PostgreSQL 15 cluster
+# (.local/postgres, 127.0.0.1:5433, databases warehouse and dagster; deploy/dagster.yaml).
+dev-postgres: venv postgres
+	bin/dev-postgres $(DEV_S3_PORT) $(DAGSTER_PORT)
+
 # Debian's Chromium for the browser test (etl_assets_tests/ui, driven by Playwright): installed
 # from apt only when missing (Playwright's own browser download is not used).
 CHROMIUM := /usr/bin/chromium

@@ -13,7 +13,7 @@ import pandas as pd
 import psycopg
 import pytest
 
-from etl_assets_tests import pg_cluster
+from etl_assets import local_postgres as pg_cluster
 
 BACKENDS = ("duckdb", "postgres")
 # Tables compared across backends: every table and view of the warehouse.

@@ -29,7 +29,7 @@ from etl_assets.stages.land import land_delivery
 from etl_assets.stages.load import load_delivery
 from etl_assets.stages.normalize import normalize_delivery
 from etl_assets.warehouse import mirror, postgres, scopes
-from etl_assets_tests import pg_cluster
+from etl_assets import local_postgres as pg_cluster
 from etl_assets_tests.backends import WAREHOUSE_TABLES, Warehouse, normalized_rows
 from etl_assets_tests.conftest import SAMPLE_RECORDS, sample_file
 from etl_assets_tests.pipeline import materialize_leads

@@ -1,6 +1,6 @@
-"""A throw-away PostgreSQL 15 cluster for the tests (and `make dev-postgres`): initdb into a temp
-dir, listening on 127.0.0.1 on a free port (and a Unix socket in the same dir), trust auth for
-local connections only, stopped and deleted at the end.
+"""A local PostgreSQL 15 cluster for the tests and `make dev-postgres`: initdb into a temp dir (or
+a kept dir for development), listening on 127.0.0.1 on a free port (and a Unix socket in the same
+dir), trust auth for local connections only, stopped at the end (a temp dir is deleted).
 
 initdb and postgres refuse to run as root, and the tests run as root in CI: when we are root, the
 server runs as the ``postgres`` OS user (created by Debian's ``postgresql-15`` package) through
@@ -37,12 +37,18 @@ class Cluster:
         """``postgresql://user@127.0.0.1:port/database`` (trust auth: no password)."""
         return f"postgresql://{self.user}@{self.host}:{self.port}/{database}"
 
-    def create_database(self, name: str) -> str:
+    def create_database(self, name: str, *, exist_ok: bool = False) -> str:
         """A fresh database (``name`` must be a plain identifier); its URL."""
         import psycopg
 
+        if not name.isidentifier():
+            raise ValueError(f"not a plain database name: {name!r}")
         with psycopg.connect(self.url(), autocommit=True) as con:
-            con.execute(f'CREATE DATABASE "{name}"')
+            exists = con.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if exists and not exist_ok:
+                raise ValueError(f"database {name} exists")
+            if not exists:
+                con.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
 
@@ -61,11 +67,14 @@ def _as_server_user(argv: list[str]) -> list[str]:
 
 
 @contextlib.contextmanager
-def running_cluster(base_dir: Path | None = None, *, log_name: str = "postgres.log") -> Iterator[Cluster]:
-    """initdb + pg_ctl start; yields the cluster; pg_ctl stop (fast, then immediate) and rm."""
+def running_cluster(keep_dir: Path | None = None, *, port: int | None = None, durable: bool = False,
+                    log_name: str = "postgres.log") -> Iterator[Cluster]:
+    """initdb (unless ``keep_dir`` holds a cluster already) + pg_ctl start; yields the cluster;
+    pg_ctl stop (fast, then immediate); a temp dir is removed. ``durable`` keeps fsync on."""
     if not available():
         raise RuntimeError(f"PostgreSQL 15 binaries not found in {PG_BIN} (make postgres installs them)")
-    root = Path(tempfile.mkdtemp(prefix="etl-pg-", dir=base_dir))
+    root = Path(keep_dir) if keep_dir else Path(tempfile.mkdtemp(prefix="etl-pg-"))
+    root.mkdir(parents=True, exist_ok=True)
     data_dir = root / "data"
     if os.geteuid() == 0:
         entry = pwd.getpwnam(SERVER_USER)
@@ -74,14 +83,16 @@ def running_cluster(base_dir: Path | None = None, *, log_name: str = "postgres.l
     else:
         user = pwd.getpwuid(os.geteuid()).pw_name
     os.chmod(root, 0o755)
-    port = _free_port()
-    subprocess.run(
-        _as_server_user([str(PG_BIN / "initdb"), "-D", str(data_dir), "-U", user, "--auth=trust",
-                         "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"]),
-        check=True, capture_output=True,
-    )
+    port = port or _free_port()
+    if not (data_dir / "PG_VERSION").exists():
+        subprocess.run(
+            _as_server_user([str(PG_BIN / "initdb"), "-D", str(data_dir), "-U", user, "--auth=trust",
+                             "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"]),
+            check=True, capture_output=True,
+        )
+    speed = "" if durable else "-c fsync=off -c full_page_writes=off "
     options = (f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={root} "
-               "-c fsync=off -c full_page_writes=off -c max_connections=200 -c TimeZone=UTC")
+               f"{speed}-c max_connections=200 -c TimeZone=UTC")
     subprocess.run(
         _as_server_user([str(PG_BIN / "pg_ctl"), "-D", str(data_dir), "-l", str(root / log_name), "-o", options,
                          "-w", "-t", str(START_TIMEOUT_SECONDS), "start"]),
@@ -97,7 +108,8 @@ def running_cluster(base_dir: Path | None = None, *, log_name: str = "postgres.l
             )
             if done.returncode == 0:
                 break
-        shutil.rmtree(root, ignore_errors=True)
+        if keep_dir is None:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def wait_accepting(cluster: Cluster, timeout: float = 30.0) -> None:
@@ -113,3 +125,30 @@ def wait_accepting(cluster: Cluster, timeout: float = 30.0) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m etl_assets.local_postgres --dir .local/postgres --port 5433``: a kept cluster with
+    the databases ``warehouse`` and ``dagster``, until SIGINT/SIGTERM (``make dev-postgres``)."""
+    import argparse
+    import signal
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--dir", type=Path, required=True)
+    parser.add_argument("--port", type=int, default=5433)
+    args = parser.parse_args(argv)
+    stop = {"now": False}
+    signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+    signal.signal(signal.SIGINT, lambda *_: stop.update(now=True))
+    with running_cluster(args.dir.resolve(), port=args.port, durable=True) as cluster:
+        for name in ("warehouse", "dagster"):
+            cluster.create_database(name, exist_ok=True)
+        print(f"PostgreSQL 15 on {cluster.host}:{cluster.port} (data in {args.dir}); databases warehouse, dagster",
+              flush=True)
+        while not stop["now"]:
+            time.sleep(0.2)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
