@@ -245,3 +245,26 @@ def test_a_load_killed_inside_its_write_leaves_postgres_as_it_was(pg_url):
     _apply(pg_url, "big", "k2", date(2023, 2, 1), records({"b": {"company": "B"}}, source="big", delivery_key="k2"), [])
     with psycopg.connect(pg_url) as con:
         assert con.execute("SELECT _record_key FROM source_current").fetchall() == [("b",)]
+
+
+def test_a_load_waits_for_its_source_and_fails_clearly_past_the_bound(pg_url):
+    """Another session holds nevada's lock: a load of nevada waits (texas does not) and, past
+    its lock timeout, fails naming host and database; once released, the load goes through."""
+    frame = records({"a": {"company": "A"}}, source="nevada", delivery_key="k1")
+    holder = psycopg.connect(pg_url, autocommit=True)
+    postgres.lock(holder, "source:nevada", session=True)
+    try:
+        with pytest.raises(postgres.WarehouseUnavailableError, match=r"127\.0\.0\.1:\d+/t_\w+: load nevada: LockNotAvailable"):
+            with mirror.session(pg_url, scopes.source_load("nevada"), lock_timeout_seconds=1):
+                pass
+        _apply(pg_url, "texas", "t1", date(2023, 1, 1), records({"x": {}}, source="texas", delivery_key="t1"), [])
+        release = threading.Timer(1.0, postgres.unlock, args=(holder, "source:nevada"))
+        release.start()
+        started = time.monotonic()
+        _apply(pg_url, "nevada", "k1", date(2023, 1, 1), frame, [])
+        assert time.monotonic() - started >= 0.9  # it waited for the holder
+    finally:
+        holder.close()
+    with psycopg.connect(pg_url) as con:
+        assert con.execute("SELECT _source, count(*) FROM source_current GROUP BY 1 ORDER BY 1").fetchall() == [
+            ("nevada", 1), ("texas", 1)]

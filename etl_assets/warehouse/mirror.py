@@ -23,7 +23,7 @@ import psycopg
 from psycopg import sql
 
 from etl_assets.warehouse import backend, postgres
-from etl_assets.warehouse.scopes import Scope
+from etl_assets.warehouse.scopes import BY_SOURCE, Scope
 from etl_assets.warehouse.tables import TABLES, create_current_view, ensure_warehouse
 
 
@@ -33,10 +33,13 @@ def _predicate(where: str | None, scope: Scope) -> sql.Composable | None:
     return sql.SQL(where).format(source=sql.Literal(scope.source))
 
 
-def _duckdb_predicate(where: str | None, scope: Scope) -> str:
-    if where is None:
-        return "true"
-    return where.format(source="'" + (scope.source or "").replace("'", "''") + "'")
+def _only_scope_rows(mem: duckdb.DuckDBPyConnection, table: str, where: str | None, scope: Scope) -> None:
+    """A source scope writes back only its source's rows (the mirror read no others)."""
+    if where != BY_SOURCE:
+        return
+    others = mem.execute(f"SELECT count(*) FROM {table} WHERE _source IS DISTINCT FROM ?", [scope.source]).fetchone()[0]
+    if others:
+        raise ValueError(f"{scope.name}: {others} row(s) of {table} belong to another source; nothing written")
 
 
 def _read(pg: psycopg.Connection, mem: duckdb.DuckDBPyConnection, scope: Scope) -> None:
@@ -83,8 +86,9 @@ def _write(pg: psycopg.Connection, mem: duckdb.DuckDBPyConnection, scope: Scope)
                 continue
             delete = sql.SQL("DELETE FROM {}").format(sql.Identifier(*postgres.pg_name(table).split(".")))
             predicate = _predicate(where, scope)
+            _only_scope_rows(mem, table, where, scope)
             pg.execute(delete if predicate is None else sql.SQL("{} WHERE {}").format(delete, predicate))
-            postgres.copy_from_duckdb(pg, mem, table, cols, _duckdb_predicate(where, scope))
+            postgres.copy_from_duckdb(pg, mem, table, cols)
         for table in scope.appends:
             cols = backend.columns(mem, table)
             if cols:

@@ -151,8 +151,9 @@ def _view_sql(select: str) -> str:
 
 def create_views(pg: psycopg.Connection) -> None:
     """(Re)create every declared view (their column lists are fixed when created)."""
-    for view, (_doc, select) in VIEWS.items():
-        pg.execute(f"CREATE OR REPLACE VIEW {pg_name(view)} AS {_view_sql(select)}")
+    for view, (_doc, declared) in VIEWS.items():
+        name, select = pg_name(view), _view_sql(declared)
+        pg.execute(f"CREATE OR REPLACE VIEW {name} AS {select}")
 
 
 def ensure_tables(pg: psycopg.Connection) -> None:
@@ -165,23 +166,27 @@ def ensure_tables(pg: psycopg.Connection) -> None:
                 body = ", ".join(f"{quote_ident(c)} {pg_type(t)}" for c, t in declared.columns.items())
                 if declared.key:
                     body += f", PRIMARY KEY ({', '.join(map(quote_ident, declared.key))})"
-                pg.execute(f"CREATE TABLE IF NOT EXISTS {pg_name(table)} ({body})")
+                name = pg_name(table)
+                pg.execute(f"CREATE TABLE IF NOT EXISTS {name} ({body})")
         missing = [v for v in VIEWS if not columns(pg, v)]
         if missing:
             create_views(pg)
 
 
 def add_columns(pg: psycopg.Connection, table: str, new: Mapping[str, str]) -> None:
-    for name, t in new.items():
-        pg.execute(f"ALTER TABLE {pg_name(table)} ADD COLUMN IF NOT EXISTS {quote_ident(name)} {pg_type(t)}")
+    name = pg_name(table)
+    for column, t in new.items():
+        sql_type = pg_type(t)
+        pg.execute(f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS {quote_ident(column)} {sql_type}")
 
 
 def recreate_table(pg: psycopg.Connection, table: str, types: Mapping[str, str]) -> None:
     """Drop and create a frame-shaped table (leads, lead_sources) with these columns; the
     declared views are created again (CASCADE drops those that read it)."""
     body = ", ".join(f"{quote_ident(c)} {pg_type(t)}" for c, t in types.items())
-    pg.execute(f"DROP TABLE IF EXISTS {pg_name(table)} CASCADE")
-    pg.execute(f"CREATE TABLE {pg_name(table)} ({body})")
+    name = pg_name(table)
+    pg.execute(f"DROP TABLE IF EXISTS {name} CASCADE")
+    pg.execute(f"CREATE TABLE {name} ({body})")
     create_views(pg)
 
 
@@ -201,11 +206,12 @@ def copy_into_duckdb(pg: psycopg.Connection, mem: duckdb.DuckDBPyConnection, tab
                 f.write(chunk)
         if path.stat().st_size == 0:
             return 0
-        spec = "{" + ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': '{t}'" for c, t in types.items()) + "}"
+        # a struct literal of column name → DuckDB type name (names quoted as string literals)
+        csv_columns = "{" + ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': '{t}'" for c, t in types.items()) + "}"
         cols_sql = ", ".join(map(quote_ident, cols))
         before = mem.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         mem.execute(
-            f"INSERT INTO {table} ({cols_sql}) SELECT {cols_sql} FROM read_csv(?, columns = {spec}, header = false, "
+            f"INSERT INTO {table} ({cols_sql}) SELECT {cols_sql} FROM read_csv(?, columns = {csv_columns}, header = false, "
             "auto_detect = false, delim = ',', quote = '\"', escape = '\"', allow_quoted_nulls = false, "
             "max_line_size = 268435456, buffer_size = 536870912)",
             [str(path)],
@@ -213,15 +219,14 @@ def copy_into_duckdb(pg: psycopg.Connection, mem: duckdb.DuckDBPyConnection, tab
         return mem.execute(f"SELECT count(*) FROM {table}").fetchone()[0] - before
 
 
-def copy_from_duckdb(pg: psycopg.Connection, mem: duckdb.DuckDBPyConnection, table: str, cols: Iterable[str],
-                     where: str = "true") -> None:
-    """Rows of a DuckDB table (those matching the constant predicate ``where``) appended to the
-    same-named PostgreSQL table with ``COPY … FROM STDIN``."""
+def copy_from_duckdb(pg: psycopg.Connection, mem: duckdb.DuckDBPyConnection, table: str, cols: Iterable[str]) -> None:
+    """Every row of a DuckDB table appended to the same-named PostgreSQL table (``COPY … FROM STDIN``)."""
     cols = list(cols)
     cols_sql = ", ".join(map(quote_ident, cols))
     with tempfile.TemporaryDirectory(prefix="etl-pg-") as tmp:
         path = Path(tmp) / "rows.csv"
-        mem.execute(f"COPY (SELECT {cols_sql} FROM {table} WHERE {where}) TO '{path}' (FORMAT csv, HEADER false)")
+        csv_path = str(path).replace("'", "''")  # a temp path, as a string literal (COPY takes no parameter)
+        mem.execute(f"COPY (SELECT {cols_sql} FROM {table}) TO '{csv_path}' (FORMAT csv, HEADER false)")
         copy_sql = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
             sql.Identifier(*pg_name(table).split(".")), sql.SQL(", ").join(map(sql.Identifier, cols)))
         with path.open("rb") as f, pg.cursor().copy(copy_sql) as cp:
