@@ -66,8 +66,9 @@ test-slow: venv chromium postgres
 ingest: venv $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/etl-assets ingest
 
-bench: venv
+bench: venv postgres
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.run --only postgres
 
 audit: venv
 	$(BIN)/python -m pip install --quiet pip-audit==2.10.0
