@@ -268,3 +268,15 @@ def test_a_load_waits_for_its_source_and_fails_clearly_past_the_bound(pg_url):
     with psycopg.connect(pg_url) as con:
         assert con.execute("SELECT _source, count(*) FROM source_current GROUP BY 1 ORDER BY 1").fetchall() == [
             ("nevada", 1), ("texas", 1)]
+
+
+def test_alerts_append_to_the_postgres_alerts_table(pg_url):
+    from etl_assets.alerts.alert import Alert
+    from etl_assets.alerts.sinks import WarehouseSink
+
+    sink = WarehouseSink(postgres.without_password(pg_url))
+    for n in range(2):
+        sink.send(Alert("run_failure", "ERROR", "nevada", f"nevada/k{n}.csv", "nevada/raw", "boom", {"rows": n}, "run"))
+    with psycopg.connect(pg_url) as con:
+        rows = con.execute("SELECT delivery_key, counts, dagster_run_id FROM alerts ORDER BY 1").fetchall()
+    assert rows == [("nevada/k0.csv", '{"rows": 0}', "run"), ("nevada/k1.csv", '{"rows": 1}', "run")]
