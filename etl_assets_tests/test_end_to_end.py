@@ -98,6 +98,7 @@ def test_reupload_with_new_content_is_requested_again(instance, resources, bucke
     assert second.run_requests[0].run_key != first.run_requests[0].run_key
 
 
+@pytest.mark.parametrize("warehouse_backend", ["duckdb", pytest.param("postgres", marks=pytest.mark.slow)], indirect=True)
 def test_leads_sensor_requests_a_refresh_after_each_new_source_load(instance, resources, seeded_bucket):
     from dagster import build_sensor_context
 
