@@ -9,7 +9,7 @@ export ETL_WAREHOUSE_PATH ?= $(CURDIR)/.local/warehouse.duckdb
 DEV_S3_PORT ?= 9000
 DAGSTER_PORT ?= 3000
 
-.PHONY: dev test test-slow ingest bench audit clean venv chromium
+.PHONY: dev dev-postgres test test-slow ingest bench audit clean venv chromium postgres
 
 venv: $(VENV)/.installed
 
@@ -28,6 +28,11 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 dev: venv $(DAGSTER_HOME)/dagster.yaml
 	bin/dev $(DEV_S3_PORT) $(DAGSTER_PORT)
 
+# `make dev` with Dagster's storage and the warehouse in a local PostgreSQL 15 cluster
+# (.local/postgres, 127.0.0.1:5433, databases warehouse and dagster; deploy/dagster.yaml).
+dev-postgres: venv postgres
+	bin/dev-postgres $(DEV_S3_PORT) $(DAGSTER_PORT)
+
 # Debian's Chromium for the browser test (etl_assets_tests/ui, driven by Playwright): installed
 # from apt only when missing (Playwright's own browser download is not used).
 CHROMIUM := /usr/bin/chromium
@@ -36,17 +41,24 @@ chromium:
 	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's PostgreSQL 15 for the tests' throw-away clusters (etl_assets_tests/pg_cluster.py) and
+# `make dev-postgres`: installed from apt only when missing, like Chromium.
+PG_BIN := /usr/lib/postgresql/15/bin
+postgres:
+	@test -x $(PG_BIN)/initdb || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql-15 >/dev/null; }
+
 # Two stages: `make test` (everything but the tests marked slow) and `make test-slow` (the whole
 # platform run for real: dagster dev + daemon + Chromium, make dev stopped with Ctrl-C, make ingest
 # killed mid-run, 100 deliveries at once, a 300 MB delivery). CI (.ci/run) runs both.
-test: venv chromium
+test: venv chromium postgres
 	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow"
 
 # Two groups of about equal length, one per worker (xdist_group marks): "platform" (dagster dev +
 # Chromium, killed make ingest cycles) and "headless" (100 deliveries at once, make dev's Ctrl-C,
 # the 300 MB delivery). Measured: 740 s with --dist loadfile, 728 s with these groups: both workers
 # compete for the same 2 cores, so the stage is CPU-bound either way.
-test-slow: venv chromium
+test-slow: venv chromium postgres
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -m slow
 
 # Headless cycle: new deliveries → warehouse → leads, with a summary. Uses AWS_ENDPOINT_URL /
@@ -54,8 +66,9 @@ test-slow: venv chromium
 ingest: venv $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/etl-assets ingest
 
-bench: venv
+bench: venv postgres
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.run --only postgres
 
 audit: venv
 	$(BIN)/python -m pip install --quiet pip-audit==2.10.0

@@ -612,7 +612,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--small-rows", type=int, default=100, help="records per small delivery (default 100)")
     parser.add_argument("--source", choices=SOURCES, default="texas", help="source of the big delivery (default texas)")
     parser.add_argument("--quick", action="store_true", help="fast smoke run: 20,000 rows and 10 small deliveries")
-    parser.add_argument("--only", choices=(*BENCHMARKS, "sensor"), action="append", help="run only this benchmark (repeatable; sensor = benchmarks/bench_sensor.py)")
+    parser.add_argument("--only", choices=(*BENCHMARKS, "sensor", "postgres"), action="append", help="run only this benchmark (repeatable; sensor = benchmarks/bench_sensor.py, postgres = benchmarks/bench_postgres.py)")
     parser.add_argument("--profile", action="store_true", help="cProfile each benchmark; the report names the profile files (implies --keep)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (inputs, logs, warehouses)")
     parser.add_argument(
@@ -627,6 +627,14 @@ def main(argv: list[str] | None = None) -> int:
 
         bench_sensor.main([] if args.write is None else ["--write" if args.write else "--no-write"])
         args.only = [name for name in args.only if name != "sensor"]
+        if not args.only:
+            return 0
+    if args.only and "postgres" in args.only:  # its own script and results file (results/postgres.md)
+        from benchmarks import bench_postgres
+
+        bench_postgres.main(["--rows", str(args.rows or (20_000 if args.quick else 1_000_000)),
+                             "--small", str(args.small or (10 if args.quick else 100))])
+        args.only = [name for name in args.only if name != "postgres"]
         if not args.only:
             return 0
     rows = args.rows if args.rows is not None else (20_000 if args.quick else 1_000_000)

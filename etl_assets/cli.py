@@ -102,33 +102,31 @@ def _check_mapping(args: argparse.Namespace) -> int:
 def _review(args: argparse.Namespace) -> int:
     """List the review queue, or keep a reviewer's decision on one pair for every later refresh."""
     from etl_assets import warehouse
-    from etl_assets.warehouse.lock import connect_waiting
+    from etl_assets.resources import warehouse_resource
+    from etl_assets.warehouse import scopes
 
-    con = connect_waiting(str(settings.warehouse_path()), timeout_seconds=settings.warehouse_lock_timeout_seconds(),
-                          read_only=args.action == "list")
-    try:
-        if args.action == "list":
+    resource = warehouse_resource()
+    if args.action == "list":
+        with resource.open(scopes.review_list()) as con:
             queue = warehouse.review_pairs(con, args.limit)
-            cols = ["pair_id", "reason", "match_probability", "evidence", "company_l", "company_r",
-                    "address_std_l", "address_std_r"]
-            print(queue.reindex(columns=cols).to_string(index=False) if len(queue) else "the review queue is empty")
-            return 0
-        if not args.pair:
-            print("review accept|reject needs a PAIR id (from `etl-assets review list`)", file=sys.stderr)
-            return 2
-        with warehouse.transaction(con):
-            warehouse.ensure_warehouse(con)
-            try:
-                row = warehouse.record_decision(con, args.pair, args.action, args.note)
-            except warehouse.review.UnknownPair as exc:
-                print(f"review: {exc}", file=sys.stderr)
-                return 1
-        verb = "must-link" if args.action == "accept" else "cannot-link"
-        print(f"{args.pair}: {row['source_l']}:{row['record_key_l']} and {row['source_r']}:{row['record_key_r']} "
-              f"kept as {verb}; the next leads refresh applies it")
+        cols = ["pair_id", "reason", "match_probability", "evidence", "company_l", "company_r",
+                "address_std_l", "address_std_r"]
+        print(queue.reindex(columns=cols).to_string(index=False) if len(queue) else "the review queue is empty")
         return 0
-    finally:
-        con.close()
+    if not args.pair:
+        print("review accept|reject needs a PAIR id (from `etl-assets review list`)", file=sys.stderr)
+        return 2
+    try:
+        with resource.open(scopes.review_decide()) as con, warehouse.transaction(con):
+            warehouse.ensure_warehouse(con)
+            row = warehouse.record_decision(con, args.pair, args.action, args.note)
+    except warehouse.review.UnknownPair as exc:
+        print(f"review: {exc}", file=sys.stderr)
+        return 1
+    verb = "must-link" if args.action == "accept" else "cannot-link"
+    print(f"{args.pair}: {row['source_l']}:{row['record_key_l']} and {row['source_r']}:{row['record_key_r']} "
+          f"kept as {verb}; the next leads refresh applies it")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,6 +12,8 @@ from typing import Any
 from dagster import ConfigurableResource
 from dagster_aws.s3 import S3Resource
 from etl_assets.warehouse.lock import WarehouseResource
+from etl_assets.warehouse.pg_resource import PostgresWarehouseResource
+from etl_assets.warehouse.postgres import is_postgres_url, without_password
 
 from etl_assets import settings
 
@@ -42,8 +44,8 @@ def build_resources(
 
     Why one function: Dagster's definitions, `make ingest`, the tests and the benchmarks must run
     the same resources; each argument overrides the setting of its name (a test's moto endpoint,
-    bucket and temp dirs). Local today (DuckDB file, S3 or a local S3-compatible server); a
-    production set (PostgreSQL) is built here too when it comes.
+    bucket and temp dirs). The warehouse is the DuckDB file, or PostgreSQL when the
+    warehouse (argument or ETL_WAREHOUSE_URL) is a ``postgresql://`` URL.
     """
     from etl_assets.storage import PartitionedParquetIOManager
 
@@ -54,9 +56,17 @@ def build_resources(
     )
     return {
         "bucket": DeliveryBucket(bucket=bucket or settings.bucket(), s3=s3),
-        "duckdb": WarehouseResource(database=str(warehouse or settings.warehouse_path())),
+        "duckdb": warehouse_resource(warehouse),
         "stage_io_manager": PartitionedParquetIOManager(base_dir=str(storage_dir or settings.storage_dir())),
     }
+
+
+def warehouse_resource(warehouse: str | Path | None = None) -> WarehouseResource | PostgresWarehouseResource:
+    """A ``postgresql://`` URL (argument, else ETL_WAREHOUSE_URL) → PostgreSQL; else the DuckDB file."""
+    target = warehouse or settings.warehouse_url() or settings.warehouse_path()
+    if is_postgres_url(target):
+        return PostgresWarehouseResource(database=without_password(str(target)))
+    return WarehouseResource(database=str(target))
 
 
 def default_resources() -> dict[str, Any]:

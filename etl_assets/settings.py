@@ -46,6 +46,27 @@ def warehouse_path() -> Path:
     return _path_from_env("ETL_WAREHOUSE_PATH", ".local/warehouse.duckdb")
 
 
+def warehouse_url() -> str | None:
+    """``ETL_WAREHOUSE_URL`` (``postgresql://user@host:port/db``): the warehouse in PostgreSQL;
+    unset, the DuckDB file at ``warehouse_path()``. Callers keep only ``without_password`` of it."""
+    return os.environ.get("ETL_WAREHOUSE_URL") or None
+
+
+def warehouse_password() -> str | None:
+    """The warehouse password: from ``ETL_WAREHOUSE_URL`` if it has one, else ``PGPASSWORD``
+    (libpq's own variable, also read by libpq when this returns None). Never log it."""
+    from urllib.parse import unquote, urlsplit
+
+    url = warehouse_url()
+    password = urlsplit(url).password if url else None
+    return unquote(password) if password else (os.environ.get("PGPASSWORD") or None)
+
+
+def dagster_postgres_url() -> str | None:
+    """``DAGSTER_POSTGRES_URL``: Dagster's own storage in PostgreSQL (read by deploy/dagster.yaml)."""
+    return os.environ.get("DAGSTER_POSTGRES_URL") or None
+
+
 def storage_dir() -> Path:
     """Where the intermediate stages (raw, normalized, deduped) keep one Parquet file per delivery."""
     return _path_from_env("ETL_STORAGE_DIR", ".local/storage")

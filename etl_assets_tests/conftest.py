@@ -10,6 +10,7 @@ import pytest
 
 from etl_assets import local_s3
 from etl_assets.resources import build_resources
+from etl_assets_tests.backends import pg_server, pg_url, warehouse_backend  # noqa: F401 - fixtures (both backends)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_BUCKET = PROJECT_ROOT / "data" / "sample_bucket"

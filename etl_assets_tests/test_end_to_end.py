@@ -1,27 +1,45 @@
-"""Bucket → sensor → partitioned runs → DuckDB warehouse, against a real S3 endpoint (moto server)."""
+"""Bucket → sensor → partitioned runs → warehouse, against a real S3 endpoint (moto server); every
+test on both warehouse backends (a DuckDB file, a PostgreSQL 15 server)."""
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 from dagster import SkipReason, instance_for_test
 
+from etl_assets.resources import build_resources
+from etl_assets_tests.backends import Warehouse
 from etl_assets_tests.conftest import SAMPLE_RECORDS
 from etl_assets_tests.pipeline import evaluate_delivery_sensor, materialize_leads, materialize_request
 
 
+@pytest.fixture
+def resources(s3_endpoint, bucket_name, tmp_path, warehouse_backend):
+    return build_resources(
+        bucket=bucket_name, endpoint_url=s3_endpoint, warehouse=warehouse_backend.target,
+        storage_dir=tmp_path / "storage", region="us-east-1",
+    )
+
+
+def _warehouse(resources) -> Warehouse:
+    target = resources["duckdb"].database
+    return Warehouse("postgres" if target.startswith("postgresql") else "duckdb", target)
+
+
+def _pairs(resources, query: str) -> dict:
+    return dict(_warehouse(resources).fetch(query).itertuples(index=False, name=None))
+
+
 def warehouse_counts(resources) -> dict[str, tuple[int, int]]:
-    with duckdb.connect(resources["duckdb"].database, read_only=True) as con:
-        live = dict(con.execute("SELECT _source, count(*) FROM source_current GROUP BY 1").fetchall())
-        quarantined = dict(con.execute("SELECT _source, count(*) FROM quarantine GROUP BY 1").fetchall())
-        collapsed = dict(con.execute("SELECT _source, sum(rows_collapsed) FROM deliveries GROUP BY 1").fetchall())
+    live = _pairs(resources, "SELECT _source, count(*) FROM source_current GROUP BY 1")
+    quarantined = _pairs(resources, "SELECT _source, count(*) FROM quarantine GROUP BY 1")
+    collapsed = _pairs(resources, "SELECT _source, sum(rows_collapsed) FROM deliveries GROUP BY 1")
     return {s: (live.get(s, 0), quarantined.get(s, 0), int(collapsed.get(s, 0))) for s in SAMPLE_RECORDS}
 
 
-def dump_tables(path: str) -> dict[str, list]:
-    tables = ["warehouse.source_history", "quarantine", "warehouse.leads", "lead_sources"]
-    with duckdb.connect(path, read_only=True) as con:
-        return {t: sorted(map(repr, con.execute(f"SELECT * FROM {t}").fetchall())) for t in tables}
+def dump_tables(resources) -> dict[str, list]:
+    tables = ["source_history", "quarantine", "leads", "lead_sources"]
+    fetch = _warehouse(resources).fetch
+    return {t: sorted(map(repr, fetch(f"SELECT * FROM {t}").itertuples(index=False, name=None))) for t in tables}
 
 
 @pytest.fixture
@@ -45,11 +63,8 @@ def test_sensor_to_warehouse_every_record_accounted_for(instance, resources, see
         live, quarantined, collapsed = counts[source]
         assert live + quarantined + collapsed == records, (source, counts[source])
     # the truncated last Oklahoma record is in quarantine, with its line named
-    with duckdb.connect(resources["duckdb"].database, read_only=True) as con:
-        reason = con.execute(
-            "SELECT reason FROM quarantine WHERE _source = 'oklahoma' AND _row_number = 50"
-        ).fetchone()[0]
-        leads = con.execute("SELECT count(*) FROM lead_sources").fetchone()[0]
+    reason = _warehouse(resources).scalar("SELECT reason FROM quarantine WHERE _source = 'oklahoma' AND _row_number = 50")
+    leads = _warehouse(resources).scalar("SELECT count(*) FROM lead_sources")
     assert "line 100" in reason and "14 fields" in reason
     assert leads == sum(c[0] for c in counts.values())
     assert_shared_phone_sites_stay_apart(resources)
@@ -60,15 +75,16 @@ def test_sensor_to_warehouse_every_record_accounted_for(instance, resources, see
     assert isinstance(again.skip_reason, SkipReason) or again.skip_reason is not None
 
 
+@pytest.mark.parametrize("warehouse_backend", ["duckdb", pytest.param("postgres", marks=pytest.mark.slow)], indirect=True)
 def test_materializing_a_partition_twice_leaves_the_warehouse_identical(instance, resources, seeded_bucket):
     requests = {r.tags["etl/source"]: r for r in evaluate_delivery_sensor(instance, resources).run_requests}
     for request in requests.values():
         materialize_request(instance, resources, request)
     materialize_leads(instance, resources)
-    before = dump_tables(resources["duckdb"].database)
+    before = dump_tables(resources)
     materialize_request(instance, resources, requests["nevada"])
     materialize_leads(instance, resources)
-    assert dump_tables(resources["duckdb"].database) == before
+    assert dump_tables(resources) == before
 
 
 def test_reupload_with_new_content_is_requested_again(instance, resources, bucket_name, s3_client):
@@ -82,6 +98,7 @@ def test_reupload_with_new_content_is_requested_again(instance, resources, bucke
     assert second.run_requests[0].run_key != first.run_requests[0].run_key
 
 
+@pytest.mark.parametrize("warehouse_backend", ["duckdb", pytest.param("postgres", marks=pytest.mark.slow)], indirect=True)
 def test_leads_sensor_requests_a_refresh_after_each_new_source_load(instance, resources, seeded_bucket):
     from dagster import build_sensor_context
 
@@ -107,11 +124,10 @@ def test_leads_sensor_requests_a_refresh_after_each_new_source_load(instance, re
 def assert_shared_phone_sites_stay_apart(resources) -> None:
     """Five EOS FITNESS sites share a phone, two Primrose schools another, and an Oklahoma center
     and family home a third: different addresses, so different providers, so different leads."""
-    with duckdb.connect(resources["duckdb"].database, read_only=True) as con:
-        groups = con.execute(
-            """SELECT s.phone, count(*) AS records, count(DISTINCT x.lead_id) AS leads
-               FROM source_current s JOIN lead_sources x USING (_source, _record_key)
-               WHERE s.phone IN ('+17023083384', '+17023741129', '+16302129413', '+12167035825')
-               GROUP BY 1 ORDER BY 1"""
-        ).fetchall()
+    groups = list(_warehouse(resources).fetch(
+        """SELECT s.phone, count(*) AS records, count(DISTINCT x.lead_id) AS leads
+           FROM source_current s JOIN lead_sources x USING (_source, _record_key)
+           WHERE s.phone IN ('+17023083384', '+17023741129', '+16302129413', '+12167035825')
+           GROUP BY 1 ORDER BY 1"""
+    ).itertuples(index=False, name=None))
     assert groups == [("+12167035825", 2, 2), ("+16302129413", 2, 2), ("+17023083384", 3, 3), ("+17023741129", 5, 5)]

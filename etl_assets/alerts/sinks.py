@@ -74,11 +74,11 @@ class WarehouseSink:
         delay = self.first_delay
         for attempt in range(1, self.attempts + 1):
             try:
-                with duckdb.connect(self.database) as con:
+                with _open_for_alert(self.database) as con:
                     for row in rows:
                         warehouse.append_alert(con, row)
                 return
-            except (duckdb.IOException, duckdb.TransactionException) as exc:  # the file is locked by a writer
+            except (duckdb.IOException, duckdb.TransactionException, RuntimeError) as exc:  # locked or unreachable
                 if attempt == self.attempts:
                     raise
                 log.info("alerts table: warehouse busy (%s), retry %d in %.1fs", type(exc).__name__, attempt, delay)
@@ -91,6 +91,15 @@ class WarehouseSink:
         row["counts"] = json.dumps(row["counts"], sort_keys=True, default=str)
         row["dagster_run_id"] = row.pop("run_id")  # the warehouse's name for it, as in deliveries
         return row
+
+
+def _open_for_alert(database: str):
+    """The DuckDB file, or a PostgreSQL session appending to ``alerts`` (``database`` a URL)."""
+    from etl_assets.warehouse import mirror, postgres, scopes
+
+    if postgres.is_postgres_url(database):
+        return mirror.session(database, scopes.alert_append(), password=settings.warehouse_password())
+    return duckdb.connect(database)
 
 
 def _post_json(url: str, payload: dict) -> int:

@@ -31,6 +31,7 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from etl_assets import metadata as md
+from etl_assets.warehouse import scopes
 from etl_assets.assets.keys import asset_key, partitions_name
 from etl_assets.ingest import s3
 from etl_assets.ingest.read import DeliveryReadError
@@ -185,7 +186,7 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
     def warehouse_asset(
         context: AssetExecutionContext, duckdb: DuckDBResource, normalized: pd.DataFrame, deduped: pd.DataFrame
     ) -> MaterializeResult:
-        with duckdb.get_connection() as con:
+        with duckdb.open(scopes.source_load(source)) as con:
             counts = load_delivery(con, spec, context.partition_key, normalized, deduped, context.run.run_id)
         return MaterializeResult(metadata=counts.as_metadata())
 

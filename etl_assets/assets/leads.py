@@ -12,6 +12,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 from dagster_duckdb import DuckDBResource
 
 from etl_assets import metadata as md
+from etl_assets.warehouse import scopes
 from etl_assets import warehouse
 from etl_assets.assets.keys import LEADS_KEY
 from etl_assets.records import SOURCE
@@ -44,7 +45,7 @@ def build_leads_asset(upstream: Sequence[AssetKey]):
     )
     def leads(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
         config = resolve_config()
-        with duckdb.get_connection() as con, warehouse.transaction(con):
+        with duckdb.open(scopes.leads_refresh()) as con, warehouse.transaction(con):
             warehouse.ensure_warehouse(con)
             current = warehouse.live_records(con)
             previous = warehouse.previous_crosswalk(con)

@@ -20,6 +20,7 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from etl_assets import warehouse
+from etl_assets.warehouse import scopes
 from etl_assets.assets.keys import asset_key
 from etl_assets.checks import rules
 from etl_assets.sources.spec import SourceSpec
@@ -77,7 +78,7 @@ def build_source_checks(spec: SourceSpec, partitions) -> list[AssetChecksDefinit
         context: AssetCheckExecutionContext, config: RowDropConfig, duckdb: DuckDBResource, raw: pd.DataFrame
     ) -> AssetCheckResult:
         key, delivery_date = _delivery(context, raw, spec)
-        with duckdb.get_connection() as con:
+        with duckdb.open(scopes.source_read(source)) as con:
             previous = warehouse.previous_delivery(con, source, key, delivery_date)
         return rules.row_count_vs_previous(spec, len(raw), previous, config.allow_row_drop)
 
@@ -102,7 +103,7 @@ def build_source_checks(spec: SourceSpec, partitions) -> list[AssetChecksDefinit
     def null_rates(context: AssetCheckExecutionContext, duckdb: DuckDBResource, normalized: pd.DataFrame) -> AssetCheckResult:
         key, delivery_date = _delivery(context, normalized, spec)
         current = warehouse.null_rates(normalized, spec.target_columns)
-        with duckdb.get_connection() as con:
+        with duckdb.open(scopes.source_read(source)) as con:
             previous = warehouse.previous_delivery(con, source, key, delivery_date)
             before = warehouse.column_profile(con, source, previous["delivery_key"]) if previous else {}
         return rules.null_rates(spec, current, before, previous["delivery_key"] if previous else None)
@@ -132,7 +133,7 @@ def build_source_checks(spec: SourceSpec, partitions) -> list[AssetChecksDefinit
     ) -> AssetCheckResult:
         key = context.partition_key if context.has_partition_key else str(deduped[DELIVERY_KEY].iat[0])
         delivery_date = deduped[DELIVERY_DATE].iat[0] if len(deduped) else None
-        with duckdb.get_connection() as con:
+        with duckdb.open(scopes.source_read(source)) as con:
             warehouse.ensure_warehouse(con)
             live = warehouse.live_count(con, source)
             counts = history.preview_delivery(con, source, key, delivery_date, deduped) if delivery_date else None

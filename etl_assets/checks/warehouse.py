@@ -23,6 +23,7 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from etl_assets import warehouse
+from etl_assets.warehouse import scopes
 from etl_assets.assets.keys import LEADS_KEY, asset_key
 from etl_assets.checks import rules
 from etl_assets.sources.spec import SourceSpec
@@ -41,7 +42,7 @@ def build_leads_checks() -> list[AssetChecksDefinition]:
         description="ERROR when two rows of leads share a lead_id.",
     )
     def lead_ids_unique(duckdb: DuckDBResource) -> AssetCheckResult:
-        with duckdb.get_connection() as con:
+        with duckdb.open(scopes.leads_read()) as con:
             found = warehouse.lead_id_collisions(con)
         return rules.lead_ids_unique(found)
 
@@ -51,7 +52,7 @@ def build_leads_checks() -> list[AssetChecksDefinition]:
         description="ERROR when a live source record (source_current) is not in lead_sources exactly once.",
     )
     def records_resolved_once(duckdb: DuckDBResource) -> AssetCheckResult:
-        with duckdb.get_connection() as con:
+        with duckdb.open(scopes.leads_read()) as con:
             warehouse.ensure_warehouse(con)
             found = warehouse.resolution_coverage(con)
         return rules.records_resolved_once(found)
@@ -70,7 +71,7 @@ def build_freshness_check(spec: SourceSpec) -> AssetChecksDefinition:
     )
     def freshness(context: AssetCheckExecutionContext, config: FreshnessConfig, duckdb: DuckDBResource) -> AssetCheckResult:
         today = date.fromisoformat(config.as_of) if config.as_of else datetime.now(timezone.utc).date()
-        with duckdb.get_connection() as con:
+        with duckdb.open(scopes.leads_read()) as con:
             newest = warehouse.newest_delivery_dates(con).get(spec.source)
         return rules.freshness(spec, newest, today)
 

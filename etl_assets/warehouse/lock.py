@@ -27,6 +27,7 @@ from pydantic import Field, PrivateAttr
 
 from etl_assets import settings
 from etl_assets.orphan_runs import record_worker, run_holding
+from etl_assets.warehouse.scopes import Scope
 
 _HOLDER_PID = re.compile(r"\(PID (\d+)\)")
 LOG_EVERY_SECONDS = 30.0
@@ -125,3 +126,9 @@ class WarehouseResource(DuckDBResource):
             yield con
         finally:
             con.close()
+
+    @contextmanager
+    def open(self, scope: Scope) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The warehouse for one unit of work (``scopes.py``); DuckDB opens the whole file."""
+        with self.get_connection() as con:
+            yield con

@@ -126,6 +126,8 @@ def test_dev_script_binds_dagster_and_s3_to_loopback():
 REVIEWED_LOCALS = {
     "cols_sql", "values_sql", "name", "incoming", "table", "delta", "stored", "fresh", "sql_type", "select",
     "picked", "only", "inner", "diff_relation", "deleted", "body", "placeholders",
+    # PostgreSQL (issue 14): read_csv's struct of quoted column names → type names; a temp file path
+    "csv_columns", "csv_path",
 }
 _SQL = re.compile(r"\b(SELECT|INSERT|CREATE|DELETE|UPDATE|ALTER|DROP|WHERE|FROM|JOIN|VALUES)\b")
 

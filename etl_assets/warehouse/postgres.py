@@ -1,0 +1,234 @@
+"""The PostgreSQL side: connecting (password never shown), DuckDB ⇄ PostgreSQL types, the
+declared tables and views in ``public``, and bulk moves of rows as CSV through ``COPY``.
+
+Rows cross as CSV text because both engines speak it exactly: PostgreSQL's CSV writes NULL
+unquoted and the empty string as ``""``, and DuckDB reads it back so (``allow_quoted_nulls``
+off) and writes it so; doubles are printed shortest-exact by both, timestamps in UTC.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import duckdb
+import psycopg
+from psycopg import sql
+
+from etl_assets.warehouse.backend import quote_ident
+from etl_assets.warehouse.tables import SCHEMA, TABLES, VIEWS
+
+PG_SCHEMA = "public"
+COPY_CHUNK = 1 << 20
+# DuckDB type → PostgreSQL type (constraints such as NOT NULL follow the type unchanged).
+_TO_PG = {
+    "VARCHAR": "text", "BIGINT": "bigint", "INTEGER": "integer", "SMALLINT": "smallint", "TINYINT": "smallint",
+    "UBIGINT": "numeric(20)", "UINTEGER": "bigint", "HUGEINT": "numeric(39)", "DOUBLE": "double precision",
+    "FLOAT": "real", "BOOLEAN": "boolean", "DATE": "date", "TIMESTAMP": "timestamp",
+    "TIMESTAMP WITH TIME ZONE": "timestamptz", "TIMESTAMPTZ": "timestamptz", "TIMESTAMP_NS": "timestamp",
+    "TIME": "time", "UUID": "uuid", "BLOB": "bytea",
+    "NULL": "text",  # a frame column that is entirely null (no type to keep)
+}
+_TO_DUCKDB = {
+    "text": "VARCHAR", "character varying": "VARCHAR", "bigint": "BIGINT", "integer": "INTEGER",
+    "smallint": "SMALLINT", "double precision": "DOUBLE", "real": "FLOAT", "boolean": "BOOLEAN", "date": "DATE",
+    "timestamp without time zone": "TIMESTAMP", "timestamp with time zone": "TIMESTAMP WITH TIME ZONE",
+    "time without time zone": "TIME", "uuid": "UUID", "bytea": "BLOB",
+}
+
+
+class WarehouseUnavailableError(RuntimeError):
+    """The PostgreSQL warehouse could not be reached or read (the message names host and database only)."""
+
+
+class WarehouseWriteError(RuntimeError):
+    """Writing a scope's rows back failed; its transaction was rolled back."""
+
+
+def is_postgres_url(value: object) -> bool:
+    return str(value).startswith(("postgresql://", "postgres://", "postgresql+"))
+
+
+def describe(url: str) -> str:
+    """``host:port/database`` of a URL: what errors and logs may name (never user or password)."""
+    parts = urlsplit(url)
+    host = parts.hostname or "localhost"
+    return f"{host}{f':{parts.port}' if parts.port else ''}{parts.path or '/'}"
+
+
+def without_password(url: str) -> str:
+    """The URL with its password removed (safe for config, metadata and logs)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    netloc = f"{user}@{parts.hostname}{f':{parts.port}' if parts.port else ''}"
+    return parts._replace(netloc=netloc).geturl()
+
+
+def connect(url: str, password: str | None = None, *, connect_timeout: int = 10) -> psycopg.Connection:
+    """An autocommit connection in UTC (``with con.transaction()`` for a transaction); failures
+    name host and database, never the password."""
+    libpq_url = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    try:
+        con = psycopg.connect(libpq_url, password=password, connect_timeout=connect_timeout, autocommit=True,
+                              options="-c TimeZone=UTC -c extra_float_digits=1")
+    except psycopg.Error as exc:
+        reason = type(exc).__name__
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        if password:
+            detail = detail.replace(password, "***")
+        raise WarehouseUnavailableError(f"warehouse postgresql://{describe(url)}: cannot connect ({reason}: {detail})") from None
+    return con
+
+
+def pg_name(table: str) -> str:
+    """A declared table's name in PostgreSQL (same name, schema ``public``)."""
+    return f"{PG_SCHEMA}.{table.split('.', 1)[1]}"
+
+
+def pg_type(duckdb_type: str) -> str:
+    """``VARCHAR NOT NULL`` → ``text NOT NULL``; DECIMAL(p,s) → numeric(p,s); lists → arrays."""
+    base, _, rest = duckdb_type.partition(" NOT NULL")
+    base = base.strip().strip('"').upper()
+    if base.endswith("[]"):
+        return pg_type(base[:-2]) + "[]" + (" NOT NULL" if rest or " NOT NULL" in duckdb_type else "")
+    if base.startswith("DECIMAL"):
+        mapped = "numeric" + base[len("DECIMAL"):]
+    elif base in _TO_PG:
+        mapped = _TO_PG[base]
+    else:
+        raise TypeError(f"no PostgreSQL type for DuckDB type {duckdb_type!r}")
+    return mapped + (" NOT NULL" if " NOT NULL" in duckdb_type else "")
+
+
+def duckdb_type(data_type: str, udt_name: str, precision: int | None, scale: int | None) -> str:
+    if data_type == "numeric":
+        return f"DECIMAL({precision or 38},{scale or 0})"
+    if data_type == "ARRAY":
+        return duckdb_type(*_element(udt_name)) + "[]"
+    if data_type not in _TO_DUCKDB:
+        raise TypeError(f"no DuckDB type for PostgreSQL type {data_type!r}")
+    return _TO_DUCKDB[data_type]
+
+
+def _element(udt_name: str) -> tuple[str, str, None, None]:
+    names = {"_text": "text", "_int8": "bigint", "_int4": "integer", "_float8": "double precision",
+             "_bool": "boolean", "_date": "date", "_varchar": "text"}
+    return names.get(udt_name, udt_name), udt_name, None, None
+
+
+def columns(pg: psycopg.Connection, table: str) -> dict[str, str]:
+    """Column → DuckDB type of a PostgreSQL table or view (empty when it does not exist)."""
+    schema, name = pg_name(table).split(".")
+    rows = pg.execute(
+        "SELECT column_name, data_type, udt_name, numeric_precision, numeric_scale FROM information_schema.columns "
+        "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
+        [schema, name],
+    ).fetchall()
+    return {r[0]: duckdb_type(r[1], r[2], r[3], r[4]) for r in rows}
+
+
+def lock(pg: psycopg.Connection, name: str, *, session: bool = False) -> None:
+    """An advisory lock on ``name``: the transaction's (released at COMMIT/ROLLBACK) or the
+    session's (released by ``unlock`` or when the connection ends, e.g. its process is killed)."""
+    fn = "pg_advisory_lock" if session else "pg_advisory_xact_lock"
+    pg.execute(sql.SQL("SELECT {}(hashtext(%s))").format(sql.Identifier(fn)), [f"etl:{name}"])
+
+
+def unlock(pg: psycopg.Connection, name: str) -> None:
+    pg.execute("SELECT pg_advisory_unlock(hashtext(%s))", [f"etl:{name}"])
+
+
+def _view_sql(select: str) -> str:
+    """A declared view's SELECT with the declared tables' PostgreSQL names."""
+    for table in sorted(TABLES, key=len, reverse=True):
+        select = select.replace(table, pg_name(table))
+    return select.replace(f"{SCHEMA}.", f"{PG_SCHEMA}.")
+
+
+def create_views(pg: psycopg.Connection) -> None:
+    """(Re)create every declared view (their column lists are fixed when created)."""
+    for view, (_doc, declared) in VIEWS.items():
+        name, select = pg_name(view), _view_sql(declared)
+        pg.execute(f"CREATE OR REPLACE VIEW {name} AS {select}")
+
+
+def ensure_tables(pg: psycopg.Connection) -> None:
+    """Create the declared tables and views that are missing, in their own short transaction
+    (a global advisory lock keeps two first loads from racing on CREATE)."""
+    with pg.transaction():
+        lock(pg, "ddl")
+        for table, declared in TABLES.items():
+            if declared.columns:
+                body = ", ".join(f"{quote_ident(c)} {pg_type(t)}" for c, t in declared.columns.items())
+                if declared.key:
+                    body += f", PRIMARY KEY ({', '.join(map(quote_ident, declared.key))})"
+                name = pg_name(table)
+                pg.execute(f"CREATE TABLE IF NOT EXISTS {name} ({body})")
+        missing = [v for v in VIEWS if not columns(pg, v)]
+        if missing:
+            create_views(pg)
+
+
+def add_columns(pg: psycopg.Connection, table: str, new: Mapping[str, str]) -> None:
+    name = pg_name(table)
+    for column, t in new.items():
+        sql_type = pg_type(t)
+        pg.execute(f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS {quote_ident(column)} {sql_type}")
+
+
+def recreate_table(pg: psycopg.Connection, table: str, types: Mapping[str, str]) -> None:
+    """Drop and create a frame-shaped table (leads, lead_sources) with these columns; the
+    declared views are created again (CASCADE drops those that read it)."""
+    body = ", ".join(f"{quote_ident(c)} {pg_type(t)}" for c, t in types.items())
+    name = pg_name(table)
+    pg.execute(f"DROP TABLE IF EXISTS {name} CASCADE")
+    pg.execute(f"CREATE TABLE {name} ({body})")
+    create_views(pg)
+
+
+def copy_into_duckdb(pg: psycopg.Connection, mem: duckdb.DuckDBPyConnection, table: str, types: Mapping[str, str],
+                     where: sql.Composable | None = None) -> int:
+    """Rows of a PostgreSQL table (those matching ``where``) appended to the same-named DuckDB
+    table, through one CSV file; returns the number of rows."""
+    cols = list(types)
+    select = sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(map(sql.Identifier, cols)),
+                                                 sql.Identifier(*pg_name(table).split(".")))
+    if where is not None:
+        select = sql.SQL("{} WHERE {}").format(select, where)
+    with tempfile.TemporaryDirectory(prefix="etl-pg-") as tmp:
+        path = Path(tmp) / "rows.csv"
+        with path.open("wb") as f, pg.cursor().copy(sql.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(select)) as cp:
+            for chunk in cp:
+                f.write(chunk)
+        if path.stat().st_size == 0:
+            return 0
+        # a struct literal of column name → DuckDB type name (names quoted as string literals)
+        csv_columns = "{" + ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': '{t}'" for c, t in types.items()) + "}"
+        cols_sql = ", ".join(map(quote_ident, cols))
+        before = mem.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        mem.execute(
+            f"INSERT INTO {table} ({cols_sql}) SELECT {cols_sql} FROM read_csv(?, columns = {csv_columns}, header = false, "
+            "auto_detect = false, delim = ',', quote = '\"', escape = '\"', allow_quoted_nulls = false, "
+            "max_line_size = 268435456, buffer_size = 536870912)",
+            [str(path)],
+        )
+        return mem.execute(f"SELECT count(*) FROM {table}").fetchone()[0] - before
+
+
+def copy_from_duckdb(pg: psycopg.Connection, mem: duckdb.DuckDBPyConnection, table: str, cols: Iterable[str]) -> None:
+    """Every row of a DuckDB table appended to the same-named PostgreSQL table (``COPY … FROM STDIN``)."""
+    cols = list(cols)
+    cols_sql = ", ".join(map(quote_ident, cols))
+    with tempfile.TemporaryDirectory(prefix="etl-pg-") as tmp:
+        path = Path(tmp) / "rows.csv"
+        csv_path = str(path).replace("'", "''")  # a temp path, as a string literal (COPY takes no parameter)
+        mem.execute(f"COPY (SELECT {cols_sql} FROM {table}) TO '{csv_path}' (FORMAT csv, HEADER false)")
+        copy_sql = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
+            sql.Identifier(*pg_name(table).split(".")), sql.SQL(", ").join(map(sql.Identifier, cols)))
+        with path.open("rb") as f, pg.cursor().copy(copy_sql) as cp:
+            while chunk := f.read(COPY_CHUNK):
+                cp.write(chunk)

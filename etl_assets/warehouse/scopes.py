@@ -1,0 +1,72 @@
+"""What each unit of work reads from and writes to the warehouse, declared once.
+
+DuckDB ignores scopes (the whole file is open). PostgreSQL uses them (``mirror.py``): the rows a
+scope reads are copied into an in-memory DuckDB, the one implementation of the SQL runs there,
+and the rows it replaces or appends are copied back in one transaction. A scope with a ``lock``
+holds that advisory lock from its read to its commit, so one source's deliveries (or two leads
+refreshes) never interleave, while different sources load in parallel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from etl_assets.warehouse.tables import (ALERTS, COLUMN_PROFILES, DELIVERIES, HISTORY, LEAD_EVENTS, LEAD_REVIEW,
+                                         LEAD_REVIEW_DECISIONS, LEAD_SOURCES, LEADS, QUARANTINE, SNAPSHOTS, VALUES)
+
+# Tables whose rows belong to one source (column _source): a delivery touches only its source's.
+SOURCE_TABLES = (DELIVERIES, HISTORY, SNAPSHOTS, VALUES, QUARANTINE, COLUMN_PROFILES)
+BY_SOURCE = "_source = {source}"
+LIVE = "is_current AND NOT is_deleted"
+
+
+@dataclass(frozen=True)
+class Scope:
+    name: str
+    reads: tuple[tuple[str, str | None], ...] = ()  # (table, constant predicate or None for all rows)
+    replaces: tuple[tuple[str, str | None], ...] = ()  # rows matching the predicate replaced by the mirror's
+    appends: tuple[str, ...] = ()  # the mirror's rows appended (it starts with none of these tables' rows)
+    source: str | None = None  # the value of {source} in the predicates
+    lock: str | None = None
+
+
+def source_load(source: str) -> Scope:
+    """One delivery of ``source``: its source's rows in, the same rows replaced."""
+    part = tuple((t, BY_SOURCE) for t in SOURCE_TABLES)
+    return Scope(f"load {source}", reads=part, replaces=part, source=source, lock=f"source:{source}")
+
+
+def source_read(source: str) -> Scope:
+    """A check on one delivery: its source's rows, read only."""
+    return Scope(f"read {source}", reads=tuple((t, BY_SOURCE) for t in SOURCE_TABLES), source=source)
+
+
+def leads_refresh() -> Scope:
+    """Entity resolution: the live records, the previous crosswalk and the reviewers' decisions in;
+    leads, crosswalk and the review queue out."""
+    return Scope(
+        "leads refresh",
+        reads=((HISTORY, LIVE), (LEAD_SOURCES, None), (LEAD_REVIEW_DECISIONS, None)),
+        replaces=((LEADS, None), (LEAD_SOURCES, None), (LEAD_REVIEW, None)),
+        appends=(LEAD_EVENTS,),
+        lock="leads",
+    )
+
+
+def leads_read() -> Scope:
+    """The leads checks and freshness: live records, leads, crosswalk, load log."""
+    return Scope("read leads", reads=((HISTORY, LIVE), (LEADS, None), (LEAD_SOURCES, None), (DELIVERIES, None)))
+
+
+def alert_append() -> Scope:
+    return Scope("alert", appends=(ALERTS,))
+
+
+def review_list() -> Scope:
+    return Scope("review list", reads=((LEAD_REVIEW, None),))
+
+
+def review_decide() -> Scope:
+    """A reviewer's decision: the queue read, one decision appended (under the leads lock, so a
+    refresh running meanwhile reads the decisions before or after it, never half)."""
+    return Scope("review decision", reads=((LEAD_REVIEW, None),), appends=(LEAD_REVIEW_DECISIONS,), lock="leads")
