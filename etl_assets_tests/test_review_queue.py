@@ -1,13 +1,15 @@
 """The review queue end to end: a co-located pair is queued, a reviewer accepts it with the CLI,
-and the next delivery's leads refresh (a real Dagster run) keeps it as one lead with a stable id."""
+and the next delivery's leads refresh (a real Dagster run) keeps it as one lead with a stable id;
+on both warehouse backends."""
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 from dagster import instance_for_test
 
 from etl_assets import cli
+from etl_assets.resources import build_resources
+from etl_assets_tests.backends import Warehouse
 from etl_assets_tests.pipeline import evaluate_delivery_sensor, materialize_leads, materialize_request
 
 HEADER = "Operation #,Operation/Caregiver Name,Address,City,State,Zip,Phone,Type,Status\n"
@@ -18,9 +20,20 @@ CHURCH = ("9001,Grace Methodist Preschool,12 Oak St,Austin,TX,78701,512-555-0142
 NEW = "9004,Bright Steps Daycare,77 Pine Rd,Austin,TX,78703,512-555-0199,Licensed Center,Full Permit\n"
 
 
-def _leads(resources) -> dict[str, str]:
-    with duckdb.connect(resources["duckdb"].database, read_only=True) as con:
-        return dict(con.execute("SELECT _record_key, lead_id FROM lead_sources WHERE _source = 'texas'").fetchall())
+@pytest.fixture
+def resources(s3_endpoint, bucket_name, tmp_path, warehouse_backend):
+    return build_resources(
+        bucket=bucket_name, endpoint_url=s3_endpoint, warehouse=warehouse_backend.target,
+        storage_dir=tmp_path / "storage", region="us-east-1",
+    )
+
+
+def _rows(warehouse: Warehouse, query: str, params=None) -> list[tuple]:
+    return list(warehouse.fetch(query, params).itertuples(index=False, name=None))
+
+
+def _leads(warehouse: Warehouse) -> dict[str, str]:
+    return dict(_rows(warehouse, "SELECT _record_key, lead_id FROM lead_sources WHERE _source = 'texas'"))
 
 
 def _deliver(instance, resources, s3_client, bucket, key, body, cursor=None):
@@ -32,14 +45,14 @@ def _deliver(instance, resources, s3_client, bucket, key, body, cursor=None):
     return result.cursor
 
 
-def test_an_accepted_pair_survives_the_next_delivery(resources, bucket_name, s3_client, monkeypatch, capsys):
-    monkeypatch.setenv("ETL_WAREHOUSE_PATH", resources["duckdb"].database)
+def test_an_accepted_pair_survives_the_next_delivery(resources, warehouse_backend, bucket_name, s3_client, monkeypatch, capsys):
+    # the CLI finds the warehouse as every command does: from the environment
+    monkeypatch.setenv("ETL_WAREHOUSE_URL" if warehouse_backend.kind == "postgres" else "ETL_WAREHOUSE_PATH", warehouse_backend.target)
     with instance_for_test() as instance:
         cursor = _deliver(instance, resources, s3_client, bucket_name, "texas/07-01-2024 Texas.csv", HEADER + CHURCH)
-        first = _leads(resources)
+        first = _leads(warehouse_backend)
         assert first["9001"] != first["9002"]  # co-located, names differ: not merged by the rules
-        with duckdb.connect(resources["duckdb"].database, read_only=True) as con:
-            queue = con.execute("SELECT pair_id, record_key_l, record_key_r, reason FROM lead_review").fetchall()
+        queue = _rows(warehouse_backend, "SELECT pair_id, record_key_l, record_key_r, reason FROM lead_review")
         (pair,) = [q for q in queue if {q[1], q[2]} == {"9001", "9002"}]
         assert pair[3].startswith("co-located")
 
@@ -50,12 +63,11 @@ def test_an_accepted_pair_survives_the_next_delivery(resources, bucket_name, s3_
         assert cli.main(["review", "accept", "Rnot-a-pair"]) == 1
 
         _deliver(instance, resources, s3_client, bucket_name, "texas/07-08-2024 Texas.csv", HEADER + CHURCH + NEW, cursor)
-        second = _leads(resources)
+        second = _leads(warehouse_backend)
         assert second["9001"] == second["9002"] == first["9001"]  # merged, and the id is the earlier one's
         assert second["9003"] == first["9003"] and second["9004"] not in first.values()
-        with duckdb.connect(resources["duckdb"].database, read_only=True) as con:
-            rules = dict(con.execute("SELECT _record_key, match_rule FROM lead_sources").fetchall())
-            left = con.execute("SELECT count(*) FROM lead_review WHERE pair_id = ?", [pair[0]]).fetchone()[0]
+        rules = dict(_rows(warehouse_backend, "SELECT _record_key, match_rule FROM lead_sources"))
+        left = warehouse_backend.scalar("SELECT count(*) FROM lead_review WHERE pair_id = ?", [pair[0]])
         assert "review:accept" in {rules["9001"], rules["9002"]}
         assert left == 0  # decided pairs leave the queue
 

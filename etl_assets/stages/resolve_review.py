@@ -51,13 +51,14 @@ def review_queue(prep: pd.DataFrame, records: pd.DataFrame, pairs: pd.DataFrame,
     undecided pairs whose records are in different leads, both records side by side, most likely first."""
     keys = prep["key"].to_numpy()
     p = pairs[lead_ids[pairs["l"].to_numpy()] != lead_ids[pairs["r"].to_numpy()]].copy()
-    p["pair_id"] = [pair_id(keys[a], keys[b]) for a, b in zip(p["l"], p["r"])]
+    # typed as text even when empty: an empty list would make a float column (and a float table)
+    p["pair_id"] = pd.Series([pair_id(keys[a], keys[b]) for a, b in zip(p["l"], p["r"])], index=p.index, dtype=object)
     p = p[~p["pair_id"].isin(decided)].drop_duplicates("pair_id")
     out = p[["pair_id", "reason", "match_probability", "match_weight", "evidence"]].reset_index(drop=True)
     for side in ("l", "r"):
         idx = p[side].to_numpy()
         out[f"source_{side}"] = prep["source"].to_numpy()[idx]
-        out[f"record_key_{side}"] = [k.split(":", 1)[1] for k in keys[idx]]
+        out[f"record_key_{side}"] = pd.Series([k.split(":", 1)[1] for k in keys[idx]], dtype=object)
         out[f"lead_id_{side}"] = lead_ids[idx]
         for col in REVIEW_SIDE_COLUMNS:
             values = records[col].to_numpy() if col in records else np.full(len(records), None, dtype=object)
