@@ -53,6 +53,7 @@ def build_leads_asset(upstream: Sequence[AssetKey]):
             warehouse.replace_table(con, warehouse.LEADS, leads_frame)
             warehouse.replace_table(con, warehouse.LEAD_SOURCES, result.crosswalk)
             warehouse.append_lead_events(con, result.events, context.run.run_id)
+            warehouse.create_analyst_views(con, config.crm_source)
         return MaterializeResult(
             metadata={
                 "dagster/row_count": len(leads_frame),
