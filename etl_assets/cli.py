@@ -1,4 +1,5 @@
-"""The `etl-assets` command: serve the local S3 server, run a headless ingest cycle, onboard sources."""
+"""The `etl-assets` command: serve the local S3 server, run a headless ingest cycle, onboard sources,
+export leads for the CRM, write the data dictionary."""
 
 from __future__ import annotations
 
@@ -98,6 +99,48 @@ def _check_mapping(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _export_leads(args: argparse.Namespace) -> int:
+    import re
+    from datetime import date
+
+    import boto3
+
+    from etl_assets.exports.crm import export_leads
+    from etl_assets.sources.registry import load_specs
+    from etl_assets.warehouse.exports import ExportFilter
+    from etl_assets.warehouse.lock import connect_waiting
+
+    sources = sorted(s.source for s in load_specs())
+    if args.source is not None and args.source not in sources:
+        print(f"export-leads: unknown source {args.source!r}; known: {', '.join(sources)}", file=sys.stderr)
+        return 2
+    state = args.state.upper() if args.state else None
+    if state is not None and not re.fullmatch(r"[A-Z]{2}", state):
+        print(f"export-leads: --state {args.state!r} is not a 2-letter code (e.g. TX)", file=sys.stderr)
+        return 2
+    try:
+        since = date.fromisoformat(args.since) if args.since else None
+    except ValueError:
+        print(f"export-leads: --since {args.since!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
+        return 2
+    selection = ExportFilter(net_new=args.net_new, source=args.source, state=state, since=since)
+    path = settings.warehouse_path()
+    if not path.exists():
+        print(f"export-leads: no warehouse at {path} (run `make ingest` first)", file=sys.stderr)
+        return 1
+
+    def progress(done: int, total: int) -> None:
+        print(f"export-leads: {done:,} of {total:,} leads written", file=sys.stderr, flush=True)
+
+    client = lambda: boto3.client("s3", endpoint_url=settings.s3_endpoint_url(), region_name=settings.aws_region())  # noqa: E731
+    con = connect_waiting(str(path), timeout_seconds=settings.warehouse_lock_timeout_seconds(), read_only=True,
+                          log=lambda message: print(f"export-leads: {message}", file=sys.stderr, flush=True))
+    with con:
+        written = export_leads(con, selection, args.out, s3_client=client, progress=progress)
+    print(f"{args.out}: {written} leads", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="etl-assets", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -120,6 +163,13 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--mappings", help="the mappings directory (default: $ETL_MAPPINGS_DIR or mappings/)")
     check.add_argument("--max-failure-rate", type=float, default=0.5, help="flagged share per column that fails")
     check.set_defaults(func=_check_mapping)
+    export = sub.add_parser("export-leads", help="write leads as a Salesforce lead-import CSV (local or s3://)")
+    export.add_argument("--net-new", action="store_true", help="only leads with no CRM (Salesforce) record")
+    export.add_argument("--source", help="only leads holding a record of this source")
+    export.add_argument("--state", help="only leads in this state (2-letter code)")
+    export.add_argument("--since", help="only leads first seen in a delivery dated on or after this day (YYYY-MM-DD)")
+    export.add_argument("--out", required=True, help="F.csv or s3://bucket/exports/F.csv")
+    export.set_defaults(func=_export_leads)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -202,11 +202,13 @@ SELECT source, is_crm, live_records, leads, exclusive_leads, shared_leads, crm_o
 FROM scored"""
 
 
+def typed_column(available: set[str], alias: str, name: str) -> str:
+    """A contact column of ``leads``, NULL of its type when no source maps it."""
+    return _col(available, alias, name, "BIGINT" if name == "capacity" else "VARCHAR")
+
+
 def net_new_leads_sql(leads: set[str]) -> str:
-    cols_sql = ", ".join(
-        f"{_col(leads, 'l', c, 'BIGINT' if c == 'capacity' else 'VARCHAR')} AS {backend.quote_ident(c)}"
-        for c in CONTACT_COLUMNS
-    )
+    cols_sql = ", ".join(f"{typed_column(leads, 'l', c)} AS {backend.quote_ident(c)}" for c in CONTACT_COLUMNS)
     return f"""
 SELECT l.lead_id, {cols_sql}, l.sources, CAST(l.source_count AS INTEGER) AS source_count,
        f.first_source, f.first_delivery_key, f.first_seen_date
