@@ -33,6 +33,7 @@ from etl_assets_tests.pipeline import materialize_leads
 
 SALESFORCE_KEY = "salesforce/2023-08-15 leads.csv"
 TEXAS_ORIGINAL = "texas/07-07-2023 Texas DHHS.csv"
+FORMULA_TITLE = '=HYPERLINK("http://evil.example","Director")'  # a CRM-only lead's title: the export must defuse it
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ def salesforce_export(texas_rows: list[dict]) -> bytes:
         {"id": "950", "is_deleted": "FALSE", "last_name": "Nguyen", "first_name": "Ann", "company": "Maple Grove Kids Club",
          "street": "1 Maple Grove Rd", "city": "Boise", "state": "ID", "postal_code": "83702", "phone": "208-555-0101"},
         {"id": "951", "is_deleted": "FALSE", "last_name": "Okafor", "first_name": "Chi", "company": "Harbor Light Preschool",
+         "title": FORMULA_TITLE,
          "street": "77 Harbor Way", "city": "Portland", "state": "ME", "postal_code": "04101", "phone": "207-555-0199"},
     ]
     out = io.StringIO()

@@ -129,6 +129,7 @@ REVIEWED_LOCALS = {
     # warehouse/views.py: column and source names from information_schema / the YAML, through
     # quote_ident and quote_literal (which accepts only [A-Za-z0-9_]+)
     "names_sql", "old_sql", "new_sql", "crm_literal",
+    "view",  # assets/analyst.py: a declared view name (SCHEMA + its asset key's last part)
 }
 _SQL = re.compile(r"\b(SELECT|INSERT|CREATE|DELETE|UPDATE|ALTER|DROP|WHERE|FROM|JOIN|VALUES)\b")
 
