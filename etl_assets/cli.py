@@ -141,6 +141,22 @@ def _export_leads(args: argparse.Namespace) -> int:
     return 0
 
 
+def _data_dictionary(args: argparse.Namespace) -> int:
+    from etl_assets.warehouse.dictionary import render_markdown
+
+    out = Path(args.out)
+    text = render_markdown()
+    if args.check:
+        if not out.exists() or out.read_text(encoding="utf-8") != text:
+            print(f"{out} is out of date: run `etl-assets data-dictionary` (make data-dictionary)", file=sys.stderr)
+            return 1
+        return 0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    print(f"{out}: written")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="etl-assets", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -170,6 +186,10 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--since", help="only leads first seen in a delivery dated on or after this day (YYYY-MM-DD)")
     export.add_argument("--out", required=True, help="F.csv or s3://bucket/exports/F.csv")
     export.set_defaults(func=_export_leads)
+    dictionary = sub.add_parser("data-dictionary", help="write docs/data_dictionary.md from the code")
+    dictionary.add_argument("--out", default=str(settings.PROJECT_ROOT / "docs" / "data_dictionary.md"))
+    dictionary.add_argument("--check", action="store_true", help="exit 1 when the file is out of date")
+    dictionary.set_defaults(func=_data_dictionary)
     args = parser.parse_args(argv)
     return args.func(args)
 

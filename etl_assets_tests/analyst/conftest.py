@@ -44,7 +44,7 @@ class AnalystWarehouse:
     crm_texas_keys: list[str]  # Texas record keys copied into the Salesforce export
     crm_only: int  # Salesforce records matching no registry record
     resources: dict
-    instance_dir: Path
+    leads_metadata: dict  # the warehouse/leads materialization's metadata
 
     def query(self, sql: str, params=None) -> list[tuple]:
         with duckdb.connect(self.path, read_only=True) as con:
@@ -117,6 +117,7 @@ def analyst_warehouse(tmp_path_factory, s3_endpoint) -> AnalystWarehouse:
         for n, key in enumerate(keys):
             load_file(con, root, key, f"run-{n}")
     with instance_for_test() as instance:
-        materialize_leads(instance, resources)
+        result = materialize_leads(instance, resources)
+    (event,) = result.get_asset_materialization_events()
     return AnalystWarehouse(str(work / "warehouse.duckdb"), root, expected, [r["Operation #"] for r in texas_rows], 2,
-                            resources, work)
+                            resources, dict(event.materialization.metadata))
