@@ -121,3 +121,18 @@ def analyst_warehouse(tmp_path_factory, s3_endpoint) -> AnalystWarehouse:
     (event,) = result.get_asset_materialization_events()
     return AnalystWarehouse(str(work / "warehouse.duckdb"), root, expected, [r["Operation #"] for r in texas_rows], 2,
                             resources, dict(event.materialization.metadata))
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(tmp_path_factory, s3_endpoint) -> str:
+    """The four sample deliveries, as they are, through the stages, then one leads run: the warehouse
+    the README's queries are checked on."""
+    work = tmp_path_factory.mktemp("sample-warehouse")
+    resources = build_resources(bucket="unused", endpoint_url=s3_endpoint, warehouse=work / "warehouse.duckdb",
+                                storage_dir=work / "storage", region="us-east-1")
+    with duckdb.connect(str(work / "warehouse.duckdb")) as con:
+        for n, path in enumerate(sorted(SAMPLE_BUCKET.glob("*/*.csv"))):
+            load_file(con, SAMPLE_BUCKET, str(path.relative_to(SAMPLE_BUCKET)), f"run-{n}")
+    with instance_for_test() as instance:
+        materialize_leads(instance, resources)
+    return str(work / "warehouse.duckdb")
