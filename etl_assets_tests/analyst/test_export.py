@@ -105,3 +105,11 @@ def test_the_export_asset_lands_net_new_leads_in_the_bucket(analyst_warehouse, s
     assert views["net_new_leads"]["dagster/row_count"].value == len(net_new)
     ranking = views["source_scorecard"]["ranking"].value
     assert "| 1 |" in ranking and "█" in ranking
+
+
+def test_the_views_and_the_export_follow_every_leads_refresh():
+    from etl_assets.assets.keys import LEADS_KEY, NET_NEW_EXPORT_KEY, VIEW_KEYS
+    from etl_assets.definitions import defs
+
+    job = defs.resolve_job_def("leads_refresh")
+    assert set(job.asset_layer.selected_asset_keys) == {LEADS_KEY, NET_NEW_EXPORT_KEY, *VIEW_KEYS.values()}
