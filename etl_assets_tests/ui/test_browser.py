@@ -210,12 +210,14 @@ def test_the_leads_asset_page_shows_column_descriptions_and_the_lineage_table(pl
             page.goto(f"{platform.url}/assets/warehouse/leads")
             dismiss_welcome(page)
             page.get_by_text(PHONE_DOC).first.wait_for()  # the Columns card: name, type, description
+            dismiss_welcome(page)  # a fresh profile's welcome dialog may come up only now
             assert page.get_by_text("stable id of one real-world provider", exact=False).count() >= 1
             page.screenshot(path=str(tmp_path / "5_leads_columns.png"), full_page=True)
 
             page.goto(f"{platform.url}/assets/warehouse/leads?view=events")
             dismiss_welcome(page)
             page.get_by_role("cell", name="column_lineage", exact=True).first.wait_for()
+            dismiss_welcome(page)
             row = page.get_by_role("row").filter(has=page.get_by_role("cell", name="column_lineage", exact=True))
             row.get_by_text("Show Markdown").first.click()
             dialog = page.get_by_role("dialog")
