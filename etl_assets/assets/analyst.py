@@ -5,6 +5,7 @@ from dagster import (AssetExecutionContext, AssetSpec, MaterializeResult, Metada
                      asset, multi_asset)
 from dagster_duckdb import DuckDBResource
 
+from etl_assets import metadata as md
 from etl_assets import warehouse
 from etl_assets.assets.keys import LEADS_KEY, NET_NEW_EXPORT_KEY, VIEW_KEYS
 from etl_assets.exports.crm import DEFAULT_S3_KEY, export_leads
@@ -27,7 +28,8 @@ def scorecard_bars(rows: list[tuple]) -> str:
     best = max((r[2] for r in rows), default=0) or 1
     lines = ["| rank | source | score | net-new | |", "|---|---|---|---|---|"]
     for rank, source, score, net_new in rows:
-        lines.append(f"| {rank} | {source} | {score:.1f} | {net_new} | {'█' * round(20 * score / best)} |")
+        bar = "█" * round(20 * score / best)
+        lines.append(f"| {rank} | {md.escape_markdown(source)} | {score:.1f} | {net_new} | {bar} |")
     return "\n".join(lines)
 
 
