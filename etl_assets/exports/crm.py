@@ -35,23 +35,27 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def _description(frame: pd.DataFrame) -> pd.Series:
-    """License and capacity facts sales asks about, as one readable line."""
+    """License and capacity facts sales asks about, as one readable line (column-wise: fast)."""
     parts = {"License": "license_number", "Type": "license_type", "Status": "license_status",
              "Facility": "facility_type", "Capacity": "capacity", "Ages": "ages_served"}
-    out = []
-    for row in frame[list(parts.values())].itertuples(index=False):
-        bits = [f"{label}: {value}" for label, value in zip(parts, row) if value is not None and not pd.isna(value)]
-        out.append("; ".join(bits) or None)
-    return pd.Series(out, index=frame.index, dtype=object)
+    out = pd.Series(None, index=frame.index, dtype=object)
+    for label, column in parts.items():
+        values = frame[column]
+        piece = (label + ": " + values.astype(str)).where(values.notna(), None)
+        out = out.where(piece.isna(), (out + "; " + piece).where(out.notna(), piece))
+    return out
+
+
+def _joined(first: pd.Series, second: pd.Series) -> pd.Series:
+    return (first + " " + second).where(first.notna() & second.notna(), first.where(first.notna(), second))
 
 
 def to_salesforce(leads: pd.DataFrame) -> pd.DataFrame:
     """Leads rows (``leads_for_export``) → the Salesforce import columns."""
     capacity = pd.to_numeric(leads["capacity"], errors="coerce").astype("Int64")
     leads = leads.assign(capacity=capacity.astype(object).where(capacity.notna(), None))
-    street = _text(leads, "address1")
-    second = _text(leads, "address2")
-    street = pd.Series([f"{a} {b}" if a and b else a or b for a, b in zip(street, second)], index=leads.index, dtype=object)
+    street = _joined(_text(leads, "address1"), _text(leads, "address2"))
+    state = _text(leads, "state")
     company = _text(leads, "company").fillna(_text(leads, "licensee_name")).fillna(NOT_PROVIDED)
     return pd.DataFrame({
         "lead_id": leads["lead_id"],
@@ -64,9 +68,9 @@ def to_salesforce(leads: pd.DataFrame) -> pd.DataFrame:
         "Email": _text(leads, "email"),
         "Street": street,
         "City": _text(leads, "city"),
-        "State": _text(leads, "state"),
+        "State": state,
         "PostalCode": _text(leads, "zip"),
-        "Country": pd.Series(["US" if s else None for s in _text(leads, "state")], index=leads.index, dtype=object),
+        "Country": pd.Series("US", index=leads.index, dtype=object).where(state.notna(), None),
         "Website": _text(leads, "website_address"),
         "LeadSource": "Licensing registry: " + leads["sources"].astype(str),
         "Description": _description(leads),
