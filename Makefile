@@ -9,7 +9,7 @@ export ETL_WAREHOUSE_PATH ?= $(CURDIR)/.local/warehouse.duckdb
 DEV_S3_PORT ?= 9000
 DAGSTER_PORT ?= 3000
 
-.PHONY: dev dev-postgres test test-slow ingest bench audit clean venv chromium postgres
+.PHONY: dev dev-postgres test test-slow ingest bench audit clean venv chromium postgres data-dictionary
 
 venv: $(VENV)/.installed
 
@@ -69,6 +69,10 @@ ingest: venv $(DAGSTER_HOME)/dagster.yaml
 bench: venv postgres
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python -m benchmarks.run --only postgres
+
+# docs/data_dictionary.md from mappings/leads.yaml and etl_assets/warehouse/ (a test fails when it is stale)
+data-dictionary: venv
+	$(VENV)/bin/etl-assets data-dictionary
 
 audit: venv
 	$(BIN)/python -m pip install --quiet pip-audit==2.10.0

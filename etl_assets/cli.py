@@ -1,4 +1,5 @@
-"""The `etl-assets` command: serve the local S3 server, run a headless ingest cycle, onboard sources."""
+"""The `etl-assets` command: serve the local S3 server, run a headless ingest cycle, onboard sources,
+export leads for the CRM, write the data dictionary."""
 
 from __future__ import annotations
 
@@ -126,6 +127,62 @@ def _review(args: argparse.Namespace) -> int:
     verb = "must-link" if args.action == "accept" else "cannot-link"
     print(f"{args.pair}: {row['source_l']}:{row['record_key_l']} and {row['source_r']}:{row['record_key_r']} "
           f"kept as {verb}; the next leads refresh applies it")
+def _export_leads(args: argparse.Namespace) -> int:
+    import re
+    from datetime import date
+
+    import boto3
+
+    from etl_assets.exports.crm import export_leads
+    from etl_assets.sources.registry import load_specs
+    from etl_assets.assets.leads import resolve_config
+    from etl_assets.resources import warehouse_resource
+    from etl_assets.warehouse import create_analyst_views, scopes, transaction
+    from etl_assets.warehouse.exports import ExportFilter
+
+    sources = sorted(s.source for s in load_specs())
+    if args.source is not None and args.source not in sources:
+        print(f"export-leads: unknown source {args.source!r}; known: {', '.join(sources)}", file=sys.stderr)
+        return 2
+    state = args.state.upper() if args.state else None
+    if state is not None and not re.fullmatch(r"[A-Z]{2}", state):
+        print(f"export-leads: --state {args.state!r} is not a 2-letter code (e.g. TX)", file=sys.stderr)
+        return 2
+    try:
+        since = date.fromisoformat(args.since) if args.since else None
+    except ValueError:
+        print(f"export-leads: --since {args.since!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
+        return 2
+    selection = ExportFilter(net_new=args.net_new, source=args.source, state=state, since=since)
+    if not settings.warehouse_url() and not settings.warehouse_path().exists():
+        print(f"export-leads: no warehouse at {settings.warehouse_path()} (run `make ingest` first)", file=sys.stderr)
+        return 1
+
+    def progress(done: int, total: int) -> None:
+        print(f"export-leads: {done:,} of {total:,} leads written", file=sys.stderr, flush=True)
+
+    client = lambda: boto3.client("s3", endpoint_url=settings.s3_endpoint_url(), region_name=settings.aws_region())  # noqa: E731
+    with warehouse_resource().open(scopes.analyst_read()) as con:
+        with transaction(con):
+            create_analyst_views(con, resolve_config().crm_source)  # PostgreSQL: the mirror needs them
+        written = export_leads(con, selection, args.out, s3_client=client, progress=progress)
+    print(f"{args.out}: {written} leads", flush=True)
+    return 0
+
+
+def _data_dictionary(args: argparse.Namespace) -> int:
+    from etl_assets.warehouse.dictionary import render_markdown
+
+    out = Path(args.out)
+    text = render_markdown()
+    if args.check:
+        if not out.exists() or out.read_text(encoding="utf-8") != text:
+            print(f"{out} is out of date: run `etl-assets data-dictionary` (make data-dictionary)", file=sys.stderr)
+            return 1
+        return 0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    print(f"{out}: written")
     return 0
 
 
@@ -160,6 +217,17 @@ def main(argv: list[str] | None = None) -> int:
     review.add_argument("--note", help="why (kept with the decision)")
     review.add_argument("--limit", type=int, default=20, help="pairs to list")
     review.set_defaults(func=_review)
+    export = sub.add_parser("export-leads", help="write leads as a Salesforce lead-import CSV (local or s3://)")
+    export.add_argument("--net-new", action="store_true", help="only leads with no CRM (Salesforce) record")
+    export.add_argument("--source", help="only leads holding a record of this source")
+    export.add_argument("--state", help="only leads in this state (2-letter code)")
+    export.add_argument("--since", help="only leads first seen in a delivery dated on or after this day (YYYY-MM-DD)")
+    export.add_argument("--out", required=True, help="F.csv or s3://bucket/exports/F.csv")
+    export.set_defaults(func=_export_leads)
+    dictionary = sub.add_parser("data-dictionary", help="write docs/data_dictionary.md from the code")
+    dictionary.add_argument("--out", default=str(settings.PROJECT_ROOT / "docs" / "data_dictionary.md"))
+    dictionary.add_argument("--check", action="store_true", help="exit 1 when the file is out of date")
+    dictionary.set_defaults(func=_data_dictionary)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dagster import Definitions
 
+from etl_assets.assets.analyst import analyst_views, net_new_leads_export
 from etl_assets.assets.factory import SourceAssets, build_source_assets
 from etl_assets.assets.leads import build_leads_asset
 from etl_assets.checks import build_freshness_checks, build_freshness_job, build_leads_checks
@@ -24,7 +25,8 @@ def build_definitions(resources: dict | None = None) -> Definitions:
     freshness_checks = build_freshness_checks([c.spec for c in chains])
     freshness_job = build_freshness_job(freshness_checks)
     return Definitions(
-        assets=[a for c in chains for a in c.assets] + [build_leads_asset([c.warehouse_key for c in chains])],
+        assets=[a for c in chains for a in c.assets] + [build_leads_asset([c.warehouse_key for c in chains]),
+                                                        analyst_views, net_new_leads_export],
         asset_checks=[check for c in chains for check in c.checks] + build_leads_checks() + freshness_checks,
         jobs=[*ingest_jobs, leads_job, freshness_job],
         sensors=[

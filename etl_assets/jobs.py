@@ -5,7 +5,7 @@ from __future__ import annotations
 from dagster import AssetCheckKey, AssetSelection, define_asset_job, in_process_executor
 
 from etl_assets.assets.factory import SourceAssets
-from etl_assets.assets.keys import LEADS_KEY, ingest_job_name
+from etl_assets.assets.keys import LEADS_KEY, NET_NEW_EXPORT_KEY, VIEW_KEYS, ingest_job_name
 
 
 def build_ingest_job(chain: SourceAssets):
@@ -25,6 +25,8 @@ def build_ingest_job(chain: SourceAssets):
     )
 
 
+# the analyst views and the net-new export follow every leads refresh (same run)
 leads_job = define_asset_job(
-    "leads_refresh", selection=AssetSelection.assets(LEADS_KEY), executor_def=in_process_executor
+    "leads_refresh", selection=AssetSelection.assets(LEADS_KEY, *VIEW_KEYS.values(), NET_NEW_EXPORT_KEY),
+    executor_def=in_process_executor,
 )

@@ -18,7 +18,10 @@ from etl_assets import local_postgres as pg_cluster
 BACKENDS = ("duckdb", "postgres")
 # Tables compared across backends: every table and view of the warehouse.
 WAREHOUSE_TABLES = ("source_history", "source_current", "source_snapshots", "source_values", "quarantine",
-                    "deliveries", "column_profiles", "leads", "lead_sources", "lead_events", "alerts")
+                    "deliveries", "column_profiles", "leads", "lead_sources", "lead_events", "lead_review", "alerts",
+                    # the analyst views (warehouse/views.py): created on the server by the leads refresh
+                    "lead_first_seen", "delivery_summary", "lead_changes", "source_overlap", "source_scorecard",
+                    "net_new_leads")
 
 
 @dataclass(frozen=True)

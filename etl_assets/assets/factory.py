@@ -31,6 +31,8 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from etl_assets import metadata as md
+from etl_assets import warehouse
+from etl_assets.assets.docs import source_warehouse_metadata
 from etl_assets.warehouse import scopes
 from etl_assets.assets.keys import asset_key, partitions_name
 from etl_assets.ingest import s3
@@ -176,6 +178,8 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
             "deduped": AssetIn(asset_key(source, "deduped")),
         },
         kinds={"duckdb"},
+        owners=["team:data-platform"],
+        tags={"layer": "warehouse"},
         freshness_policy=freshness_policy(spec),
         description=(
             f"{source}: the delivery applied to the warehouse as a full refresh (SCD2 history, "
@@ -188,7 +192,10 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
     ) -> MaterializeResult:
         with duckdb.open(scopes.source_load(source)) as con:
             counts = load_delivery(con, spec, context.partition_key, normalized, deduped, context.run.run_id)
-        return MaterializeResult(metadata=counts.as_metadata())
+            docs = source_warehouse_metadata(con)
+            live = warehouse.live_count(con, source)
+        share = counts.rows_quarantined / counts.rows_read if counts.rows_read else 0.0
+        return MaterializeResult(metadata={**counts.as_metadata(), **docs, "quarantined_share": share, "live_records": live})
 
     from etl_assets.checks import build_source_checks
 

@@ -14,6 +14,7 @@ from dagster_duckdb import DuckDBResource
 from etl_assets import metadata as md
 from etl_assets.warehouse import scopes
 from etl_assets import warehouse
+from etl_assets.assets.docs import leads_metadata
 from etl_assets.assets.keys import LEADS_KEY
 from etl_assets.records import SOURCE
 from etl_assets.sources.registry import leads_schema
@@ -38,6 +39,8 @@ def build_leads_asset(upstream: Sequence[AssetKey]):
         deps=list(upstream),
         group_name="warehouse",
         kinds={"duckdb", "splink"},
+        owners=["team:data-platform"],
+        tags={"layer": "warehouse"},
         description=(
             "One row per provider across all sources (stable lead_id), the crosswalk to source "
             "records with the rule or score that matched each (lead_sources), merge/split events."
@@ -56,11 +59,20 @@ def build_leads_asset(upstream: Sequence[AssetKey]):
             warehouse.replace_table(con, warehouse.LEAD_SOURCES, result.crosswalk)
             warehouse.append_lead_events(con, result.events, context.run.run_id)
             warehouse.replace_review(con, result.review)
+            views = warehouse.create_analyst_views(con, config.crm_source)
+            docs = leads_metadata(con)
+        duckdb.publish_views(views)  # PostgreSQL: the views on the server too (DuckDB: already in the file)
+        by_source = net_new_by_source(result.crosswalk, leads_frame)
+        live_by_source = result.crosswalk.groupby(SOURCE)["lead_id"].nunique()
         return MaterializeResult(
             metadata={
+                **docs,
                 "dagster/row_count": len(leads_frame),
+                "net_new_leads": int(leads_frame["is_net_new"].sum()),
+                **{f"net_new_leads/{s}": n for s, n in by_source.items()},
+                **{f"live_leads/{s}": int(n) for s, n in live_by_source.items()},
                 "source_records": len(current),
-                "net_new_leads_by_source": MetadataValue.json(net_new_by_source(result.crosswalk, leads_frame)),
+                "net_new_leads_by_source": MetadataValue.json(by_source),
                 "existing_crm_leads": int(leads_frame["is_existing_crm_lead"].sum()),
                 "match_rules": MetadataValue.json(result.crosswalk["match_rule"].value_counts().to_dict()),
                 "events": MetadataValue.json(result.events["event_type"].value_counts().to_dict()),

@@ -32,6 +32,9 @@ from etl_assets.warehouse.tables import (
     VALUES,
     ensure_warehouse,
 )
+from etl_assets.warehouse.view_sql import DELIVERY_SUMMARY, LEAD_CHANGES, NET_NEW_LEADS, SOURCE_SCORECARD
+from etl_assets.warehouse.views import VIEWS as ANALYST_VIEWS
+from etl_assets.warehouse.views import create_analyst_views
 from etl_assets.warehouse.writes import (
     append_alert,
     append_lead_events,
@@ -42,9 +45,11 @@ from etl_assets.warehouse.writes import (
 )
 
 __all__ = [
-    "ALERTS", "COLUMN_PROFILES", "CURRENT", "DELIVERIES", "HISTORY", "LEAD_EVENTS", "LEAD_SOURCES", "LEADS",
+    "ALERTS", "ANALYST_VIEWS", "COLUMN_PROFILES", "DELIVERY_SUMMARY", "LEAD_CHANGES", "NET_NEW_LEADS",
+    "SOURCE_SCORECARD", "CURRENT", "DELIVERIES", "HISTORY", "LEAD_EVENTS", "LEAD_SOURCES", "LEADS",
     "LEAD_REVIEW", "LEAD_REVIEW_DECISIONS", "record_decision", "replace_review", "review_decisions", "review_pairs",
     "QUARANTINE", "SCHEMA", "SNAPSHOTS", "VALUES", "append_alert", "append_lead_events", "column_profile",
+    "create_analyst_views",
     "ensure_warehouse", "lead_id_collisions", "live_count", "live_records", "newest_delivery_dates", "null_rates",
     "previous_crosswalk", "previous_delivery", "quote_ident", "record_load", "registered", "replace_column_profiles",
     "replace_quarantine", "replace_table", "resolution_coverage", "table_exists", "transaction",

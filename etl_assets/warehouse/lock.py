@@ -132,3 +132,6 @@ class WarehouseResource(DuckDBResource):
         """The warehouse for one unit of work (``scopes.py``); DuckDB opens the whole file."""
         with self.get_connection() as con:
             yield con
+
+    def publish_views(self, views: dict[str, str]) -> None:
+        """Nothing to do: on DuckDB the views were created in the file, in the caller's transaction."""

@@ -40,6 +40,14 @@ class PostgresWarehouseResource(DuckDBResource):
                             lock_timeout_seconds=self.lock_timeout_seconds) as con:
             yield con
 
+    def publish_views(self, views: dict[str, str]) -> None:
+        """The views a unit of work created on its mirror (view → SELECT, in dependency order),
+        created on the server as well, in one transaction: analysts query them in PostgreSQL."""
+        if not views:
+            return
+        with postgres.connect(self.database, settings.warehouse_password()) as pg, pg.transaction():
+            postgres.replace_views(pg, views)
+
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         raise TypeError(f"warehouse postgresql://{postgres.describe(self.database)}: use open(scope), not get_connection()")

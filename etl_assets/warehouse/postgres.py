@@ -156,6 +156,16 @@ def create_views(pg: psycopg.Connection) -> None:
         pg.execute(f"CREATE OR REPLACE VIEW {name} AS {select}")
 
 
+def replace_views(pg: psycopg.Connection, views: Mapping[str, str]) -> None:
+    """Drop and create these views (view → DuckDB-side SELECT, in dependency order): DROP, since
+    PostgreSQL's CREATE OR REPLACE VIEW cannot drop or retype a column."""
+    lock(pg, "ddl")
+    for view in reversed(list(views)):
+        pg.execute(f"DROP VIEW IF EXISTS {pg_name(view)} CASCADE")
+    for view, select in views.items():
+        pg.execute(f"CREATE VIEW {pg_name(view)} AS {_view_sql(select)}")
+
+
 def ensure_tables(pg: psycopg.Connection) -> None:
     """Create the declared tables and views that are missing, in their own short transaction
     (a global advisory lock keeps two first loads from racing on CREATE)."""

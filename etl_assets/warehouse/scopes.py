@@ -70,3 +70,9 @@ def review_decide() -> Scope:
     """A reviewer's decision: the queue read, one decision appended (under the leads lock, so a
     refresh running meanwhile reads the decisions before or after it, never half)."""
     return Scope("review decision", reads=((LEAD_REVIEW, None),), appends=(LEAD_REVIEW_DECISIONS,), lock="leads")
+
+
+def analyst_read() -> Scope:
+    """The analyst views and the CRM export: every table the views read (whole history: lead_changes
+    compares versions), read only."""
+    return Scope("analyst views", reads=((HISTORY, None), (DELIVERIES, None), (LEADS, None), (LEAD_SOURCES, None)))

@@ -1,5 +1,8 @@
 """Every table and view of the warehouse, declared once, and ``ensure_warehouse`` creating them.
 
+The analyst views (delivery_summary, lead_changes, source_scorecard, net_new_leads, ...) are declared
+in ``views.py`` and created by the leads refresh (they read leads and lead_sources, which it writes).
+
 Table names are the constants below (schema-qualified); code elsewhere never spells them. All live
 in DuckDB's default schema ``main``: analysts write ``FROM leads``, and a schema named like the
 file (warehouse.duckdb) would be ambiguous with the catalog.

@@ -128,6 +128,10 @@ REVIEWED_LOCALS = {
     "picked", "only", "inner", "diff_relation", "deleted", "body", "placeholders",
     # PostgreSQL (issue 14): read_csv's struct of quoted column names → type names; a temp file path
     "csv_columns", "csv_path",
+    # warehouse/views.py: column and source names from information_schema / the YAML, through
+    # quote_ident and quote_literal (which accepts only [A-Za-z0-9_]+)
+    "names_sql", "old_sql", "new_sql", "crm_literal",
+    "view",  # assets/analyst.py: a declared view name (SCHEMA + its asset key's last part)
 }
 _SQL = re.compile(r"\b(SELECT|INSERT|CREATE|DELETE|UPDATE|ALTER|DROP|WHERE|FROM|JOIN|VALUES)\b")
 

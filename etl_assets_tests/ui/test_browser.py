@@ -180,6 +180,58 @@ def test_the_asset_graph_and_a_partition_in_the_browser(platform, tmp_path):
         shutil.copy(tmp_path / "2_lineage_expanded.jpg", COMMITTED_SCREENSHOT)  # only a missing one is written
 
 
+LEADS_TIMEOUT = 300  # seconds for the leads refresh after the last ingest run (a bound, not a timing assertion)
+PHONE_DOC = "E.164, e.g. +12097471797"  # mappings/leads.yaml's doc of phone
+
+
+def test_the_leads_asset_page_shows_column_descriptions_and_the_lineage_table(platform, tmp_path):
+    """The data dictionary in the open-source UI: warehouse/leads lists its columns with their
+    descriptions (dagster/column_schema) and its latest materialization carries the column lineage as
+    a markdown table (the UI draws dagster/column_lineage only in Dagster+)."""
+    from playwright.sync_api import sync_playwright
+
+    platform, _, _ = platform
+
+    def leads_refreshed(runs: list[dict]) -> bool:
+        ingest = [r for r in runs if r["jobName"].endswith("_ingest")]
+        leads = [r for r in runs if r["jobName"] == "leads_refresh"]
+        return all(r["status"] in FINISHED for r in ingest + leads) and any(r["status"] == "SUCCESS" for r in leads)
+
+    runs = wait_for_runs(platform, leads_refreshed, LEADS_TIMEOUT)
+    failed = [r["status"] for r in runs if r["jobName"] == "leads_refresh" and r["status"] != "SUCCESS"]
+    assert not failed, platform.log_tail()
+    with tempfile.TemporaryDirectory() as profile, sync_playwright() as p:
+        browser = p.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, viewport={"width": 1500, "height": 1150},
+        )
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(60_000)
+            page.goto(f"{platform.url}/assets/warehouse/leads")
+            dismiss_welcome(page)
+            page.get_by_text(PHONE_DOC).first.wait_for()  # the Columns card: name, type, description
+            dismiss_welcome(page)  # a fresh profile's welcome dialog may come up only now
+            assert page.get_by_text("stable id of one real-world provider", exact=False).count() >= 1
+            page.screenshot(path=str(tmp_path / "5_leads_columns.png"), full_page=True)
+
+            page.goto(f"{platform.url}/assets/warehouse/leads?view=events")
+            dismiss_welcome(page)
+            page.get_by_role("cell", name="column_lineage", exact=True).first.wait_for()
+            dismiss_welcome(page)
+            row = page.get_by_role("row").filter(has=page.get_by_role("cell", name="column_lineage", exact=True))
+            row.get_by_text("Show Markdown").first.click()
+            dialog = page.get_by_role("dialog")
+            dialog.get_by_text("Phone# → phone_e164").first.wait_for()  # Nevada's phone column and transform
+            assert dialog.get_by_text(PHONE_DOC).count() >= 1
+            assert dialog.get_by_text("Operation/Caregiver Name → company_name").count() >= 1
+            page.wait_for_timeout(1000)  # the dialog fades in
+            page.screenshot(path=str(tmp_path / "6_leads_lineage.png"))
+        finally:
+            browser.close()
+    for name in ("5_leads_columns", "6_leads_lineage"):
+        assert (tmp_path / f"{name}.png").stat().st_size > 10_000
+
+
 def wait_for_count(locator, at_least: int, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while locator.count() < at_least:

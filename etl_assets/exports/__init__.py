@@ -1,0 +1,1 @@
+"""Exports out of the warehouse: the CRM lead import (``crm``)."""
