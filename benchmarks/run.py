@@ -348,7 +348,7 @@ def bench_small_deliveries(workdir: Path, count: int, rows: int, sources: list[s
         files.append((str(path), key))
 
     calls: list[dict[str, Any]] = []
-    original = headless.run_in_process
+    original = headless.run_job
 
     def timed_materialize(*args, **kwargs):
         t = time.perf_counter()
@@ -360,7 +360,7 @@ def bench_small_deliveries(workdir: Path, count: int, rows: int, sources: list[s
         _upload(endpoint, bucket, files)
         resources = _resources(endpoint, bucket, workdir)
         instance = headless.dagster_instance()
-        headless.run_in_process = timed_materialize
+        headless.run_job = timed_materialize
         stdout = io.StringIO()
         try:
             t0 = time.perf_counter()
@@ -376,7 +376,7 @@ def bench_small_deliveries(workdir: Path, count: int, rows: int, sources: list[s
                 else:
                     leads = entry
         finally:
-            headless.run_in_process = original
+            headless.run_job = original
             instance.dispose()
     return {
         "count": count,

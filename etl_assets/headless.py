@@ -1,8 +1,9 @@
 """`make ingest`: one headless cycle for scripts and CI, through the same assets as the sensor.
 
-Discovers new deliveries with the sensor's own rule (etl_assets.discovery), materializes each
-new partition through its source's chain, then warehouse/leads, prints a summary per source and
-returns non-zero when any run failed. Its cursor is kept in the Dagster instance, apart from the
+Discovers new deliveries with the sensor's own rule (etl_assets.discovery), runs each new
+partition through its source's ingest job, then the leads_refresh job (both as the daemon's run
+worker executes a run: etl_assets.job_runs), prints a summary per source and returns non-zero
+when any run failed. Its cursor is kept in the Dagster instance, apart from the
 sensor's, and a delivery whose run failed is left out of it so that the next cycle retries it.
 """
 
@@ -13,21 +14,19 @@ import shutil
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from dagster import DagsterInstance, DagsterRunStatus, Definitions, RunsFilter, define_asset_job
-from dagster._core.utils import make_new_run_id
+from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
 from etl_assets import orphan_runs, settings
-from etl_assets.assets.keys import partitions_name
-from etl_assets.assets.keys import LEADS_KEY
-from etl_assets.assets.leads import build_leads_asset
+from etl_assets.assets.keys import LEADS_KEY, ingest_job_name, partitions_name
 from etl_assets.definitions import build_chains
 from etl_assets.discovery import Cursor, discover
 from etl_assets.ingest.s3 import list_objects
+from etl_assets.job_runs import execute_job_run
+from etl_assets.jobs import leads_job
 from etl_assets.resources import default_resources
 from etl_assets.stop_signals import StopSignals, cancel_on_stop
 
 CURSOR_KEY = "etl_assets/headless_ingest_cursor"
-IN_PROCESS_JOB = "__ephemeral_asset_job__"  # the name dagster.materialize gives its job
 SUMMARY_FIELDS = ("rows_read", "rows_quarantined", "rows_written", "inserted", "updated", "deleted", "revived", "unchanged")
 
 
@@ -92,13 +91,13 @@ def _cycle(instance: DagsterInstance, resources: dict, stop: StopSignals) -> int
         instance.add_dynamic_partitions(partitions_name(delivery.source), [delivery.key])
         summary = summaries[delivery.source]
         summary.deliveries += 1
-        result = run_in_process(
-            chain.definitions,
+        result = run_job(
+            ingest_job_name(delivery.source),
             instance,
             resources,
             stop,
-            partition_key=delivery.key,
             tags={
+                "dagster/partition": delivery.key,
                 "etl/source": delivery.source,
                 "etl/etag": delivery.etag,
                 "etl/trigger": "make-ingest",
@@ -125,8 +124,7 @@ def _cycle(instance: DagsterInstance, resources: dict, stop: StopSignals) -> int
     leads_ok = True
     warehouse_keys = [c.warehouse_key for c in chains.values()]
     if leads_out_of_date(instance, warehouse_keys):
-        leads = build_leads_asset(warehouse_keys)
-        result = run_in_process([leads], instance, resources, stop, tags=orphan_runs.process_tags())
+        result = run_job(leads_job.name, instance, resources, stop, tags=orphan_runs.process_tags())
         leads_ok = result.success
         if stop.requested:
             cancel_run(instance, result.run_id, "stopped by the operator; the next cycle refreshes the leads")
@@ -160,16 +158,9 @@ def cancel_run(instance: DagsterInstance, run_id: str, message: str) -> None:
     instance.event_log_storage.free_concurrency_slots_for_run(run_id)
 
 
-def run_in_process(assets: list, instance: DagsterInstance, resources: dict, stop: StopSignals, partition_key=None, tags=None):
-    """`dagster.materialize`, with the run id chosen first so that a stop can cancel the run as it happens."""
-    job = Definitions(
-        jobs=[define_asset_job(IN_PROCESS_JOB)], assets=assets, resources=resources
-    ).resolve_job_def(IN_PROCESS_JOB)
-    run_id = make_new_run_id()
-    cancel_on_stop(instance, run_id, stop)
-    return job.execute_in_process(
-        instance=instance, partition_key=partition_key, raise_on_error=False, tags=tags, run_id=run_id
-    )
+def run_job(job_name: str, instance: DagsterInstance, resources: dict, stop: StopSignals, tags: dict):
+    """One run of a job of the Definitions, executed here; a stop cancels it as it happens."""
+    return execute_job_run(instance, job_name, resources, tags, on_created=lambda run_id: cancel_on_stop(instance, run_id, stop))
 
 
 def print_summary(summaries: dict[str, SourceSummary], leads_ok: bool, rejected: int) -> None:
