@@ -26,6 +26,17 @@ def is_arrow_text(values: pd.Series) -> bool:
     return isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"
 
 
+# The column path costs per row (0.08 s per 200k ids), the scalar path per distinct value (2.6 s for
+# 200k distinct ids, 0.17 s for 200k cells of 3 values, where the column path takes 0.41 s).
+DISTINCT_SAMPLE = 2_000
+
+
+def mostly_distinct(values: pd.Series) -> bool:
+    """More than half of the first DISTINCT_SAMPLE cells differ: ids and free text, not categories."""
+    head = values.iloc[:DISTINCT_SAMPLE]
+    return len(head) > 0 and head.nunique(dropna=False) > len(head) // 2
+
+
 def _arrow(values: pd.Series) -> pa.ChunkedArray:
     return pa.chunked_array(values.array._pa_array)  # noqa: SLF001 - the Arrow data behind the column
 

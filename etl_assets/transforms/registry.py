@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from etl_assets.transforms.columns import is_arrow_text
+from etl_assets.transforms.columns import is_arrow_text, mostly_distinct
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def apply_transform(t: Transform, inputs: Sequence[pd.Series], params: dict[str,
     if t.n_inputs is not None and len(inputs) != t.n_inputs:
         raise ValueError(f"transform {t.name!r} takes {t.n_inputs} input column(s), got {len(inputs)}")
     index = inputs[0].index
-    if t.column is not None and len(inputs) == 1 and not params and is_arrow_text(inputs[0]):
+    if t.column is not None and len(inputs) == 1 and not params and is_arrow_text(inputs[0]) and mostly_distinct(inputs[0]):
         nothing = pd.Series(np.full(len(index), None, dtype=object), index=index)
         return TransformOutput(columns={t.outputs[0]: t.column(inputs[0])}, flags=nothing, errors=nothing)
     # Missing cells arrive as None; everything else is the source text.

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from etl_assets.records import STRING
 from etl_assets.transforms import apply_transform, get_transform
-from etl_assets.transforms.columns import _SPACE_CHARS
+from etl_assets.transforms.columns import _SPACE_CHARS, mostly_distinct
 
 SPACES = st.sampled_from(list(_SPACE_CHARS) + [" ", "  "])
 CELLS = st.one_of(
@@ -35,9 +35,19 @@ def test_text_and_license_number_columns_equal_the_scalar_transforms(cells):
         t = get_transform(name)
         assert t.column is not None
         out = apply_transform(t, [column], {})
+        direct = [None if v is pd.NA else v for v in t.column(column).tolist()]
+        assert direct == scalar_results(name, cells), name
         got = [None if v is pd.NA else v for v in out.columns[t.outputs[0]].tolist()]
         assert got == scalar_results(name, cells), name
         assert out.flags.isna().all() and out.errors.isna().all()
+
+
+def test_the_column_path_is_taken_for_mostly_distinct_text_only():
+    ids = pd.Series(pd.array([f" k-{i} " for i in range(100)], dtype=STRING))
+    kinds = pd.Series(pd.array(["Center", "Home "] * 50, dtype=STRING))
+    assert mostly_distinct(ids) and not mostly_distinct(kinds)
+    assert apply_transform(get_transform("license_number"), [ids], {}).columns["license_number"].dtype == STRING
+    assert apply_transform(get_transform("text"), [kinds], {}).columns["value"].dtype == object
 
 
 def test_object_columns_keep_the_scalar_path():
