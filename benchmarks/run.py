@@ -612,7 +612,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--small-rows", type=int, default=100, help="records per small delivery (default 100)")
     parser.add_argument("--source", choices=SOURCES, default="texas", help="source of the big delivery (default texas)")
     parser.add_argument("--quick", action="store_true", help="fast smoke run: 20,000 rows and 10 small deliveries")
-    parser.add_argument("--only", choices=(*BENCHMARKS, "sensor"), action="append", help="run only this benchmark (repeatable; sensor = benchmarks/bench_sensor.py)")
+    parser.add_argument("--only", choices=(*BENCHMARKS, "sensor", "job_path"), action="append", help="run only this benchmark (repeatable; sensor = benchmarks/bench_sensor.py, job_path = benchmarks/bench_job_path.py)")
     parser.add_argument("--profile", action="store_true", help="cProfile each benchmark; the report names the profile files (implies --keep)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (inputs, logs, warehouses)")
     parser.add_argument(
@@ -622,6 +622,14 @@ def main(argv: list[str] | None = None) -> int:
         help=f"rewrite {RESULTS_FILE.relative_to(PROJECT_ROOT)} (default: yes, except with --quick or --only)",
     )
     args = parser.parse_args(argv)
+    if args.only and "job_path" in args.only:  # its own script and results file (results/job_path.md)
+        from benchmarks import bench_job_path
+
+        bench_job_path.main([*(["--rows", str(args.rows)] if args.rows else []), "--source", args.source,
+                             *([] if args.write is None else ["--write" if args.write else "--no-write"])])
+        args.only = [name for name in args.only if name != "job_path"]
+        if not args.only:
+            return 0
     if args.only and "sensor" in args.only:  # its own script and results file (results/sensor.md)
         from benchmarks import bench_sensor
 
