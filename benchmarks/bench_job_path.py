@@ -66,11 +66,14 @@ class TreeSampler(threading.Thread):
     def __init__(self, pid: int, interval: float = 0.1):
         super().__init__(daemon=True)
         self.pid, self.interval, self.peak = pid, interval, 0
+        self.samples: list[tuple[float, int]] = []  # (epoch seconds, tree RSS): peaks per step window
         self._halt = threading.Event()
 
     def run(self) -> None:
         while not self._halt.wait(self.interval):
-            self.peak = max(self.peak, _tree_rss_bytes(self.pid))
+            rss = _tree_rss_bytes(self.pid)
+            self.peak = max(self.peak, rss)
+            self.samples.append((time.time(), rss))
 
     def stop(self) -> None:
         self._halt.set()
@@ -109,18 +112,25 @@ def run(rows: int, source: str, root: Path) -> dict:
         raise RuntimeError(f"make ingest failed:\n{(work / 'ingest.log').read_text(errors='replace')[-3000:]}")
     return {"rows": rows, "bytes": delivery.bytes, "source": source, "floor": floor, "wall_s": wall,
             "tree_peak_mib": sampler.peak / MIB, "max_process_mib": usage.ru_maxrss / 1024,
-            "runs": _runs(work / "dagster_home"), "summary": [line for line in (work / "ingest.log").read_text(errors="replace").splitlines() if " - dagster - " not in line]}
+            "runs": _runs(work / "dagster_home", sampler.samples), "summary": [line for line in (work / "ingest.log").read_text(errors="replace").splitlines() if " - dagster - " not in line]}
 
 
-def _runs(home: Path) -> list[dict]:
+def _peak_mib(samples: list[tuple[float, int]], start: float, end: float) -> float:
+    inside = [rss for t, rss in samples if start <= t <= end]
+    return max(inside) / MIB if inside else 0.0
+
+
+def _runs(home: Path, samples: list[tuple[float, int]]) -> list[dict]:
     from dagster import DagsterInstance
 
     out = []
     with DagsterInstance.from_config(str(home)) as instance:
         for r in reversed(instance.get_runs()):
             stats = instance.get_run_stats(r.run_id)
-            steps = {s.step_key: s.end_time - s.start_time for s in instance.get_run_step_stats(r.run_id) if s.end_time and s.start_time}
-            out.append({"job": r.job_name, "status": r.status.value, "seconds": (stats.end_time or 0) - (stats.start_time or 0), "steps": steps})
+            steps = {s.step_key: (s.end_time - s.start_time, _peak_mib(samples, s.start_time, s.end_time))
+                     for s in instance.get_run_step_stats(r.run_id) if s.end_time and s.start_time}
+            out.append({"job": r.job_name, "status": r.status.value, "seconds": (stats.end_time or 0) - (stats.start_time or 0),
+                        "peak_mib": _peak_mib(samples, stats.start_time or 0, stats.end_time or 0), "steps": steps})
     return out
 
 
@@ -142,15 +152,15 @@ def report(r: dict, command: str) -> str:
         f"| `etl-assets ingest` wall time (start-up, ingest run, leads run) | {r['wall_s']:.1f} s | **{r['wall_s'] / floor:.1f}x** |",
     ]
     for run in r["runs"]:
-        lines.append(f"| run `{run['job']}` ({run['status']}) | {run['seconds']:.1f} s | {run['seconds'] / floor:.1f}x |")
+        lines.append(f"| run `{run['job']}` ({run['status']}), peak RSS {run['peak_mib']:,.0f} MiB | {run['seconds']:.1f} s | {run['seconds'] / floor:.1f}x |")
     lines += [
         f"| peak RSS, whole process tree (sum, sampled 100 ms) | **{r['tree_peak_mib']:,.0f} MiB** | |",
         f"| peak RSS, largest process (ru_maxrss) | {r['max_process_mib']:,.0f} MiB | |", "",
-        "Steps (seconds, from the Dagster event log):", "",
-        "| run | step | seconds |", "|---|---|---|",
+        "Steps (seconds from the Dagster event log; peak RSS of the tree inside the step's window):", "",
+        "| run | step | seconds | peak RSS MiB |", "|---|---|---|---|",
     ]
     for run in r["runs"]:
-        lines += [f"| {run['job']} | {step} | {sec:.1f} |" for step, sec in run["steps"].items()]
+        lines += [f"| {run['job']} | {step} | {sec:.1f} | {peak:,.0f} |" for step, (sec, peak) in run["steps"].items()]
     lines += ["", "`make ingest`'s summary:", "", "```", *r["summary"], "```", ""]
     return "\n".join(lines)
 
