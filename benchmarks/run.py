@@ -348,7 +348,7 @@ def bench_small_deliveries(workdir: Path, count: int, rows: int, sources: list[s
         files.append((str(path), key))
 
     calls: list[dict[str, Any]] = []
-    original = headless.run_in_process
+    original = headless.run_job
 
     def timed_materialize(*args, **kwargs):
         t = time.perf_counter()
@@ -360,7 +360,7 @@ def bench_small_deliveries(workdir: Path, count: int, rows: int, sources: list[s
         _upload(endpoint, bucket, files)
         resources = _resources(endpoint, bucket, workdir)
         instance = headless.dagster_instance()
-        headless.run_in_process = timed_materialize
+        headless.run_job = timed_materialize
         stdout = io.StringIO()
         try:
             t0 = time.perf_counter()
@@ -376,7 +376,7 @@ def bench_small_deliveries(workdir: Path, count: int, rows: int, sources: list[s
                 else:
                     leads = entry
         finally:
-            headless.run_in_process = original
+            headless.run_job = original
             instance.dispose()
     return {
         "count": count,
@@ -612,7 +612,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--small-rows", type=int, default=100, help="records per small delivery (default 100)")
     parser.add_argument("--source", choices=SOURCES, default="texas", help="source of the big delivery (default texas)")
     parser.add_argument("--quick", action="store_true", help="fast smoke run: 20,000 rows and 10 small deliveries")
-    parser.add_argument("--only", choices=(*BENCHMARKS, "sensor", "postgres"), action="append", help="run only this benchmark (repeatable; sensor = benchmarks/bench_sensor.py, postgres = benchmarks/bench_postgres.py)")
+    parser.add_argument("--only", choices=(*BENCHMARKS, "sensor", "postgres", "job_path"), action="append", help="run only this benchmark (repeatable; sensor = benchmarks/bench_sensor.py, postgres = benchmarks/bench_postgres.py, job_path = benchmarks/bench_job_path.py)")
     parser.add_argument("--profile", action="store_true", help="cProfile each benchmark; the report names the profile files (implies --keep)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (inputs, logs, warehouses)")
     parser.add_argument(
@@ -622,6 +622,14 @@ def main(argv: list[str] | None = None) -> int:
         help=f"rewrite {RESULTS_FILE.relative_to(PROJECT_ROOT)} (default: yes, except with --quick or --only)",
     )
     args = parser.parse_args(argv)
+    if args.only and "job_path" in args.only:  # its own script and results file (results/job_path.md)
+        from benchmarks import bench_job_path
+
+        bench_job_path.main([*(["--rows", str(args.rows)] if args.rows else []), "--source", args.source,
+                             *([] if args.write is None else ["--write" if args.write else "--no-write"])])
+        args.only = [name for name in args.only if name != "job_path"]
+        if not args.only:
+            return 0
     if args.only and "sensor" in args.only:  # its own script and results file (results/sensor.md)
         from benchmarks import bench_sensor
 

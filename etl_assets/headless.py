@@ -1,33 +1,37 @@
 """`make ingest`: one headless cycle for scripts and CI, through the same assets as the sensor.
 
-Discovers new deliveries with the sensor's own rule (etl_assets.discovery), materializes each
-new partition through its source's chain, then warehouse/leads, prints a summary per source and
-returns non-zero when any run failed. Its cursor is kept in the Dagster instance, apart from the
+Discovers new deliveries with the sensor's own rule (etl_assets.discovery), runs each new
+partition through its source's ingest job, then the leads_refresh job (both as the daemon's run
+worker executes a run: etl_assets.job_runs), prints a summary per source and returns non-zero
+when any run failed. Its cursor is kept in the Dagster instance, apart from the
 sensor's, and a delivery whose run failed is left out of it so that the next cycle retries it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import sys
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from dagster import DagsterInstance, DagsterRunStatus, Definitions, RunsFilter, define_asset_job
+from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 from dagster._core.utils import make_new_run_id
 
 from etl_assets import orphan_runs, settings
-from etl_assets.assets.keys import partitions_name
-from etl_assets.assets.keys import LEADS_KEY
-from etl_assets.assets.leads import build_leads_asset
+from etl_assets.assets.keys import LEADS_KEY, ingest_job_name, partitions_name
 from etl_assets.definitions import build_chains
 from etl_assets.discovery import Cursor, discover
 from etl_assets.ingest.s3 import list_objects
+from etl_assets.job_runs import execute_job_run
+from etl_assets.jobs import leads_job
+from etl_assets.progress import Position, ProgressPrinter
 from etl_assets.resources import default_resources
 from etl_assets.stop_signals import StopSignals, cancel_on_stop
 
 CURSOR_KEY = "etl_assets/headless_ingest_cursor"
-IN_PROCESS_JOB = "__ephemeral_asset_job__"  # the name dagster.materialize gives its job
 SUMMARY_FIELDS = ("rows_read", "rows_quarantined", "rows_written", "inserted", "updated", "deleted", "revived", "unchanged")
 
 
@@ -49,15 +53,54 @@ class SourceSummary:
     totals: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
-def run_ingest_cycle(instance: DagsterInstance | None = None, resources: dict | None = None) -> int:
-    """One cycle; 0 when everything landed, 1 when a run failed, 128+signal when stopped by SIGTERM/Ctrl-C."""
+class Watch:
+    """The cycle's position, updated from each run's step starts; printed every few seconds when shown."""
+
+    def __init__(self, show: bool):
+        self.position = Position()
+        self.printer = ProgressPrinter(self.position) if show else None
+
+    def follow(self, instance: DagsterInstance, run_id: str, prefix: str) -> None:
+        def on_event(entry) -> None:
+            event = entry.dagster_event
+            if event is not None and event.event_type == DagsterEventType.STEP_START:
+                self.position.start_stage(event.step_key.removeprefix(prefix))
+
+        instance.add_event_listener(run_id, on_event)
+
+    @contextlib.contextmanager
+    def running(self, label: str):
+        self.position.start_delivery(label)
+        if self.printer is not None:
+            self.printer.active(True)
+        try:
+            yield
+        finally:
+            if self.printer is not None:
+                self.printer.active(False)
+
+    def __enter__(self) -> Watch:
+        if self.printer is not None:
+            self.printer.__enter__()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self.printer is not None:
+            self.printer.__exit__(*exc_info)
+
+
+def run_ingest_cycle(instance: DagsterInstance | None = None, resources: dict | None = None, progress: bool | None = None) -> int:
+    """One cycle; 0 when everything landed, 1 when a run failed, 128+signal when stopped by SIGTERM/Ctrl-C.
+
+    ``progress``: print where the cycle is every few seconds (default: when stdout is a terminal)."""
     instance = instance or dagster_instance()
     resources = resources or default_resources()
+    show = sys.stdout.isatty() if progress is None else progress
     for dead in orphan_runs.reap(instance, by="`make ingest` at start-up"):
         print(f"marked failed: run {dead.run_id} ({dead.partition or dead.job_name}), its process (pid {dead.pid}) is gone")
-    with StopSignals() as stop:
+    with StopSignals() as stop, Watch(show) as watch:
         try:
-            code = _cycle(instance, resources, stop)
+            code = _cycle(instance, resources, stop, watch)
         except KeyboardInterrupt:  # a stop outside a run's steps
             code = None
         if stop.requested or code is None:
@@ -67,7 +110,7 @@ def run_ingest_cycle(instance: DagsterInstance | None = None, resources: dict | 
     return code
 
 
-def _cycle(instance: DagsterInstance, resources: dict, stop: StopSignals) -> int:
+def _cycle(instance: DagsterInstance, resources: dict, stop: StopSignals, watch: Watch) -> int:
     chains = {c.spec.source: c for c in build_chains()}
     bucket = resources["bucket"]
     cursor = Cursor.loads(instance.run_storage.get_cursor_values({CURSOR_KEY}).get(CURSOR_KEY))
@@ -85,38 +128,48 @@ def _cycle(instance: DagsterInstance, resources: dict, stop: StopSignals) -> int
         instance.run_storage.set_cursor_values({CURSOR_KEY: Cursor(found.cursor.watermark, seen).dumps()})
 
     summaries: dict[str, SourceSummary] = defaultdict(SourceSummary)
-    for delivery in sorted(found.deliveries, key=lambda d: (d.source, d.last_modified, d.key)):
+    ordered = sorted(found.deliveries, key=lambda d: (d.source, d.last_modified, d.key))
+    for i, delivery in enumerate(ordered, start=1):
         if stop.requested:
             break
         chain = chains[delivery.source]
         instance.add_dynamic_partitions(partitions_name(delivery.source), [delivery.key])
         summary = summaries[delivery.source]
         summary.deliveries += 1
-        result = run_in_process(
-            chain.definitions,
-            instance,
-            resources,
-            stop,
-            partition_key=delivery.key,
-            tags={
-                "etl/source": delivery.source,
-                "etl/etag": delivery.etag,
-                "etl/trigger": "make-ingest",
-            },
-        )
+        label = f"delivery {i} of {len(ordered)} ({delivery.key})"
+        started = time.monotonic()
+        with watch.running(label):
+            result = run_job(
+                ingest_job_name(delivery.source),
+                instance,
+                resources,
+                stop,
+                watch=watch,
+                prefix=f"{delivery.source}__",
+                tags={
+                    "dagster/partition": delivery.key,
+                    "etl/source": delivery.source,
+                    "etl/etag": delivery.etag,
+                    "etl/trigger": "make-ingest",
+                },
+            )
         if stop.requested:  # whatever Dagster says of a run a stop arrived in, it is not done
             cancel_run(instance, result.run_id, "stopped by the operator; the next cycle loads this delivery again")
             break
         if not result.success:
             summary.failed.append(delivery.key)  # left pending: retried on the next cycle
+            print(f"{label}: FAILED after {time.monotonic() - started:.1f} s (run {result.run_id})", flush=True)
             continue
         pending.discard(delivery.key)
         save_cursor()
+        counts = dict.fromkeys(SUMMARY_FIELDS, 0)
         for event in result.get_asset_materialization_events():
             if event.asset_key == chain.warehouse_key:
                 for name in SUMMARY_FIELDS:
                     value = event.materialization.metadata.get(name)
-                    summary.totals[name] += int(value.value) if value is not None else 0
+                    counts[name] = int(value.value) if value is not None else 0
+                    summary.totals[name] += counts[name]
+        print(delivery_line(label, time.monotonic() - started, counts), flush=True)
     save_cursor()
     if stop.requested:
         return stop.exit_code
@@ -124,8 +177,8 @@ def _cycle(instance: DagsterInstance, resources: dict, stop: StopSignals) -> int
     leads_ok = True
     warehouse_keys = [c.warehouse_key for c in chains.values()]
     if leads_out_of_date(instance, warehouse_keys):
-        leads = build_leads_asset(warehouse_keys)
-        result = run_in_process([leads], instance, resources, stop)
+        with watch.running("leads refresh"):
+            result = run_job(leads_job.name, instance, resources, stop, tags={}, watch=watch)
         leads_ok = result.success
         if stop.requested:
             cancel_run(instance, result.run_id, "stopped by the operator; the next cycle refreshes the leads")
@@ -159,18 +212,27 @@ def cancel_run(instance: DagsterInstance, run_id: str, message: str) -> None:
     instance.event_log_storage.free_concurrency_slots_for_run(run_id)
 
 
-def run_in_process(assets: list, instance: DagsterInstance, resources: dict, stop: StopSignals, partition_key=None, tags=None):
-    """`dagster.materialize`, with the run id chosen first so that a stop can cancel the run as it
-    happens, and the run tagged with this process (orphan_runs: a killed `make ingest` is found)."""
-    job = Definitions(
-        jobs=[define_asset_job(IN_PROCESS_JOB)], assets=assets, resources=resources
-    ).resolve_job_def(IN_PROCESS_JOB)
+def run_job(job_name: str, instance: DagsterInstance, resources: dict, stop: StopSignals, tags: dict,
+            watch: Watch | None = None, prefix: str = ""):
+    """One run of a job of the Definitions, executed here; a stop cancels it as it happens. The run
+    is tagged with this process (orphan_runs: the run of a killed `make ingest` is found)."""
     run_id = make_new_run_id()
-    cancel_on_stop(instance, run_id, stop)
-    return job.execute_in_process(
-        instance=instance, partition_key=partition_key, raise_on_error=False, run_id=run_id,
-        tags={**(tags or {}), **orphan_runs.process_tags(run_id)},
-    )
+
+    def on_created(run_id: str) -> None:
+        cancel_on_stop(instance, run_id, stop)
+        if watch is not None:
+            watch.follow(instance, run_id, prefix)
+
+    tags = {**tags, **orphan_runs.process_tags(run_id)}
+    return execute_job_run(instance, job_name, resources, tags, run_id=run_id, on_created=on_created)
+
+
+def delivery_line(label: str, seconds: float, counts: dict[str, int]) -> str:
+    """The one-line summary of a delivery that landed."""
+    read = counts["rows_read"]
+    changes = ", ".join(f"{counts[n]:,} {n}" for n in SUMMARY_FIELDS[3:])
+    return (f"{label}: done in {seconds:.1f} s ({read / max(seconds, 1e-9):,.0f} records/s): {read:,} read, "
+            f"{counts['rows_quarantined']:,} quarantined, {counts['rows_written']:,} written ({changes})")
 
 
 def print_summary(summaries: dict[str, SourceSummary], leads_ok: bool, rejected: int) -> None:

@@ -20,6 +20,7 @@ from typing import BinaryIO
 import pandas as pd
 import pyarrow as pa
 
+from etl_assets import progress
 from etl_assets.ingest.encoding import MOJIBAKE, DeliveryReadError, choose_encoding, mojibake_repair
 from etl_assets.ingest.placeholders import null_placeholders, null_value_set
 # Lineage columns the reader adds; land adds _source, _delivery_key, _etag, _ingested_at.
@@ -221,6 +222,7 @@ def _build_table(columns, pending, rows, where) -> pd.DataFrame:
             pa.array(extras, type=pa.string()),
         ]
         chunks.append(pa.Table.from_arrays(arrays, names=[*columns, ROW_NUMBER, LINE_NUMBER, READ_ERROR, EXTRA_FIELDS]))
+        progress.advance(len(row_numbers))
         for col in buf:
             col.clear()
         for lst in (row_numbers, line_numbers, errors, extras):

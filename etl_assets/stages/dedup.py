@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from etl_assets import progress
 from etl_assets.records import COLLAPSED_ROWS, RECORD_KEY, ROW_NUMBER, STRING, business_columns
 
 
@@ -38,4 +39,5 @@ def dedup_delivery(clean: pd.DataFrame) -> DedupResult:
     survivors = frame.loc[~duplicated].drop(columns="_completeness")
     survivors[COLLAPSED_ROWS] = pd.array(survivors[RECORD_KEY].map(absorbed), dtype=STRING)
     survivors = survivors.sort_values(ROW_NUMBER, kind="stable").reset_index(drop=True)
+    progress.advance(len(clean))
     return DedupResult(records=survivors, collapsed=int(duplicated.sum()))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from etl_assets import warehouse
+from etl_assets import progress, warehouse
 from etl_assets.records import DELIVERY_DATE, ETAG, QUARANTINE_REASON
 from etl_assets.sources.spec import SourceSpec
 from etl_assets.stages import history
@@ -73,4 +73,5 @@ def load_delivery(
             dagster_run_id=run_id,
             loaded_at=pd.Timestamp.now(tz="UTC").to_pydatetime(),
         )
+    progress.advance(counts.rows_read)
     return counts

@@ -18,6 +18,7 @@ import re
 from typing import Any
 
 from etl_assets.transforms._common import as_text, quote
+from etl_assets.transforms.columns import upper_column
 from etl_assets.transforms.registry import Parsed, transform
 
 _TYPE_NUMBER = re.compile(r"^(?P<type>.*\S)\s+[-–—]\s+(?P<number>[^\s]+)$")
@@ -43,7 +44,7 @@ def _qualifier_case(text: str) -> str:
     return text.capitalize() if text.isupper() or text.islower() else text
 
 
-@transform("license_number", outputs=["license_number"])
+@transform("license_number", outputs=["license_number"], column=lambda values: upper_column(values, clean_license_number))
 def license_number(value: Any) -> Parsed:
     """License number as trimmed upper-case text; never converted to a number."""
     return Parsed((clean_license_number(value),))

@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from etl_assets.transforms.columns import is_arrow_text, mostly_distinct
+
 
 @dataclass(frozen=True)
 class Parsed:
@@ -43,6 +45,10 @@ class Transform:
     # prepare(inputs: list[pd.Series], params: dict) -> Prepared. It may choose params from the
     # whole column (e.g. the date format of this delivery); the scalar contract stays unchanged.
     prepare: Callable[..., Prepared] | None = None
+    # Optional whole-column twin of a one-output transform without flags or errors, for values that
+    # are mostly distinct (ids, free text): column(text Series) -> Series, equal to the scalar's
+    # results (transforms/columns.py). Used for Arrow-backed text inputs without params.
+    column: Callable[[pd.Series], pd.Series] | None = None
 
 
 @dataclass(frozen=True)
@@ -58,7 +64,8 @@ TRANSFORMS: dict[str, Transform] = {}
 
 
 def transform(
-    name: str, outputs: Sequence[str], n_inputs: int | None = 1, prepare: Callable[..., Prepared] | None = None
+    name: str, outputs: Sequence[str], n_inputs: int | None = 1, prepare: Callable[..., Prepared] | None = None,
+    column: Callable[[pd.Series], pd.Series] | None = None,
 ) -> Callable:
     """Register a scalar transform under ``name`` (the name used in mappings/*.yaml)."""
 
@@ -72,6 +79,7 @@ def transform(
             doc=(func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else "",
             n_inputs=n_inputs,
             prepare=prepare,
+            column=column,
         )
         return func
 
@@ -107,6 +115,9 @@ def apply_transform(t: Transform, inputs: Sequence[pd.Series], params: dict[str,
     if t.n_inputs is not None and len(inputs) != t.n_inputs:
         raise ValueError(f"transform {t.name!r} takes {t.n_inputs} input column(s), got {len(inputs)}")
     index = inputs[0].index
+    if t.column is not None and len(inputs) == 1 and not params and is_arrow_text(inputs[0]) and mostly_distinct(inputs[0]):
+        nothing = pd.Series(np.full(len(index), None, dtype=object), index=index)
+        return TransformOutput(columns={t.outputs[0]: t.column(inputs[0])}, flags=nothing, errors=nothing)
     # Missing cells arrive as None; everything else is the source text.
     cleaned = [s.astype(object).where(s.notna(), None) for s in inputs]
     if len(cleaned) == 1:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from etl_assets.transforms.columns import text_column
 from etl_assets.transforms.registry import Parsed, transform
 
 _SPACES = re.compile(r"\s+")
@@ -17,7 +18,7 @@ def clean_text(value: str | None) -> str | None:
     return text or None
 
 
-@transform("text", outputs=["value"])
+@transform("text", outputs=["value"], column=text_column)
 def text(value: str | None) -> Parsed:
     """Trimmed text with white space collapsed; empty becomes null."""
     return Parsed((clean_text(value),))
