@@ -130,6 +130,9 @@ def _review(args: argparse.Namespace) -> int:
     verb = "must-link" if args.action == "accept" else "cannot-link"
     print(f"{args.pair}: {row['source_l']}:{row['record_key_l']} and {row['source_r']}:{row['record_key_r']} "
           f"kept as {verb}; the next leads refresh applies it")
+    return 0
+
+
 def _export_leads(args: argparse.Namespace) -> int:
     import re
     from datetime import date

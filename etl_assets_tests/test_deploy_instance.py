@@ -26,11 +26,10 @@ def pg_instance(pg_server, tmp_path, monkeypatch):
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(PROJECT_ROOT / "deploy" / "dagster.yaml", home / "dagster.yaml")
-    instance = DagsterInstance.from_config(str(home))
-    try:
+    # entered, as Dagster's own code does: that makes it the current instance of the definitions'
+    # state storage (a bare from_config left whichever instance an earlier test had entered)
+    with DagsterInstance.from_config(str(home)) as instance:
         yield instance, url
-    finally:
-        instance.dispose()
 
 
 def test_sensor_run_and_schedule_through_the_production_instance(pg_instance, pg_server, s3_endpoint, bucket_name,

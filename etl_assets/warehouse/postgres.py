@@ -161,9 +161,11 @@ def replace_views(pg: psycopg.Connection, views: Mapping[str, str]) -> None:
     PostgreSQL's CREATE OR REPLACE VIEW cannot drop or retype a column."""
     lock(pg, "ddl")
     for view in reversed(list(views)):
-        pg.execute(f"DROP VIEW IF EXISTS {pg_name(view)} CASCADE")
-    for view, select in views.items():
-        pg.execute(f"CREATE VIEW {pg_name(view)} AS {_view_sql(select)}")
+        name = pg_name(view)
+        pg.execute(f"DROP VIEW IF EXISTS {name} CASCADE")
+    for view, declared in views.items():
+        name, select = pg_name(view), _view_sql(declared)
+        pg.execute(f"CREATE VIEW {name} AS {select}")
 
 
 def ensure_tables(pg: psycopg.Connection) -> None:
