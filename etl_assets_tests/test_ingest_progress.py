@@ -83,11 +83,14 @@ def test_make_ingest_on_a_terminal_prints_progress_and_a_line_per_delivery(tmp_p
         ("1", NEVADA_KEY, str(SAMPLE_RECORDS["nevada"])), ("2", TEXAS_KEY, f"{TEXAS_ROWS:,}")
     ], text
     texas = [(t, m) for t, m in progress if m[2] == TEXAS_KEY]
-    stages = {m[3] for _, m in texas}
-    assert {"raw", "normalized"} <= stages, text  # the long stages of the 30k delivery were seen
-    done = [int(m[4].replace(",", "")) for _, m in texas]
-    assert max(done) > 0 and all(int(m[4].replace(",", "")) <= TEXAS_ROWS for _, m in texas), text
-    assert any(int(m[5].replace(",", "")) > 0 for _, m in texas), text
+    # Which stages a 2-second tick lands in depends on the machine's speed (on a quiet one the 30k
+    # delivery's raw stage takes 0.4 s): asserted is what does not, the stages in chain order and
+    # counts within the delivery. That stages count records as they go: test_progress.py.
+    order = ["starting", "raw", "normalized", "deduped", "warehouse"]  # a check's step counts as its asset's
+    seen = [next((o for o in order if m[3] == o or m[3].startswith(o + "_")), m[3]) for _, m in texas]
+    assert seen and all(stage in order for stage in seen), text
+    assert [order.index(stage) for stage in seen] == sorted(order.index(stage) for stage in seen), text
+    assert all(int(m[4].replace(",", "")) <= TEXAS_ROWS for _, m in texas), text
     # "at least every few seconds" while the delivery runs: no silence much longer than the period
     summary_time = next(t for t, line in lines if SUMMARY.match(line) and TEXAS_KEY in line)
     times = [t for t, _ in texas] + [summary_time]
