@@ -1,14 +1,15 @@
 """warehouse/leads: every source's live records resolved into one row per real-world provider.
 
-Thin: read the live records and the previous crosswalk, call ``resolve_leads``, write the leads,
-the crosswalk (``lead_sources``) and the merge/split events (``lead_events``) in one transaction.
+Thin: one transaction around ``refresh_leads`` (which re-resolves what changed since the last
+refresh and writes leads, ``lead_sources``, ``lead_review`` and the match state); the merge/split
+events are appended to ``lead_events`` with the run id, the metadata is read back from the tables.
 """
 
 from collections.abc import Sequence
 from dataclasses import fields
 
 import pandas as pd
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
 
 from etl_assets import metadata as md
@@ -16,9 +17,9 @@ from etl_assets.warehouse import scopes
 from etl_assets import warehouse
 from etl_assets.assets.docs import leads_metadata
 from etl_assets.assets.keys import LEADS_KEY
-from etl_assets.records import SOURCE
 from etl_assets.sources.registry import leads_schema
-from etl_assets.stages.resolve import ResolveConfig, resolve_leads
+from etl_assets.stages.resolve import ResolveConfig
+from etl_assets.stages.resolve_refresh import refresh_leads
 
 
 def resolve_config() -> ResolveConfig:
@@ -31,6 +32,16 @@ def resolve_config() -> ResolveConfig:
     if "source_priority" in overrides:
         overrides["source_priority"] = tuple(overrides["source_priority"])
     return ResolveConfig(**overrides)
+
+
+class LeadsRefreshConfig(Config):
+    """Run config of a leads refresh. By default it re-resolves only what changed since the last
+    refresh (``stages/resolve_refresh.py``); ``full`` re-resolves every live record with the stored
+    model (the same result, at full cost); ``retrain`` also learns the model anew (after a rule or
+    threshold change in mappings/leads.yaml the refresh retrains by itself)."""
+
+    full: bool = False
+    retrain: bool = False
 
 
 def build_leads_asset(upstream: Sequence[AssetKey]):
@@ -46,41 +57,36 @@ def build_leads_asset(upstream: Sequence[AssetKey]):
             "records with the rule or score that matched each (lead_sources), merge/split events."
         ),
     )
-    def leads(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
-        config = resolve_config()
+    def leads(context: AssetExecutionContext, config: LeadsRefreshConfig, duckdb: DuckDBResource) -> MaterializeResult:
+        rules = resolve_config()
         with duckdb.open(scopes.leads_refresh()) as con, warehouse.transaction(con):
             warehouse.ensure_warehouse(con)
-            current = warehouse.live_records(con)
-            previous = warehouse.previous_crosswalk(con)
-            decisions = warehouse.review_decisions(con)
-            result = resolve_leads(current, previous, config, decisions)
-            leads_frame = result.leads.assign(is_net_new=~result.leads["is_existing_crm_lead"])
-            warehouse.replace_table(con, warehouse.LEADS, leads_frame)
-            warehouse.replace_table(con, warehouse.LEAD_SOURCES, result.crosswalk)
-            warehouse.append_lead_events(con, result.events, context.run.run_id)
-            warehouse.replace_review(con, result.review)
-            views = warehouse.create_analyst_views(con, config.crm_source)
+            refresh = refresh_leads(con, rules, full=config.full or config.retrain, retrain=config.retrain)
+            warehouse.append_lead_events(con, refresh.events, context.run.run_id)
+            views = warehouse.create_analyst_views(con, rules.crm_source)
             docs = leads_metadata(con)
+            summary = warehouse.leads_summary(con, rules.crm_source)
+            review = warehouse.review_pairs(con, limit=10)
         duckdb.publish_views(views)  # PostgreSQL: the views on the server too (DuckDB: already in the file)
-        by_source = net_new_by_source(result.crosswalk, leads_frame)
-        live_by_source = result.crosswalk.groupby(SOURCE)["lead_id"].nunique()
+        context.log.info(f"leads refresh: {refresh.mode} ({refresh.reason}); {refresh.resolved:,} record(s) resolved")
+        result = refresh.result
         return MaterializeResult(
             metadata={
                 **docs,
-                "dagster/row_count": len(leads_frame),
-                "net_new_leads": int(leads_frame["is_net_new"].sum()),
-                **{f"net_new_leads/{s}": n for s, n in by_source.items()},
-                **{f"live_leads/{s}": int(n) for s, n in live_by_source.items()},
-                "source_records": len(current),
-                "net_new_leads_by_source": MetadataValue.json(by_source),
-                "existing_crm_leads": int(leads_frame["is_existing_crm_lead"].sum()),
-                "match_rules": MetadataValue.json(result.crosswalk["match_rule"].value_counts().to_dict()),
-                "events": MetadataValue.json(result.events["event_type"].value_counts().to_dict()),
-                "review_queue": len(result.review),
-                "review_top_pairs": md.preview(review_preview(result.review), rows=10),
+                **{k: MetadataValue.json(v) if isinstance(v, dict) else v for k, v in summary.items()},
+                "refresh_mode": refresh.mode,
+                "refresh_reason": refresh.reason,
+                "records_changed": refresh.changed,
+                "records_gone": refresh.gone,
+                "records_resolved": refresh.resolved,
+                "model_retrained": refresh.retrained,
+                "events": MetadataValue.json(
+                    refresh.events["event_type"].value_counts().to_dict() if len(refresh.events) else {}),
+                "review_top_pairs": md.preview(review_preview(review), rows=10),
                 "reviewer_decisions_applied": MetadataValue.json(
-                    {"accept": result.stats["reviewer_accepts"], "reject": result.stats["reviewer_rejects"]}),
-                "preview": md.preview(leads_frame),
+                    {"accept": result.stats["reviewer_accepts"], "reject": result.stats["reviewer_rejects"]}
+                    if result is not None else {}),
+                "timings": MetadataValue.json({k: round(v, 3) for k, v in refresh.timings.items() if k.endswith("_s")}),
             }
         )
 
@@ -92,10 +98,3 @@ def review_preview(review: pd.DataFrame) -> pd.DataFrame:
     cols = ["pair_id", "reason", "match_probability", "evidence", "company_l", "company_r", "address_std_l",
             "address_std_r", "phone_l", "phone_r"]
     return review.reindex(columns=cols).head(10)
-
-
-def net_new_by_source(crosswalk: pd.DataFrame, leads: pd.DataFrame) -> dict[str, int]:
-    """Per source: leads holding a record of that source and no CRM record."""
-    new_ids = set(leads.loc[leads["is_net_new"], "lead_id"])
-    members = crosswalk[crosswalk["lead_id"].isin(new_ids)]
-    return {str(k): int(v) for k, v in members.groupby(SOURCE)["lead_id"].nunique().items()}

@@ -52,8 +52,10 @@ from etl_assets.stages.resolve_keys import STR
 from etl_assets.stages.resolve_cluster import cluster
 from etl_assets.stages.resolve_config import ResolveConfig
 from etl_assets.stages.resolve_ids import assign_lead_ids
-from etl_assets.stages.resolve_pairs import (RULE_RANK, candidate_pairs, colocated_review, deterministic_rule,  # noqa: F401
-                                             evidence_text, pair_features, splink_guard)
+from etl_assets.stages.resolve_model import ResolveModel, linking_rules, train_model  # noqa: F401 (linking_rules: re-exported)
+from etl_assets.stages.resolve_pairs import (RULE_RANK, block_sizes, candidate_pairs, colocated_review,  # noqa: F401
+                                             components, deterministic_rule, evidence_text, pair_features,
+                                             splink_guard)
 from etl_assets.stages.resolve_review import decision_pairs, review_queue
 from etl_assets.stages.survivorship import build_leads
 
@@ -71,6 +73,9 @@ class ResolveResult:
     events: pd.DataFrame  # event_type, lead_id, related_lead_ids, record_count, detail
     review: pd.DataFrame = field(default_factory=pd.DataFrame)  # lead_review rows (resolve_review)
     stats: dict = field(default_factory=dict)  # n_records, candidate_pairs, scored_pairs, timings
+    model: ResolveModel | None = None  # the model the pairs were scored with (trained here when none was given)
+    prep: pd.DataFrame | None = None  # the records' matching keys (uid order: by source, record key)
+    component: np.ndarray | None = None  # per crosswalk row: key of the first record of its candidate-graph component
 
 
 # --------------------------------------------------------------------------- preparation
@@ -80,7 +85,8 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     col = lambda c: records[c].reset_index(drop=True) if c in records else pd.Series([None] * n, dtype=object)  # noqa: E731
     p = pd.DataFrame({"uid": np.arange(n, dtype=np.int64)})
     p["source"] = col(SOURCE).astype(str).to_numpy()
-    p["key"] = p["source"] + ":" + col(RECORD_KEY).astype(str).to_numpy()
+    p["record_key"] = col(RECORD_KEY).astype(str).to_numpy()
+    p["key"] = p["source"] + ":" + p["record_key"]
     p["license"] = col("license_number").astype(STR).str.upper().str.replace(r"[^A-Z0-9]", "", regex=True).replace("", pd.NA).astype(object).to_numpy()
     p["name_key"] = keys.name_key(col("company_std"), col("company")).to_numpy()
     p["person_key"] = keys.person_key(col("first_name"), col("last_name"), col("licensee_name")).to_numpy()
@@ -103,44 +109,55 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     return p
 
 
-def linking_rules(cfg: ResolveConfig, n_records: int) -> tuple[str, ...]:
-    """The deterministic rules that link on their own: the license rule, and every rule when there
-    are too few records for Splink to learn its m probabilities from the data."""
-    if cfg.deterministic_rules is not None:
-        return tuple(cfg.deterministic_rules)
-    if cfg.use_splink and cfg.splink_em and n_records >= cfg.splink_em_min_records:
-        return ("deterministic:license",)
-    return tuple(k for k in RULE_RANK if k.startswith("deterministic:"))
-
-
 # --------------------------------------------------------------------------- entry point
 def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None,
-                  config: ResolveConfig | None = None, decisions: pd.DataFrame | None = None) -> ResolveResult:
+                  config: ResolveConfig | None = None, decisions: pd.DataFrame | None = None, *,
+                  model: ResolveModel | None = None, sizes: pd.DataFrame | None = None,
+                  reserved_ids=None) -> ResolveResult:
     """Resolve live source records into leads; see the module docstring for the rules.
 
-    ``decisions``: a reviewer's rows of ``lead_review_decisions`` (must-link / cannot-link)."""
+    ``decisions``: a reviewer's rows of ``lead_review_decisions`` (must-link / cannot-link).
+    ``model``: the stored matching model (``resolve_model``); None trains one on these records.
+    An incremental refresh (``resolve_refresh``) passes a closed part of the live records — whole
+    components of the candidate graph — with ``sizes``, the block sizes over every live record, and
+    ``reserved_ids``, lead ids held outside the part; the part then resolves exactly as it would
+    within all records."""
     cfg = config or ResolveConfig()
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
-    records = records.reset_index(drop=True)
     if records.duplicated([SOURCE, RECORD_KEY]).any():
         raise ValueError("records: (_source, _record_key) must be unique")
+    # one canonical order inside (uids, tie-breaks): a part of the records keeps the relative order
+    # of the whole; the results come back in the caller's row order
+    records = records.reset_index(drop=True)
+    canonical = np.lexsort((records[RECORD_KEY].astype(str).to_numpy(), records[SOURCE].astype(str).to_numpy()))
+    given_order = np.argsort(canonical, kind="stable")
+    records = records.iloc[canonical].reset_index(drop=True)
     prep = prepare(records)
     timings["prepare_s"] = time.perf_counter() - t0
     con = duckdb.connect()
     try:
-        pairs = candidate_pairs(con, prep, cfg)
+        if sizes is None:
+            sizes = block_sizes(con, prep)
+        pairs = candidate_pairs(con, prep, cfg, sizes)
     finally:
         con.close()
     timings["candidates_s"] = time.perf_counter() - t0 - sum(timings.values())
-    f = pair_features(prep, pairs, cfg)
+    accepts, rejects = decision_pairs(prep, decisions)
+    reject_l, reject_r = (np.array(x, dtype=np.int64) for x in (zip(*rejects) if rejects else ([], [])))
+    component_root = components(len(prep), (pairs["l"].to_numpy(), pairs["r"].to_numpy()),
+                                (accepts["l"].to_numpy(), accepts["r"].to_numpy()), (reject_l, reject_r))
+    f = pair_features(prep, pairs, cfg, email_count=_email_counts(prep, sizes))
     all_rules = deterministic_rule(f, cfg)
     n_rule_pairs = int(all_rules.notna().sum())  # pairs some rule would link: the prior's evidence
-    f["rule"] = all_rules.where(all_rules.isin(linking_rules(cfg, len(prep))), None)
+    timings["deterministic_s"] = time.perf_counter() - t0 - sum(timings.values())
+    if model is None:
+        model = train_model(prep, n_rule_pairs, cfg)
+        timings["train_s"] = time.perf_counter() - t0 - sum(timings.values())
+    f["rule"] = all_rules.where(all_rules.isin(model.linking_rules), None)
     del all_rules
     f["strength"] = f["name_sim"].astype(float) + f["name_sort"].astype(float) / 1000
     f["score"] = np.nan
-    timings["deterministic_s"] = time.perf_counter() - t0 - sum(timings.values())
     det = f[f["rule"].notna()]
     det = det.assign(evidence=evidence_text(det), match_weight=np.nan)
     open_pairs = f[f["rule"].isna() & splink_guard(f, cfg)]
@@ -152,14 +169,11 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
     scored = 0
     splink_edges = f.iloc[0:0]
     del f, pairs  # the candidate table is the largest intermediate at scale
-    if cfg.use_splink and len(open_pairs):
+    if cfg.use_splink and model.splink is not None and len(open_pairs):
         from etl_assets.stages.resolve_splink import splink_score
 
-        n = len(prep)
-        prior = max(n_rule_pairs, 1) / cfg.det_recall_assumption / max(n * (n - 1) / 2, 1)
         sp = prep.rename(columns={"uid": "unique_id"})
-        scores = splink_score(sp, open_pairs[["l", "r"]], prior=prior, u_max_pairs=cfg.u_max_pairs,
-                              seed=cfg.seed, use_em=cfg.splink_em, em_min_records=cfg.splink_em_min_records)
+        scores = splink_score(sp, open_pairs[["l", "r"]], model.splink)
         scored = len(scores)
         m = open_pairs.merge(scores, on=["l", "r"], how="inner")
         m["evidence"] = evidence_text(m) + [f"; match weight {w:.1f}" for w in m["match_weight"]]
@@ -169,7 +183,6 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
         m = m[m["match_probability"] >= cfg.splink_match_probability]
         splink_edges = m.assign(rule="splink", strength=m["match_probability"], score=m["match_probability"])[det.columns]
     timings["splink_s"] = time.perf_counter() - t0 - sum(timings.values())
-    accepts, rejects = decision_pairs(prep, decisions)
     edges = pd.concat([accepts, det, splink_edges], ignore_index=True)
     roots, accepted = cluster(prep, edges, cfg, rejects)
     timings["cluster_s"] = time.perf_counter() - t0 - sum(timings.values())
@@ -196,13 +209,14 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
         "match_rule": rule, "match_score": score, "matched_to": matched,
         "match_weight": weight, "match_evidence": evidence,
     })
-    crosswalk, events = assign_lead_ids(crosswalk, previous_crosswalk)
+    crosswalk, events = assign_lead_ids(crosswalk, previous_crosswalk, reserved_ids)
+    crosswalk = crosswalk.iloc[given_order].reset_index(drop=True)
     crosswalk = crosswalk.drop(columns="cluster")
     timings["ids_s"] = time.perf_counter() - t0 - sum(timings.values())
     decided = set() if decisions is None or decisions.empty else set(decisions["pair_id"])
     review = review_queue(prep, records, pd.concat(review_pairs, ignore_index=True),
-                          crosswalk["lead_id"].to_numpy(), decided)
-    leads = build_leads(records, crosswalk["lead_id"].to_numpy(), cfg)
+                          crosswalk["lead_id"].to_numpy()[canonical], decided)
+    leads = build_leads(records, crosswalk["lead_id"].to_numpy()[canonical], cfg)
     timings["survivorship_s"] = time.perf_counter() - t0 - sum(timings.values())
     n = len(prep)
     stats = {
@@ -215,4 +229,15 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
     }
     log.info("resolve_leads: %s", stats)
     return ResolveResult(crosswalk=crosswalk[list(CROSSWALK_COLUMNS)], leads=leads, events=events, stats=stats,
-                         review=review)
+                         review=review, model=model, prep=prep,
+                         component=keys_arr[component_root][given_order])
+
+
+def _email_counts(prep: pd.DataFrame, sizes: pd.DataFrame) -> np.ndarray:
+    """Per record, how many live records hold its email (the size of its ``E|`` block; 0 for none)."""
+    n_by_key = pd.Series(sizes["n"].to_numpy(), index=sizes["k"].to_numpy())
+    emails = pd.Series(prep["email"].to_numpy(), dtype=object)
+    found = ("E|" + emails[emails.notna()].astype(str)).map(n_by_key)
+    out = np.zeros(len(prep), dtype=np.int64)
+    out[found.index.to_numpy()] = found.fillna(0).to_numpy(dtype=np.int64)
+    return out

@@ -30,6 +30,9 @@ class ResolveConfig:
     max_identifier_share: int = 5  # an email on more records than this is not evidence
     license_cannot_link: bool = True  # two licenses of one registry are two providers
     seed: int = 42
+    # a refresh retrains the model (resolve_model) once the live records outgrow this many times the
+    # records it was trained on (so a model learnt on a first sample does not serve a million records)
+    retrain_growth: float = 2.0
     # survivorship: per column, first non-null value in (source priority, most recent, most complete)
     source_priority: tuple[str, ...] = ("nevada", "oklahoma", "texas", "salesforce")
     recency_column: str | None = INGESTED_AT  # newer wins among equal priority; ignored if absent

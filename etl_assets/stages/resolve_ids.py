@@ -33,8 +33,13 @@ def new_lead_id(smallest_key: str, taken: set[str]) -> str:
         salt += 1
 
 
-def assign_lead_ids(crosswalk: pd.DataFrame, previous: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``crosswalk`` has ``_source``, ``_record_key``, ``cluster``; returns it with ``lead_id``, and events."""
+def assign_lead_ids(crosswalk: pd.DataFrame, previous: pd.DataFrame | None,
+                    reserved_ids=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``crosswalk`` has ``_source``, ``_record_key``, ``cluster``; returns it with ``lead_id``, and events.
+
+    ``reserved_ids(candidates) -> set``: which of the candidate new ids are held outside this
+    crosswalk (an incremental refresh resolves a part of the records; the rest keep their ids, and
+    ``previous`` covers only the part). None: nothing outside."""
     cw = crosswalk.copy()
     cw["_rk"] = cw[SOURCE].astype(str) + ":" + cw[RECORD_KEY].astype(str)
     if previous is not None and len(previous):
@@ -58,12 +63,19 @@ def assign_lead_ids(crosswalk: pd.DataFrame, previous: pd.DataFrame | None) -> t
         if c not in assigned and p not in used:
             assigned[c] = p
             used.add(p)
-    taken = previous_ids | used
     todo = min_key[~min_key.index.isin(list(assigned))].sort_values(kind="stable")
-    for c, mk in zip(todo.index.to_numpy(), todo.to_numpy()):
-        lead_id = new_lead_id(mk, taken)
-        assigned[c] = lead_id
-        taken.add(lead_id)
+    outside: set[str] = set()
+    while True:  # new ids avoid every id taken, here or (reserved_ids) outside; rarely more than one pass
+        taken = previous_ids | used | outside
+        fresh = {}
+        for c, mk in zip(todo.index.to_numpy(), todo.to_numpy()):
+            fresh[c] = new_lead_id(mk, taken)
+            taken.add(fresh[c])
+        more = set(reserved_ids(set(fresh.values()))) - outside if reserved_ids is not None and fresh else set()
+        if not more:
+            break
+        outside |= more
+    assigned.update(fresh)
     cw["lead_id"] = cw["cluster"].map(pd.Series(assigned, dtype=object))
 
     events: list[dict] = []

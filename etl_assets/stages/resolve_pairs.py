@@ -25,40 +25,88 @@ RULE_RANK = {
 }
 
 
-def candidate_pairs(con: duckdb.DuckDBPyConnection, prep: pd.DataFrame, cfg: ResolveConfig) -> pd.DataFrame:
-    """Distinct (l, r) uid pairs, l < r, sharing at least one block key.
+# One row per (record, block key): the blocks every rule and the Splink guard need agreement on
+# (see candidate_pairs). Over a table or view named {records} with the columns of ``prep``; the
+# warehouse keeps these rows per record (lead_state) so a refresh finds a changed record's blocks.
+BLOCK_KEYS_SQL = """
+    SELECT DISTINCT {id}, k FROM (
+        SELECT {id}, 'L|' || source || '|' || license AS k FROM {records} WHERE license IS NOT NULL
+        UNION ALL SELECT {id}, 'P|' || phone FROM {records} WHERE phone IS NOT NULL
+        UNION ALL SELECT {id}, 'P|' || phone2 FROM {records} WHERE phone2 IS NOT NULL
+        UNION ALL SELECT {id}, 'A|' || addr_line FROM {records} WHERE addr_line IS NOT NULL
+        UNION ALL SELECT {id}, 'E|' || email FROM {records} WHERE email IS NOT NULL
+        UNION ALL SELECT {id}, 'HZ|' || zip || '|' || house FROM {records} WHERE zip IS NOT NULL AND house IS NOT NULL
+        UNION ALL SELECT {id}, 'HC|' || city || '|' || house FROM {records} WHERE city IS NOT NULL AND house IS NOT NULL
+        UNION ALL SELECT {id}, 'QZ|' || zip || '|' || person_sorted FROM {records} WHERE zip IS NOT NULL AND person_sorted IS NOT NULL
+        UNION ALL SELECT {id}, 'QC|' || city || '|' || person_sorted FROM {records} WHERE city IS NOT NULL AND person_sorted IS NOT NULL
+        UNION ALL SELECT {id}, 'QZ|' || zip || '|' || name_sorted FROM {records} WHERE zip IS NOT NULL AND name_sorted IS NOT NULL
+        UNION ALL SELECT {id}, 'QC|' || city || '|' || name_sorted FROM {records} WHERE city IS NOT NULL AND name_sorted IS NOT NULL
+    )
+"""
+PREP_BLOCK_COLUMNS = ["source", "license", "phone", "phone2", "addr_line", "house", "email", "zip", "city",
+                      "name_sorted", "person_sorted"]
+
+
+def block_sizes(con: duckdb.DuckDBPyConnection, prep: pd.DataFrame) -> pd.DataFrame:
+    """Records per block key among ``prep`` (columns ``k``, ``n``): the sizes of a full refresh."""
+    con.register("prep_in", prep[["uid", *PREP_BLOCK_COLUMNS]])
+    try:
+        sql = BLOCK_KEYS_SQL.format(id="uid", records="prep_in")
+        return con.execute(f"SELECT k, count(*) AS n FROM ({sql}) GROUP BY k").df()
+    finally:
+        con.unregister("prep_in")
+
+
+def candidate_pairs(con: duckdb.DuckDBPyConnection, prep: pd.DataFrame, cfg: ResolveConfig,
+                    sizes: pd.DataFrame) -> pd.DataFrame:
+    """Distinct (l, r) uid pairs, l < r, sharing at least one usable block key.
 
     The blocks follow from the rules: every deterministic rule and the Splink guard need agreement
     on a license (same source), a phone, an address line, an email, a house number in the same
     zip/city (close or misspelt address line), or a near-identical name in the same zip/city.
     So a pair outside every block could never be accepted, and candidates grow ~linearly with n.
+    ``sizes`` (``k``, ``n``) are the blocks' sizes over every live record (``block_sizes`` on a
+    full refresh, the warehouse's counts on an incremental one), so a subset of the records gets
+    exactly the pairs the whole would.
     """
-    con.register("prep_in", prep[["uid", "source", "license", "phone", "phone2", "addr_line", "house", "email",
-                                  "zip", "city", "name_sorted", "person_sorted"]])
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE bk AS
-        SELECT uid, 'L|' || source || '|' || license AS k, true AS exempt FROM prep_in WHERE license IS NOT NULL
-        UNION ALL SELECT uid, 'P|' || phone, false FROM prep_in WHERE phone IS NOT NULL
-        UNION ALL SELECT uid, 'P|' || phone2, false FROM prep_in WHERE phone2 IS NOT NULL AND phone2 IS DISTINCT FROM phone
-        UNION ALL SELECT uid, 'A|' || addr_line, false FROM prep_in WHERE addr_line IS NOT NULL
-        UNION ALL SELECT uid, 'E|' || email, false FROM prep_in WHERE email IS NOT NULL
-        UNION ALL SELECT uid, 'HZ|' || zip || '|' || house, false FROM prep_in WHERE zip IS NOT NULL AND house IS NOT NULL
-        UNION ALL SELECT uid, 'HC|' || city || '|' || house, false FROM prep_in WHERE city IS NOT NULL AND house IS NOT NULL
-        UNION ALL SELECT uid, 'QZ|' || zip || '|' || person_sorted, false FROM prep_in WHERE zip IS NOT NULL AND person_sorted IS NOT NULL
-        UNION ALL SELECT uid, 'QC|' || city || '|' || person_sorted, false FROM prep_in WHERE city IS NOT NULL AND person_sorted IS NOT NULL
-        UNION ALL SELECT uid, 'QZ|' || zip || '|' || name_sorted, false FROM prep_in WHERE zip IS NOT NULL AND name_sorted IS NOT NULL
-        UNION ALL SELECT uid, 'QC|' || city || '|' || name_sorted, false FROM prep_in WHERE city IS NOT NULL AND name_sorted IS NOT NULL
-    """)
-    pairs = con.execute(f"""
-        WITH sized AS (
-            SELECT k, count(*) AS n, bool_or(exempt) AS exempt FROM bk GROUP BY k HAVING count(*) >= 2
-        ), usable AS (
-            SELECT bk.uid, bk.k FROM bk JOIN sized USING (k) WHERE sized.exempt OR sized.n <= {int(cfg.max_block_size)}
-        )
-        SELECT DISTINCT a.uid AS l, b.uid AS r FROM usable a JOIN usable b ON a.k = b.k AND a.uid < b.uid
-    """).df()
-    con.unregister("prep_in")
+    con.register("prep_in", prep[["uid", *PREP_BLOCK_COLUMNS]])
+    con.register("sizes_in", sizes[["k", "n"]])
+    try:
+        pairs = con.execute(f"""
+            WITH bk AS ({BLOCK_KEYS_SQL.format(id="uid", records="prep_in")}),
+            usable AS (
+                SELECT bk.uid, bk.k FROM bk JOIN sizes_in s USING (k)
+                WHERE starts_with(bk.k, 'L|') OR s.n <= {int(cfg.max_block_size)}
+            )
+            SELECT DISTINCT a.uid AS l, b.uid AS r FROM usable a JOIN usable b ON a.k = b.k AND a.uid < b.uid
+        """).df()
+    finally:
+        con.unregister("prep_in")
+        con.unregister("sizes_in")
     return pairs
+
+
+def components(n: int, *edge_lists: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Connected components of the graph on ``0..n-1`` with the given edges: per node, the smallest
+    node of its component (min-label propagation with pointer jumping)."""
+    labels = np.arange(n, dtype=np.int64)
+    l = np.concatenate([np.asarray(e[0], dtype=np.int64) for e in edge_lists] or [np.array([], dtype=np.int64)])
+    r = np.concatenate([np.asarray(e[1], dtype=np.int64) for e in edge_lists] or [np.array([], dtype=np.int64)])
+    if not len(l):
+        return labels
+    while True:
+        low = np.minimum(labels[l], labels[r])
+        before = labels.copy()
+        np.minimum.at(labels, l, low)
+        np.minimum.at(labels, r, low)
+        labels = np.minimum(labels, labels[labels])
+        while True:
+            jumped = labels[labels]
+            if np.array_equal(jumped, labels):
+                break
+            labels = jumped
+        if np.array_equal(labels, before):
+            return labels
 
 
 def _codes(*arrays: np.ndarray) -> list[np.ndarray]:
@@ -80,7 +128,10 @@ def _sim(a: np.ndarray, b: np.ndarray, scorer) -> np.ndarray:
     return out
 
 
-def pair_features(prep: pd.DataFrame, pairs: pd.DataFrame, cfg: ResolveConfig) -> pd.DataFrame:
+def pair_features(prep: pd.DataFrame, pairs: pd.DataFrame, cfg: ResolveConfig,
+                  email_count: np.ndarray | None = None) -> pd.DataFrame:
+    """Agreement features per candidate pair. ``email_count``: per record, the live records holding
+    its email (default: counted among ``prep``), since an email shared by many is not evidence."""
     l = pairs["l"].to_numpy()
     r = pairs["r"].to_numpy()
     f = pd.DataFrame({"l": l, "r": r})
@@ -88,8 +139,10 @@ def pair_features(prep: pd.DataFrame, pairs: pd.DataFrame, cfg: ResolveConfig) -
     a1, a2, b1, b2 = ph1[l], ph2[l], ph1[r], ph2[r]
     f["phone_eq"] = ((a1 >= 0) & ((a1 == b1) | (a1 == b2))) | ((a2 >= 0) & ((a2 == b1) | (a2 == b2)))
     (em,) = _codes(prep["email"].to_numpy())
-    em_count = np.bincount(em[em >= 0], minlength=max(em.max() + 1, 1)) if len(em) else np.array([0])
-    f["email_eq"] = (em[l] >= 0) & (em[l] == em[r]) & (em_count[np.maximum(em[l], 0)] <= cfg.max_identifier_share)
+    if email_count is None:
+        em_count = np.bincount(em[em >= 0], minlength=max(em.max() + 1, 1)) if len(em) else np.array([0])
+        email_count = em_count[np.maximum(em, 0)]
+    f["email_eq"] = (em[l] >= 0) & (em[l] == em[r]) & (email_count[l] <= cfg.max_identifier_share)
     (src,) = _codes(prep["source"].to_numpy())
     (lic,) = _codes(prep["license"].to_numpy())
     f["same_source"] = src[l] == src[r]

@@ -17,7 +17,9 @@ The prior (probability that two random records match) comes from the determinist
 
 from __future__ import annotations
 
+import copy
 import logging
+from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
@@ -75,17 +77,54 @@ def _comparisons() -> list:
     return [name, core, house, street, phone, email, zip_, city]
 
 
-def splink_score(
-    records: pd.DataFrame,
-    pairs: pd.DataFrame,
-    *,
-    prior: float,
-    u_max_pairs: float,
-    seed: int,
-    use_em: bool = False,
-    em_min_records: int = 1_000,
-) -> pd.DataFrame:
-    """Score ``pairs`` (columns ``l``, ``r``: unique ids, l < r) of ``records`` (SPLINK_COLUMNS).
+TF_COLUMNS = ("name_sorted", "name_core", "city")  # the comparisons with term-frequency adjustments
+
+
+@dataclass(frozen=True)
+class SplinkModel:
+    """A trained model: Splink's settings with the estimated m and u (and the prior), and the term
+    frequency tables of the records it was trained on. Kept with the leads so that a refresh scores
+    pairs with the same model whichever records it resolves (``resolve_model``): a value the
+    tables lack is scored without a term-frequency adjustment."""
+
+    settings: dict
+    tf_tables: dict[str, pd.DataFrame]  # column -> DataFrame(<column>, tf_<column>)
+
+
+def _settings(prior: float) -> SettingsCreator:
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=_comparisons(),
+        # documentation of the blocks; the candidate pairs themselves are registered for predict
+        blocking_rules_to_generate_predictions=[block_on("phone"), block_on("addr_line"), block_on("zip")],
+        probability_two_random_records_match=min(max(prior, 1e-9), 0.5),
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+    )
+
+
+def train_splink(records: pd.DataFrame, *, prior: float, u_max_pairs: float, seed: int, use_em: bool = False,
+                 em_min_records: int = 1_000) -> SplinkModel:
+    """u by random sampling over ``records`` (SPLINK_COLUMNS), m by EM when there are enough records."""
+    con = duckdb.connect()
+    try:
+        db_api = DuckDBAPI(connection=con)
+        sdf = db_api.register(records[SPLINK_COLUMNS], dataset_display_name="leads_records")
+        linker = Linker(sdf, _settings(prior), log_level=logging.WARNING)
+        linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
+        if use_em and len(records) >= em_min_records:
+            # m from the data: two sessions, each blind to the fields it blocks on (Splink fixes those)
+            linker.training.estimate_parameters_using_expectation_maximisation(block_on("phone"))
+            linker.training.estimate_parameters_using_expectation_maximisation(block_on("zip", "name_core"))
+        tf = {c: linker.table_management.compute_tf_table(c).as_pandas_dataframe() for c in TF_COLUMNS}
+        return SplinkModel(settings=linker.misc.save_model_to_json(), tf_tables=tf)
+    finally:
+        con.close()
+
+
+def splink_score(records: pd.DataFrame, pairs: pd.DataFrame, model: SplinkModel) -> pd.DataFrame:
+    """Score ``pairs`` (columns ``l``, ``r``: unique ids, l < r) of ``records`` (SPLINK_COLUMNS) with ``model``.
 
     Returns ``l``, ``r``, ``match_probability``, ``match_weight`` for every pair given.
     """
@@ -94,23 +133,11 @@ def splink_score(
     con = duckdb.connect()
     try:
         db_api = DuckDBAPI(connection=con)
-        settings = SettingsCreator(
-            link_type="dedupe_only",
-            unique_id_column_name="unique_id",
-            comparisons=_comparisons(),
-            # documentation of the blocks; the candidate pairs themselves are registered below
-            blocking_rules_to_generate_predictions=[block_on("phone"), block_on("addr_line"), block_on("zip")],
-            probability_two_random_records_match=min(max(prior, 1e-9), 0.5),
-            retain_matching_columns=False,
-            retain_intermediate_calculation_columns=False,
-        )
         sdf = db_api.register(records[SPLINK_COLUMNS], dataset_display_name="leads_records")
-        linker = Linker(sdf, settings, log_level=logging.WARNING)
-        linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
-        if use_em and len(records) >= em_min_records:
-            # m from the data: two sessions, each blind to the fields it blocks on (Splink fixes those)
-            linker.training.estimate_parameters_using_expectation_maximisation(block_on("phone"))
-            linker.training.estimate_parameters_using_expectation_maximisation(block_on("zip", "name_core"))
+        linker = Linker(sdf, copy.deepcopy(model.settings), log_level=logging.WARNING)
+        for column, table in model.tf_tables.items():
+            tf_sdf = db_api.register(table, dataset_display_name=f"tf_lookup_{column}")
+            linker.table_management.register_term_frequency_lookup(tf_sdf, column)
         blocked = pd.DataFrame({
             "match_key": "0",
             "join_key_l": pairs["l"].astype("int64").to_numpy(),
@@ -119,9 +146,8 @@ def splink_score(
         blocked_sdf = db_api.register(blocked, dataset_display_name="resolve_open_pairs")
         linker.table_management.register_blocked_pairs_for_predict(blocked_sdf)
         pred = linker.inference.predict(warning_mode="never")
-        out = pred.as_duckdbpyrelation().select(
+        return pred.as_duckdbpyrelation().select(
             "unique_id_l AS l, unique_id_r AS r, match_probability, match_weight"
         ).df()
-        return out
     finally:
         con.close()

@@ -7,6 +7,7 @@ from etl_assets.warehouse.backend import quote_ident, registered, replace_table,
 from etl_assets.warehouse.queries import (
     column_profile,
     lead_id_collisions,
+    leads_summary,
     live_count,
     live_records,
     newest_delivery_dates,
@@ -50,7 +51,7 @@ __all__ = [
     "LEAD_REVIEW", "LEAD_REVIEW_DECISIONS", "record_decision", "replace_review", "review_decisions", "review_pairs",
     "QUARANTINE", "SCHEMA", "SNAPSHOTS", "VALUES", "append_alert", "append_lead_events", "column_profile",
     "create_analyst_views",
-    "ensure_warehouse", "lead_id_collisions", "live_count", "live_records", "newest_delivery_dates", "null_rates",
+    "ensure_warehouse", "lead_id_collisions", "leads_summary", "live_count", "live_records", "newest_delivery_dates", "null_rates",
     "previous_crosswalk", "previous_delivery", "quote_ident", "record_load", "registered", "replace_column_profiles",
     "replace_quarantine", "replace_table", "resolution_coverage", "table_exists", "transaction",
 ]

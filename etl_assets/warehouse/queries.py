@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 
 from etl_assets.warehouse import backend
-from etl_assets.warehouse.tables import COLUMN_PROFILES, CURRENT, DELIVERIES, LEAD_SOURCES, LEADS
+from etl_assets.warehouse.tables import COLUMN_PROFILES, CURRENT, DELIVERIES, LEAD_REVIEW, LEAD_SOURCES, LEADS
 
 _EXAMPLES = 1000  # at most this many offending rows are fetched for a check's examples
 
@@ -87,3 +87,29 @@ def resolution_coverage(con: duckdb.DuckDBPyConnection) -> ResolutionCoverage:
     ).fetchall()
     live = con.execute(f"SELECT count(*) FROM {CURRENT}").fetchone()[0]
     return ResolutionCoverage(int(live), off)
+
+
+def leads_summary(con: duckdb.DuckDBPyConnection, crm_source: str) -> dict:
+    """The leads refresh's headline counts, read from the tables it wrote (an incremental refresh
+    resolves a part; the counts are of the whole): leads, net new per source, live leads per
+    source, source records, CRM leads, rules that matched, review queue length."""
+    leads, net_new, crm = con.execute(
+        f"SELECT count(*), count(*) FILTER (is_net_new), count(*) FILTER (is_existing_crm_lead) FROM {LEADS}").fetchone()
+    per_source = con.execute(f"""
+        SELECT x._source, count(DISTINCT x.lead_id), count(DISTINCT x.lead_id) FILTER (l.is_net_new)
+        FROM {LEAD_SOURCES} x JOIN {LEADS} l USING (lead_id) GROUP BY 1 ORDER BY 1""").fetchall()
+    rules = dict(con.execute(f"SELECT match_rule, count(*) FROM {LEAD_SOURCES} GROUP BY 1 ORDER BY 2 DESC, 1").fetchall())
+    records = con.execute(f"SELECT count(*) FROM {LEAD_SOURCES}").fetchone()[0]
+    queue = con.execute(f"SELECT count(*) FROM {LEAD_REVIEW}").fetchone()[0] if backend.table_exists(con, LEAD_REVIEW) else 0
+    by_source = {str(s): int(n) for s, _, n in per_source if n}
+    return {
+        "dagster/row_count": int(leads),
+        "net_new_leads": int(net_new),
+        **{f"net_new_leads/{s}": n for s, n in by_source.items()},
+        **{f"live_leads/{s}": int(n) for s, n, _ in per_source},
+        "source_records": int(records),
+        "net_new_leads_by_source": by_source,
+        "existing_crm_leads": int(crm),
+        "match_rules": {str(k): int(v) for k, v in rules.items()},
+        "review_queue": int(queue),
+    }

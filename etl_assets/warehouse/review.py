@@ -34,7 +34,8 @@ def review_pairs(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFram
     """The queue, most likely matches first."""
     if not backend.table_exists(con, LEAD_REVIEW):
         return pd.DataFrame()
-    return con.execute(f"SELECT * FROM {LEAD_REVIEW} LIMIT {int(limit)}").fetch_df()
+    order = "match_probability DESC NULLS LAST, pair_id" if "pair_id" in backend.columns(con, LEAD_REVIEW) else "1"
+    return con.execute(f"SELECT * FROM {LEAD_REVIEW} ORDER BY {order} LIMIT {int(limit)}").fetch_df()
 
 
 def record_decision(con: duckdb.DuckDBPyConnection, pair_id: str, decision: str, note: str | None = None) -> dict:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from etl_assets.warehouse.tables import (ALERTS, COLUMN_PROFILES, DELIVERIES, HISTORY, LEAD_EVENTS, LEAD_REVIEW,
+from etl_assets.warehouse.tables import (ALERTS, COLUMN_PROFILES, DELIVERIES, HISTORY, LEAD_BLOCK_KEYS, LEAD_EVENTS,
+                                         LEAD_MATCH_STATE, LEAD_MODEL, LEAD_MODEL_TF, LEAD_REVIEW,
                                          LEAD_REVIEW_DECISIONS, LEAD_SOURCES, LEADS, QUARANTINE, SNAPSHOTS, VALUES)
 
 # Tables whose rows belong to one source (column _source): a delivery touches only its source's.
@@ -42,12 +43,14 @@ def source_read(source: str) -> Scope:
 
 
 def leads_refresh() -> Scope:
-    """Entity resolution: the live records, the previous crosswalk and the reviewers' decisions in;
-    leads, crosswalk and the review queue out."""
+    """Entity resolution: the live records, the reviewers' decisions and everything the last refresh
+    kept (leads, crosswalk, review queue, match state, model) in; the same tables out."""
+    state = ((LEADS, None), (LEAD_SOURCES, None), (LEAD_REVIEW, None), (LEAD_MATCH_STATE, None),
+             (LEAD_BLOCK_KEYS, None), (LEAD_MODEL, None), (LEAD_MODEL_TF, None))
     return Scope(
         "leads refresh",
-        reads=((HISTORY, LIVE), (LEAD_SOURCES, None), (LEAD_REVIEW_DECISIONS, None)),
-        replaces=((LEADS, None), (LEAD_SOURCES, None), (LEAD_REVIEW, None)),
+        reads=((HISTORY, LIVE), (LEAD_REVIEW_DECISIONS, None), *state),
+        replaces=state,
         appends=(LEAD_EVENTS,),
         lock="leads",
     )

@@ -32,6 +32,10 @@ LEAD_EVENTS = f"{SCHEMA}.lead_events"
 ALERTS = f"{SCHEMA}.alerts"
 LEAD_REVIEW = f"{SCHEMA}.lead_review"
 LEAD_REVIEW_DECISIONS = f"{SCHEMA}.lead_review_decisions"
+LEAD_MATCH_STATE = f"{SCHEMA}.lead_match_state"
+LEAD_BLOCK_KEYS = f"{SCHEMA}.lead_block_keys"
+LEAD_MODEL = f"{SCHEMA}.lead_model"
+LEAD_MODEL_TF = f"{SCHEMA}.lead_model_tf"
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,28 @@ TABLES: dict[str, Table] = {
         {"pair_id": "VARCHAR NOT NULL", "source_l": "VARCHAR NOT NULL", "record_key_l": "VARCHAR NOT NULL",
          "source_r": "VARCHAR NOT NULL", "record_key_r": "VARCHAR NOT NULL", "decision": "VARCHAR NOT NULL",
          "decided_at": "TIMESTAMPTZ NOT NULL", "note": "VARCHAR"},
+    ),
+    LEAD_MATCH_STATE: Table(
+        "Per live record, as the last leads refresh resolved it: its row hash and load time (what changed "
+        "since) and its component of the candidate graph (what a change can reach).",
+        {SOURCE: "VARCHAR NOT NULL", RECORD_KEY: "VARCHAR NOT NULL", "row_hash": "VARCHAR NOT NULL",
+         INGESTED_AT: "TIMESTAMPTZ", "component": "VARCHAR NOT NULL"},
+    ),
+    LEAD_BLOCK_KEYS: Table(
+        "The blocking keys of every live record (phone, address line, email, license, zip/city + house "
+        "number or name): which records a changed one can be paired with.",
+        {SOURCE: "VARCHAR NOT NULL", RECORD_KEY: "VARCHAR NOT NULL", "block_key": "VARCHAR NOT NULL"},
+    ),
+    LEAD_MODEL: Table(
+        "The matching model every refresh scores with (one row): the rules that link on their own, the prior, "
+        "Splink's trained m and u; retrained by a full re-resolve.",
+        {"trained_at": "TIMESTAMPTZ NOT NULL", "trained_on_records": "BIGINT NOT NULL", "fingerprint": "VARCHAR NOT NULL",
+         "linking_rules": "VARCHAR NOT NULL", "prior": "DOUBLE NOT NULL", "splink_settings": "VARCHAR"},
+    ),
+    LEAD_MODEL_TF: Table(
+        "Term frequencies of names and cities among the records the model was trained on (Splink's "
+        "term-frequency adjustments).",
+        {"column_name": "VARCHAR NOT NULL", "value": "VARCHAR NOT NULL", "tf": "DOUBLE NOT NULL"},
     ),
     LEAD_REVIEW: Table("Pairs for a person to decide (uncertain Splink band, co-located records), both records "
                        "side by side; replaced by each refresh."),
