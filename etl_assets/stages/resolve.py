@@ -74,8 +74,8 @@ class ResolveResult:
     review: pd.DataFrame = field(default_factory=pd.DataFrame)  # lead_review rows (resolve_review)
     stats: dict = field(default_factory=dict)  # n_records, candidate_pairs, scored_pairs, timings
     model: ResolveModel | None = None  # the model the pairs were scored with (trained here when none was given)
-    prep: pd.DataFrame | None = None  # the records' matching keys (uid order: by source, record key)
-    component: np.ndarray | None = None  # per crosswalk row: key of the first record of its candidate-graph component
+    prep: pd.DataFrame | None = None  # the records' matching keys (uid = row of records and crosswalk)
+    component: np.ndarray | None = None  # per record: key of the first record of its candidate-graph component
 
 
 # --------------------------------------------------------------------------- preparation
@@ -121,18 +121,14 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
     An incremental refresh (``resolve_refresh``) passes a closed part of the live records — whole
     components of the candidate graph — with ``sizes``, the block sizes over every live record, and
     ``reserved_ids``, lead ids held outside the part; the part then resolves exactly as it would
-    within all records."""
+    within all records. Ties are broken by row order, so both pass records in the warehouse's
+    order (``_source``, ``_record_key``), in which a part keeps the relative order of the whole."""
     cfg = config or ResolveConfig()
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
+    records = records.reset_index(drop=True)
     if records.duplicated([SOURCE, RECORD_KEY]).any():
         raise ValueError("records: (_source, _record_key) must be unique")
-    # one canonical order inside (uids, tie-breaks): a part of the records keeps the relative order
-    # of the whole; the results come back in the caller's row order
-    records = records.reset_index(drop=True)
-    canonical = np.lexsort((records[RECORD_KEY].astype(str).to_numpy(), records[SOURCE].astype(str).to_numpy()))
-    given_order = np.argsort(canonical, kind="stable")
-    records = records.iloc[canonical].reset_index(drop=True)
     prep = prepare(records)
     timings["prepare_s"] = time.perf_counter() - t0
     con = duckdb.connect()
@@ -210,13 +206,12 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
         "match_weight": weight, "match_evidence": evidence,
     })
     crosswalk, events = assign_lead_ids(crosswalk, previous_crosswalk, reserved_ids)
-    crosswalk = crosswalk.iloc[given_order].reset_index(drop=True)
     crosswalk = crosswalk.drop(columns="cluster")
     timings["ids_s"] = time.perf_counter() - t0 - sum(timings.values())
     decided = set() if decisions is None or decisions.empty else set(decisions["pair_id"])
     review = review_queue(prep, records, pd.concat(review_pairs, ignore_index=True),
-                          crosswalk["lead_id"].to_numpy()[canonical], decided)
-    leads = build_leads(records, crosswalk["lead_id"].to_numpy()[canonical], cfg)
+                          crosswalk["lead_id"].to_numpy(), decided)
+    leads = build_leads(records, crosswalk["lead_id"].to_numpy(), cfg)
     timings["survivorship_s"] = time.perf_counter() - t0 - sum(timings.values())
     n = len(prep)
     stats = {
@@ -230,7 +225,7 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
     log.info("resolve_leads: %s", stats)
     return ResolveResult(crosswalk=crosswalk[list(CROSSWALK_COLUMNS)], leads=leads, events=events, stats=stats,
                          review=review, model=model, prep=prep,
-                         component=keys_arr[component_root][given_order])
+                         component=keys_arr[component_root])
 
 
 def _email_counts(prep: pd.DataFrame, sizes: pd.DataFrame) -> np.ndarray:

@@ -118,4 +118,8 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame
 def replace_table(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
     """Replace a whole table with a DataFrame's rows (inside the caller's transaction)."""
     with registered(con, frame) as name:
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {name}")
+        # an all-null object column has DuckDB's type NULL, which no later row could be inserted into
+        types = con.execute(f"DESCRIBE SELECT * FROM {name}").fetchall()
+        select = ", ".join(f"CAST({quote_ident(c)} AS VARCHAR) AS {quote_ident(c)}" if str(t).strip('"') == "NULL"
+                           else quote_ident(c) for c, t, *_ in types)
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {select} FROM {name}")
