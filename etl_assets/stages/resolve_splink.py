@@ -28,6 +28,8 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
+log = logging.getLogger(__name__)
+
 SPLINK_COLUMNS = ["unique_id", "name_sorted", "name_core", "addr_line", "house", "street", "phone", "email", "zip",
                   "city"]
 
@@ -112,11 +114,18 @@ def train_splink(records: pd.DataFrame, *, prior: float, u_max_pairs: float, see
         db_api = DuckDBAPI(connection=con)
         sdf = db_api.register(records[SPLINK_COLUMNS], dataset_display_name="leads_records")
         linker = Linker(sdf, _settings(prior), log_level=logging.WARNING)
-        linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
+        n = len(records)
+        # every pair fits in the sample: one pass over them (Splink's chunked probing would make
+        # ~90 passes over a few dozen records before giving up on its minimum counts per level)
+        chunks = 1 if n * (n - 1) / 2 <= u_max_pairs else 10
+        linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed, num_chunks=chunks)
         if use_em and len(records) >= em_min_records:
             # m from the data: two sessions, each blind to the fields it blocks on (Splink fixes those)
-            linker.training.estimate_parameters_using_expectation_maximisation(block_on("phone"))
-            linker.training.estimate_parameters_using_expectation_maximisation(block_on("zip", "name_core"))
+            for blocking in (block_on("phone"), block_on("zip", "name_core")):
+                try:
+                    linker.training.estimate_parameters_using_expectation_maximisation(blocking)
+                except ValueError as exc:  # e.g. a level no pair reaches drives an m to 0: keep the m values so far
+                    log.warning("Splink EM session skipped: %s", exc)
         tf = {c: linker.table_management.compute_tf_table(c).as_pandas_dataframe() for c in TF_COLUMNS}
         return SplinkModel(settings=linker.misc.save_model_to_json(), tf_tables=tf)
     finally:
