@@ -68,6 +68,17 @@ COLUMN_DOCS = {
     "evidence": "the fields that agreed for the pair",
     "decision": "accept (must-link) | reject (cannot-link)",
     "decided_at": "when the reviewer decided (UTC)", "note": "the reviewer's note",
+    "component": "source:key of the first record of the record's component of the candidate graph "
+                 "(records joined by a shared usable block key or a reviewer's decision)",
+    "block_key": "one blocking key of the record, e.g. 'P|+14055550103' (phone), 'A|<address line>', "
+                 "'QZ|<zip>|<sorted name tokens>'",
+    "trained_at": "when the model was trained (UTC)",
+    "trained_on_records": "live records the model was trained on (a refresh retrains past retrain_growth times this)",
+    "fingerprint": "hash of the resolution rules the model belongs to (another: retrain)",
+    "linking_rules": "JSON list of the deterministic rules that link on their own",
+    "prior": "probability that two random records match (Splink's lambda)",
+    "splink_settings": "Splink's model JSON with the trained m and u probabilities (NULL: Splink not trained)",
+    "value": "a value of that column", "tf": "its term frequency among the records trained on",
     **{f"{c}_{side}": f"{c} of the pair's {name} record"
        for side, name in (("l", "first"), ("r", "second"))
        for c in ("source", "record_key", "lead_id", *REVIEW_SIDE_COLUMNS)},
@@ -78,6 +89,7 @@ TABLE_COLUMN_DOCS = {
     (LEADS, "valid_to"): "valid_to of the surviving record's version (NULL)",
     ("main.lead_events", "record_count"): "records concerned",
     ("main.lead_events", "lead_id"): "the lead kept (merge) or split / retired",
+    ("main.lead_model_tf", "column_name"): "the matching column (name_sorted, name_core, city) a value belongs to",
     (LEAD_REVIEW, "reason"): "why the pair is queued: the uncertain Splink band, or co-located records",
 }
 LEAD_EXTRAS = ("record_count", "source_count", "sources", "is_existing_crm_lead", "is_live", "is_net_new")
