@@ -69,6 +69,7 @@ ingest: venv $(DAGSTER_HOME)/dagster.yaml
 bench: venv postgres
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python -m benchmarks.run --only postgres
+	$(BIN)/python -m benchmarks.run --only incremental --only job_path
 
 # docs/data_dictionary.md from mappings/leads.yaml and etl_assets/warehouse/ (a test fails when it is stale)
 data-dictionary: venv
