@@ -37,9 +37,11 @@ def materialize_request(
     )
 
 
-def materialize_leads(instance: DagsterInstance, resources: dict):
+def materialize_leads(instance: DagsterInstance, resources: dict, full: bool = False, retrain: bool = False):
     chains = build_chains()
-    return materialize([build_leads_asset([c.warehouse_key for c in chains])], instance=instance, resources=resources)
+    config = {"ops": {"warehouse__leads": {"config": {"full": full, "retrain": retrain}}}} if full or retrain else None
+    return materialize([build_leads_asset([c.warehouse_key for c in chains])], instance=instance, resources=resources,
+                       run_config=config)
 
 
 def evaluate_run_failure_sensor(instance: DagsterInstance, resources: dict, cursor: str | None):
