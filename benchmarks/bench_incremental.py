@@ -106,7 +106,7 @@ def step_refresh(db: Path, full: bool) -> dict:
     con.execute("COMMIT")
     con.close()
     wall = time.perf_counter() - t0
-    return {"wall_s": wall, "mode": refresh.mode, "reason": refresh.reason, "changed": refresh.changed,
+    return {"wall_s": wall, "refresh_s": refresh.timings["refresh_s"], "mode": refresh.mode, "reason": refresh.reason, "changed": refresh.changed,
             "resolved": refresh.resolved, "peak_mib": _peak_mib(), "peak_before_mib": before,
             "timings": {k: round(v, 3) for k, v in refresh.timings.items() if k.endswith("_s")}}
 
@@ -135,9 +135,16 @@ def _child(step: str, *args: str) -> dict:
 
 
 def run(rows: int, small: int, work: Path) -> dict:
+    """``work`` may hold a warehouse built by an earlier run with the same sizes (``--work``): reused."""
     db = work / "warehouse.duckdb"
-    build = _child("build", str(db), str(rows))
-    delivery = _child("delivery", str(db), str(small))
+    built = work / f"built-{rows}-{small}.json"
+    if built.exists():
+        build, delivery = json.loads(built.read_text())
+    else:
+        db.unlink(missing_ok=True)
+        build = _child("build", str(db), str(rows))
+        delivery = _child("delivery", str(db), str(small))
+        built.write_text(json.dumps([build, delivery]))
     inc_db, full_db = work / "incremental.duckdb", work / "full.duckdb"
     shutil.copy(db, inc_db)
     shutil.copy(db, full_db)
@@ -174,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--small", type=int, default=100)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "incremental.md")
+    ap.add_argument("--work", type=Path, help="keep the built warehouse here and reuse it in later runs")
     ap.add_argument("--step", nargs="+", help=argparse.SUPPRESS)  # internal: one child step
     args = ap.parse_args(argv)
     if args.step:
@@ -186,8 +194,12 @@ def main(argv: list[str] | None = None) -> int:
             out = step_refresh(Path(db), full=rest[0] == "full")
         print(json.dumps(out))
         return 0
-    with tempfile.TemporaryDirectory(prefix="bench-incremental-") as tmp:
-        r = run(args.rows, args.small, Path(tmp))
+    if args.work:
+        args.work.mkdir(parents=True, exist_ok=True)
+        r = run(args.rows, args.small, args.work)
+    else:
+        with tempfile.TemporaryDirectory(prefix="bench-incremental-") as tmp:
+            r = run(args.rows, args.small, Path(tmp))
     text = report(r, "python -m benchmarks.bench_incremental " + " ".join(argv if argv is not None else sys.argv[1:]))
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -54,8 +54,8 @@ from etl_assets.stages.resolve_config import ResolveConfig
 from etl_assets.stages.resolve_ids import assign_lead_ids
 from etl_assets.stages.resolve_model import ResolveModel, linking_rules, train_model  # noqa: F401 (linking_rules: re-exported)
 from etl_assets.stages.resolve_pairs import (RULE_RANK, block_sizes, candidate_pairs, colocated_review,  # noqa: F401
-                                             components, deterministic_rule, evidence_text, pair_features,
-                                             splink_guard)
+                                             components, deterministic_rule, email_counts, evidence_text,
+                                             pair_features, splink_guard)
 from etl_assets.stages.resolve_review import decision_pairs, review_queue
 from etl_assets.stages.survivorship import build_leads
 
@@ -75,7 +75,7 @@ class ResolveResult:
     stats: dict = field(default_factory=dict)  # n_records, candidate_pairs, scored_pairs, timings
     model: ResolveModel | None = None  # the model the pairs were scored with (trained here when none was given)
     prep: pd.DataFrame | None = None  # the records' matching keys (uid = row of records and crosswalk)
-    component: np.ndarray | None = None  # per record: key of the first record of its candidate-graph component
+    component_root: np.ndarray | None = None  # per record: uid of the first record of its candidate-graph component
 
 
 # --------------------------------------------------------------------------- preparation
@@ -85,8 +85,7 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     col = lambda c: records[c].reset_index(drop=True) if c in records else pd.Series([None] * n, dtype=object)  # noqa: E731
     p = pd.DataFrame({"uid": np.arange(n, dtype=np.int64)})
     p["source"] = col(SOURCE).astype(str).to_numpy()
-    p["record_key"] = col(RECORD_KEY).astype(str).to_numpy()
-    p["key"] = p["source"] + ":" + p["record_key"]
+    p["key"] = p["source"] + ":" + col(RECORD_KEY).astype(str).to_numpy()
     p["license"] = col("license_number").astype(STR).str.upper().str.replace(r"[^A-Z0-9]", "", regex=True).replace("", pd.NA).astype(object).to_numpy()
     p["name_key"] = keys.name_key(col("company_std"), col("company")).to_numpy()
     p["person_key"] = keys.person_key(col("first_name"), col("last_name"), col("licensee_name")).to_numpy()
@@ -136,6 +135,7 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
         if sizes is None:
             sizes = block_sizes(con, prep)
         pairs = candidate_pairs(con, prep, cfg, sizes)
+        emails = email_counts(con, prep, sizes)
     finally:
         con.close()
     timings["candidates_s"] = time.perf_counter() - t0 - sum(timings.values())
@@ -143,7 +143,7 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
     reject_l, reject_r = (np.array(x, dtype=np.int64) for x in (zip(*rejects) if rejects else ([], [])))
     component_root = components(len(prep), (pairs["l"].to_numpy(), pairs["r"].to_numpy()),
                                 (accepts["l"].to_numpy(), accepts["r"].to_numpy()), (reject_l, reject_r))
-    f = pair_features(prep, pairs, cfg, email_count=_email_counts(prep, sizes))
+    f = pair_features(prep, pairs, cfg, email_count=emails)
     all_rules = deterministic_rule(f, cfg)
     n_rule_pairs = int(all_rules.notna().sum())  # pairs some rule would link: the prior's evidence
     timings["deterministic_s"] = time.perf_counter() - t0 - sum(timings.values())
@@ -225,14 +225,5 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
     log.info("resolve_leads: %s", stats)
     return ResolveResult(crosswalk=crosswalk[list(CROSSWALK_COLUMNS)], leads=leads, events=events, stats=stats,
                          review=review, model=model, prep=prep,
-                         component=keys_arr[component_root])
+                         component_root=component_root)
 
-
-def _email_counts(prep: pd.DataFrame, sizes: pd.DataFrame) -> np.ndarray:
-    """Per record, how many live records hold its email (the size of its ``E|`` block; 0 for none)."""
-    n_by_key = pd.Series(sizes["n"].to_numpy(), index=sizes["k"].to_numpy())
-    emails = pd.Series(prep["email"].to_numpy(), dtype=object)
-    found = ("E|" + emails[emails.notna()].astype(str)).map(n_by_key)
-    out = np.zeros(len(prep), dtype=np.int64)
-    out[found.index.to_numpy()] = found.fillna(0).to_numpy(dtype=np.int64)
-    return out

@@ -16,6 +16,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 
+import duckdb
 import pandas as pd
 
 from etl_assets.stages.resolve_config import ResolveConfig
@@ -37,9 +38,10 @@ class ResolveModel:
 
 
 def fingerprint(cfg: ResolveConfig) -> str:
-    """The rules a model belongs to: every matching knob (survivorship ones do not change a match)."""
+    """The rules a model belongs to: every matching knob (survivorship ones do not change a match),
+    and DuckDB's version (its hash numbers the stored block keys)."""
     knobs = {k: v for k, v in asdict(cfg).items() if k not in ("source_priority", "recency_column", "lead_columns")}
-    text = json.dumps({"rules_version": RULES_VERSION, **knobs}, sort_keys=True, default=str)
+    text = json.dumps({"rules_version": RULES_VERSION, "duckdb": duckdb.__version__, **knobs}, sort_keys=True, default=str)
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 

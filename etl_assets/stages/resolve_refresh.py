@@ -72,18 +72,20 @@ def refresh_leads(con: duckdb.DuckDBPyConnection, cfg: ResolveConfig, *, full: b
 
 def _full(con, cfg: ResolveConfig, model: ResolveModel | None, reason: str, t0: float) -> RefreshResult:
     records = live_records(con)
+    records["_rid"] = lead_state.record_ids(con, records)
     if model is not None and model.splink is not None:  # every value's term frequency: all records resolve
         model = _with_tf(model, lead_state.read_model_tf(con))
     result = resolve_leads(records, previous_crosswalk(con), cfg, review_decisions(con), model=model)
     backend.replace_table(con, LEADS, _leads_frame(result))
     backend.replace_table(con, LEAD_SOURCES, result.crosswalk)
     replace_review(con, result.review)
-    with backend.registered(con, _prep_with_keys(result.prep)) as prep:
-        lead_state.replace_all_state(con, _state(result, records), BLOCK_KEYS_SQL.format(id=f"{SOURCE}, {RECORD_KEY}", records=prep))
+    with backend.registered(con, _numbered_prep(result.prep, records)) as prep:
+        lead_state.replace_all_state(con, _state(result, records), BLOCK_KEYS_SQL.format(id="rid", records=prep))
     if model is None:
         _store_model(con, result.model)
     return RefreshResult("full", reason, result, changed=len(records), resolved=len(records), retrained=model is None,
-                         timings={"total_s": time.perf_counter() - t0, **result.stats})
+                         timings={**{f"resolve_leads.{k}": v for k, v in result.stats.items() if k.endswith("_s")},
+                                  "refresh_s": time.perf_counter() - t0})
 
 
 def _incremental(con, cfg: ResolveConfig, model: ResolveModel, t0: float) -> RefreshResult:
@@ -95,11 +97,12 @@ def _incremental(con, cfg: ResolveConfig, model: ResolveModel, t0: float) -> Ref
         decisions[["source_r", "record_key_r"]].set_axis([SOURCE, RECORD_KEY], axis=1)], ignore_index=True)
     if changed == 0 and gone == 0 and decision_keys.empty:
         return RefreshResult("incremental", "nothing changed since the last refresh", None,
-                             timings={"total_s": time.perf_counter() - t0})
+                             timings={"refresh_s": time.perf_counter() - t0})
     timings["find_changes_s"] = time.perf_counter() - t0
-    new_prep = _keyed_prep(lead_state.changed_records(con))
-    with backend.registered(con, new_prep) as prep:
-        lead_state.replace_changed_block_keys(con, BLOCK_KEYS_SQL.format(id=f"{SOURCE}, {RECORD_KEY}", records=prep))
+    changed_rows = lead_state.changed_records(con)
+    with backend.registered(con, _numbered_prep(prepare(changed_rows), changed_rows)) as prep:
+        lead_state.replace_changed_block_keys(con, BLOCK_KEYS_SQL.format(id="rid", records=prep))
+    del changed_rows
     n_part = lead_state.mark_part(con, cfg.max_block_size, cfg.max_identifier_share, decision_keys)
     timings["mark_part_s"] = time.perf_counter() - t0 - sum(timings.values())
     records = lead_state.part_records(con)
@@ -113,9 +116,10 @@ def _incremental(con, cfg: ResolveConfig, model: ResolveModel, t0: float) -> Ref
         return _full(con, cfg, model, "the leads gained columns", t0)
     lead_state.replace_part(con, leads, result.crosswalk, result.review, _state(result, records))
     timings["write_s"] = time.perf_counter() - t0 - sum(timings.values())
-    timings["total_s"] = time.perf_counter() - t0
+    timings["refresh_s"] = time.perf_counter() - t0
     return RefreshResult("incremental", f"{changed} changed and {gone} gone record(s) reached {n_part} to re-resolve",
-                         result, changed=changed, gone=gone, resolved=n_part, timings={**timings, **result.stats})
+                         result, changed=changed, gone=gone, resolved=n_part,
+                         timings={**{f"resolve_leads.{k}": v for k, v in result.stats.items() if k.endswith("_s")}, **timings})
 
 
 def _leads_frame(result: ResolveResult) -> pd.DataFrame:
@@ -123,20 +127,18 @@ def _leads_frame(result: ResolveResult) -> pd.DataFrame:
 
 
 def _state(result: ResolveResult, records: pd.DataFrame) -> pd.DataFrame:
-    """lead_match_state rows of the records resolved: row hash and load time (to see what changes
-    next), component (what a change can reach)."""
-    state = result.crosswalk[[SOURCE, RECORD_KEY]].assign(component=result.component)
-    seen = records[[SOURCE, RECORD_KEY, "row_hash", INGESTED_AT]].astype({SOURCE: str, RECORD_KEY: str})
-    return state.merge(seen, on=[SOURCE, RECORD_KEY], how="left")[[SOURCE, RECORD_KEY, "row_hash", INGESTED_AT, "component"]]
+    """lead_match_state rows of the records resolved (row i = record i = uid i): number, row hash and
+    load time (to see what changes next), component (what a change can reach)."""
+    rids = records["_rid"].to_numpy(dtype="int64")
+    return pd.DataFrame({"rid": rids, SOURCE: records[SOURCE].astype(str).to_numpy(),
+                         RECORD_KEY: records[RECORD_KEY].astype(str).to_numpy(),
+                         "row_hash": records["row_hash"].to_numpy(), INGESTED_AT: records[INGESTED_AT].to_numpy(),
+                         "component": rids[result.component_root]})
 
 
-def _keyed_prep(records: pd.DataFrame) -> pd.DataFrame:
-    return _prep_with_keys(prepare(records))
-
-
-def _prep_with_keys(prep: pd.DataFrame) -> pd.DataFrame:
-    """The columns the block keys are made of, with the record's ``_source`` and ``_record_key``."""
-    return prep[PREP_BLOCK_COLUMNS].assign(**{SOURCE: prep["source"].to_numpy(), RECORD_KEY: prep["record_key"].to_numpy()})
+def _numbered_prep(prep: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
+    """The columns the block keys are made of, with each record's ``rid``."""
+    return prep[PREP_BLOCK_COLUMNS].assign(rid=records["_rid"].to_numpy(dtype="int64"))
 
 
 # --------------------------------------------------------------------------- the stored model

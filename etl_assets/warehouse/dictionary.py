@@ -68,10 +68,12 @@ COLUMN_DOCS = {
     "evidence": "the fields that agreed for the pair",
     "decision": "accept (must-link) | reject (cannot-link)",
     "decided_at": "when the reviewer decided (UTC)", "note": "the reviewer's note",
-    "component": "source:key of the first record of the record's component of the candidate graph "
+    "rid": "the record's number in the match state (stable while the record stays live)",
+    "component": "rid of the first record (by source, key) of the record's component of the candidate graph "
                  "(records joined by a shared usable block key or a reviewer's decision)",
-    "block_key": "one blocking key of the record, e.g. 'P|+14055550103' (phone), 'A|<address line>', "
-                 "'QZ|<zip>|<sorted name tokens>'",
+    "block_hash": "a blocking key of the record as a number (DuckDB hash of e.g. 'P|+14055550103', "
+                  "'A|<address line>', 'QZ|<zip>|<sorted name tokens>')",
+    "block_kind": "1 license (never too large), 2 email (counts toward an email's share), 0 other",
     "trained_at": "when the model was trained (UTC)",
     "trained_on_records": "live records the model was trained on (a refresh retrains past retrain_growth times this)",
     "fingerprint": "hash of the resolution rules the model belongs to (another: retrain)",

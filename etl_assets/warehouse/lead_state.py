@@ -14,12 +14,13 @@ import duckdb
 import pandas as pd
 
 from etl_assets.records import INGESTED_AT, RECORD_KEY, SOURCE
+from etl_assets.stages.resolve_pairs import BLOCK_HASH, BLOCK_KIND
 from etl_assets.warehouse import backend
 from etl_assets.warehouse.tables import (CURRENT, LEAD_BLOCK_KEYS, LEAD_MATCH_STATE, LEAD_MODEL, LEAD_MODEL_TF,
                                          LEAD_REVIEW, LEAD_SOURCES, LEADS)
 
 KEY = f"{SOURCE}, {RECORD_KEY}"
-DELTA, PART, TOUCHED = "_lr_delta", "_lr_part", "_lr_touched"  # changed keys; the part re-resolved; both (+ gone)
+DELTA, PART, TOUCHED = "_lr_changes", "_lr_part", "_lr_touched_records"  # changed + gone; the part re-resolved; both
 
 
 # --------------------------------------------------------------------------- the model
@@ -68,104 +69,134 @@ def live_total(con: duckdb.DuckDBPyConnection) -> int:
     return int(con.execute(f"SELECT count(*) FROM {CURRENT}").fetchone()[0])
 
 
+def record_ids(con: duckdb.DuckDBPyConnection, keys: pd.DataFrame) -> pd.Series:
+    """``rid`` per row of ``keys`` (``_source``, ``_record_key``): the state's, or the next free
+    numbers in key order for records the state does not hold (a full and an incremental refresh
+    number new records alike)."""
+    with backend.registered(con, keys[[SOURCE, RECORD_KEY]].reset_index(drop=True)) as name:
+        rids = con.execute(f"""
+            WITH k AS (SELECT *, row_number() OVER () AS pos FROM {name}),
+            known AS (SELECT k.pos, s.rid FROM k JOIN {LEAD_MATCH_STATE} s USING ({KEY})),
+            fresh AS (SELECT pos, (SELECT coalesce(max(rid), 0) FROM {LEAD_MATCH_STATE})
+                                  + row_number() OVER (ORDER BY {KEY}) AS rid
+                      FROM k WHERE pos NOT IN (SELECT pos FROM known))
+            SELECT rid FROM k LEFT JOIN (SELECT * FROM known UNION ALL SELECT * FROM fresh) USING (pos) ORDER BY pos
+        """).df()["rid"]
+    return pd.Series(rids.to_numpy(dtype="int64"), index=keys.index)
+
+
 def find_changes(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     """``_lr_delta``: keys whose live row is new or changed (``live``) or gone (not ``live``) since
-    the last refresh. Returns (changed, gone)."""
+    the last refresh, with their ``rid`` (new records: the next free numbers). Returns (changed, gone)."""
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE {DELTA} AS
+        CREATE OR REPLACE TEMP TABLE _lr_delta AS
         SELECT coalesce(c.{SOURCE}, s.{SOURCE}) AS {SOURCE}, coalesce(c.{RECORD_KEY}, s.{RECORD_KEY}) AS {RECORD_KEY},
-               c.{SOURCE} IS NOT NULL AS live
+               s.rid, c.{SOURCE} IS NOT NULL AS live
         FROM (SELECT {KEY}, row_hash, {INGESTED_AT} FROM {CURRENT}) c
         FULL OUTER JOIN {LEAD_MATCH_STATE} s ON c.{SOURCE} = s.{SOURCE} AND c.{RECORD_KEY} = s.{RECORD_KEY}
         WHERE s.{SOURCE} IS NULL OR c.{SOURCE} IS NULL OR c.row_hash <> s.row_hash
            OR c.{INGESTED_AT} IS DISTINCT FROM s.{INGESTED_AT}
+    """)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {DELTA} AS
+        SELECT {KEY}, coalesce(rid, (SELECT coalesce(max(rid), 0) FROM {LEAD_MATCH_STATE})
+                                    + row_number() OVER (PARTITION BY rid IS NULL ORDER BY {KEY})) AS rid, live
+        FROM _lr_delta
     """)
     changed, gone = con.execute(f"SELECT count(*) FILTER (live), count(*) FILTER (NOT live) FROM {DELTA}").fetchone()
     return int(changed), int(gone)
 
 
 def changed_records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.execute(f"SELECT c.* FROM {CURRENT} c JOIN {DELTA} d USING ({KEY}) WHERE d.live ORDER BY {KEY}").df()
+    """The new and changed live rows, with their ``_rid``."""
+    return con.execute(f"SELECT c.*, d.rid AS _rid FROM {CURRENT} c JOIN {DELTA} d USING ({KEY}) "
+                       f"WHERE d.live ORDER BY {KEY}").df()
 
 
 # --------------------------------------------------------------------------- block keys
+def _numbered(block_keys_sql: str) -> str:
+    """Block key rows (``rid``, ``k``) as lead_block_keys rows."""
+    return (f"SELECT DISTINCT rid, {BLOCK_HASH.format(k='k')} AS block_hash, {BLOCK_KIND.format(k='k')} AS block_kind "
+            f"FROM ({block_keys_sql})")
+
+
 def insert_block_keys(con: duckdb.DuckDBPyConnection, block_keys_sql: str) -> None:
-    """Rows of ``block_keys_sql`` (``_source``, ``_record_key``, ``k``) into ``lead_block_keys``."""
-    con.execute(f"INSERT INTO {LEAD_BLOCK_KEYS} SELECT {KEY}, k FROM ({block_keys_sql})")
+    """Rows of ``block_keys_sql`` (``rid``, ``k``) into ``lead_block_keys``."""
+    con.execute(f"INSERT INTO {LEAD_BLOCK_KEYS} {_numbered(block_keys_sql)}")
 
 
 def replace_changed_block_keys(con: duckdb.DuckDBPyConnection, new_block_keys_sql: str) -> None:
     """The changed and gone records' block keys replaced by the changed records' new ones, keeping
-    ``_lr_touched_keys``: every block key they had or have, with its size before (``n_old``) and after (``n_new``)."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _lr_new_bk AS SELECT {KEY}, k FROM ({new_block_keys_sql})")
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _lr_touched_keys AS
-        SELECT DISTINCT k FROM (
-            SELECT block_key AS k FROM {LEAD_BLOCK_KEYS} JOIN {DELTA} USING ({KEY})
-            UNION ALL SELECT k FROM _lr_new_bk)
+    ``_lr_touched_keys``: every block they were or are in, with its size before (``n_old``) and
+    after (``n_new``), and ``_lr_members``: those blocks' records now."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _lr_new_bk AS {_numbered(new_block_keys_sql)}")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _lr_old_bk AS SELECT rid, block_hash, block_kind FROM {LEAD_BLOCK_KEYS}
+                    WHERE rid IN (SELECT rid FROM {DELTA})""")
+    con.execute(f"DELETE FROM {LEAD_BLOCK_KEYS} WHERE rid IN (SELECT rid FROM {DELTA})")
+    con.execute(f"INSERT INTO {LEAD_BLOCK_KEYS} SELECT * FROM _lr_new_bk")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lr_touched AS
+        SELECT block_hash, any_value(block_kind) AS block_kind, count(*) FILTER (old) AS was, count(*) FILTER (NOT old) AS now
+        FROM (SELECT *, true AS old FROM _lr_old_bk UNION ALL SELECT *, false FROM _lr_new_bk) GROUP BY 1
     """)
-    _add_sizes(con, "n_old")
-    con.execute(f"DELETE FROM {LEAD_BLOCK_KEYS} WHERE ({KEY}) IN (SELECT {KEY} FROM {DELTA})")
-    con.execute(f"INSERT INTO {LEAD_BLOCK_KEYS} SELECT {KEY}, k FROM _lr_new_bk")
-    _add_sizes(con, "n_new")
-
-
-def _add_sizes(con: duckdb.DuckDBPyConnection, column: str) -> None:
-    con.execute(f"""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _lr_members AS SELECT rid, block_hash FROM {LEAD_BLOCK_KEYS}
+                    WHERE block_hash IN (SELECT block_hash FROM _lr_touched)""")
+    con.execute("""
         CREATE OR REPLACE TEMP TABLE _lr_touched_keys AS
-        SELECT t.*, coalesce(s.n, 0) AS {column} FROM _lr_touched_keys t
-        LEFT JOIN (SELECT block_key AS k, count(*) AS n FROM {LEAD_BLOCK_KEYS}
-                   WHERE block_key IN (SELECT k FROM _lr_touched_keys) GROUP BY 1) s USING (k)
+        SELECT t.block_hash, t.block_kind, coalesce(m.n, 0) AS n_new, coalesce(m.n, 0) - t.now + t.was AS n_old
+        FROM _lr_touched t LEFT JOIN (SELECT block_hash, count(*) AS n FROM _lr_members GROUP BY 1) m USING (block_hash)
     """)
 
 
 def mark_part(con: duckdb.DuckDBPyConnection, max_block_size: int, max_identifier_share: int,
               decision_keys: pd.DataFrame) -> int:
     """``_lr_part``: the live records to re-resolve — every record a change can reach — and
-    ``_lr_touched``: those and the gone ones. Returns the part's size.
+    ``_lr_touched_records``: those and the gone ones. Returns the part's size.
 
     Seeds: the changed records; the records sharing a usable block with one; every member of a
     block whose usability flipped (its size crossed ``max_block_size``, or an email crossed
     ``max_identifier_share``); the records of a reviewer's decisions. The part is the seeds and
     every record of each component (last refresh's) that holds a seed or a changed or gone record.
     """
-    flipped = f"""
-        SELECT k FROM _lr_touched_keys WHERE NOT starts_with(k, 'L|') AND (
-            (n_old <= {int(max_block_size)}) <> (n_new <= {int(max_block_size)})
-            OR (starts_with(k, 'E|') AND (n_old <= {int(max_identifier_share)}) <> (n_new <= {int(max_identifier_share)})))
-    """
-    usable_new = f"SELECT k FROM _lr_new_bk JOIN _lr_touched_keys USING (k) WHERE starts_with(k, 'L|') OR n_new <= {int(max_block_size)}"
+    big, share = int(max_block_size), int(max_identifier_share)
+    flipped = f"""SELECT block_hash FROM _lr_touched_keys WHERE block_kind <> 1 AND (
+                      (n_old <= {big}) <> (n_new <= {big})
+                      OR (block_kind = 2 AND (n_old <= {share}) <> (n_new <= {share})))"""
+    usable_new = f"""SELECT block_hash FROM _lr_new_bk JOIN _lr_touched_keys USING (block_hash, block_kind)
+                     WHERE block_kind = 1 OR n_new <= {big}"""
     with backend.registered(con, decision_keys[[SOURCE, RECORD_KEY]]) as decided:
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _lr_seeds AS
-            SELECT {KEY} FROM {DELTA} WHERE live
-            UNION SELECT {KEY} FROM {LEAD_BLOCK_KEYS} WHERE block_key IN ({usable_new}) OR block_key IN ({flipped})
-            UNION SELECT {KEY} FROM {decided}
+            SELECT rid FROM {DELTA} WHERE live
+            UNION SELECT rid FROM _lr_members WHERE block_hash IN ({usable_new}) OR block_hash IN ({flipped})
+            UNION SELECT rid FROM {LEAD_MATCH_STATE} WHERE ({KEY}) IN (SELECT {KEY} FROM {decided})
         """)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {PART} AS
         WITH reached AS (
             SELECT DISTINCT component FROM {LEAD_MATCH_STATE}
-            WHERE ({KEY}) IN (SELECT {KEY} FROM _lr_seeds UNION SELECT {KEY} FROM {DELTA})
-        ), candidates AS (
-            SELECT {KEY} FROM _lr_seeds
-            UNION SELECT {KEY} FROM {LEAD_MATCH_STATE} WHERE component IN (SELECT component FROM reached)
+            WHERE rid IN (SELECT rid FROM _lr_seeds UNION SELECT rid FROM {DELTA})
+        ), rids AS (
+            SELECT rid FROM _lr_seeds UNION SELECT rid FROM {LEAD_MATCH_STATE} WHERE component IN (SELECT component FROM reached)
         )
-        SELECT c.{SOURCE}, c.{RECORD_KEY} FROM candidates JOIN {CURRENT} c USING ({KEY})
+        SELECT rid, {KEY} FROM (SELECT rid, {KEY} FROM {LEAD_MATCH_STATE} UNION ALL SELECT rid, {KEY} FROM {DELTA} WHERE live)
+        WHERE rid IN (SELECT rid FROM rids) AND rid NOT IN (SELECT rid FROM {DELTA} WHERE NOT live)
+        GROUP BY ALL
     """)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {TOUCHED} AS SELECT {KEY} FROM {PART} UNION SELECT {KEY} FROM {DELTA}")
     return int(con.execute(f"SELECT count(*) FROM {PART}").fetchone()[0])
 
 
 def part_records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.execute(f"SELECT c.* FROM {CURRENT} c JOIN {PART} USING ({KEY}) ORDER BY {KEY}").df()
+    """The part's live rows with their ``_rid``, in key order."""
+    return con.execute(f"SELECT c.*, p.rid AS _rid FROM {CURRENT} c JOIN {PART} p USING ({KEY}) ORDER BY {KEY}").df()
 
 
 def part_block_sizes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Sizes (over every live record) of the blocks the part's records are in: ``k``, ``n``."""
+    """Sizes (over every live record) of the blocks the part's records are in: ``h``, ``n``."""
     return con.execute(f"""
-        SELECT block_key AS k, count(*) AS n FROM {LEAD_BLOCK_KEYS}
-        WHERE block_key IN (SELECT block_key FROM {LEAD_BLOCK_KEYS} JOIN {PART} USING ({KEY})) GROUP BY 1
+        SELECT block_hash AS h, count(*) AS n FROM {LEAD_BLOCK_KEYS}
+        WHERE block_hash IN (SELECT block_hash FROM {LEAD_BLOCK_KEYS} WHERE rid IN (SELECT rid FROM {PART})) GROUP BY 1
     """).df()
 
 
@@ -180,7 +211,7 @@ def ids_held_outside(con: duckdb.DuckDBPyConnection, ids: set[str]) -> set[str]:
         return set()
     with backend.registered(con, pd.DataFrame({"lead_id": sorted(ids)})) as name:
         rows = con.execute(f"""
-            SELECT DISTINCT lead_id FROM {LEAD_SOURCES} x
+            SELECT DISTINCT lead_id FROM {LEAD_SOURCES}
             WHERE lead_id IN (SELECT lead_id FROM {name}) AND ({KEY}) NOT IN (SELECT {KEY} FROM {TOUCHED})
         """).fetchall()
     return {r[0] for r in rows}
@@ -196,7 +227,7 @@ def replace_part(con: duckdb.DuckDBPyConnection, leads: pd.DataFrame, crosswalk:
     if backend.table_exists(con, LEAD_REVIEW) and "source_l" in backend.columns(con, LEAD_REVIEW):
         con.execute(f"""DELETE FROM {LEAD_REVIEW} WHERE (source_l, record_key_l) IN (SELECT {KEY} FROM {TOUCHED})
                         OR (source_r, record_key_r) IN (SELECT {KEY} FROM {TOUCHED})""")
-    con.execute(f"DELETE FROM {LEAD_MATCH_STATE} WHERE ({KEY}) IN (SELECT {KEY} FROM {TOUCHED})")
+    con.execute(f"DELETE FROM {LEAD_MATCH_STATE} WHERE rid IN (SELECT rid FROM {PART} UNION SELECT rid FROM {DELTA})")
     for table, frame in ((LEADS, leads), (LEAD_SOURCES, crosswalk), (LEAD_REVIEW, review), (LEAD_MATCH_STATE, state)):
         if len(frame):
             backend.insert_frame(con, table, frame)

@@ -115,13 +115,13 @@ TABLES: dict[str, Table] = {
     LEAD_MATCH_STATE: Table(
         "Per live record, as the last leads refresh resolved it: its row hash and load time (what changed "
         "since) and its component of the candidate graph (what a change can reach).",
-        {SOURCE: "VARCHAR NOT NULL", RECORD_KEY: "VARCHAR NOT NULL", "row_hash": "VARCHAR NOT NULL",
-         INGESTED_AT: "TIMESTAMPTZ", "component": "VARCHAR NOT NULL"},
+        {"rid": "BIGINT NOT NULL", SOURCE: "VARCHAR NOT NULL", RECORD_KEY: "VARCHAR NOT NULL",
+         "row_hash": "VARCHAR NOT NULL", INGESTED_AT: "TIMESTAMPTZ", "component": "BIGINT NOT NULL"},
     ),
     LEAD_BLOCK_KEYS: Table(
         "The blocking keys of every live record (phone, address line, email, license, zip/city + house "
-        "number or name): which records a changed one can be paired with.",
-        {SOURCE: "VARCHAR NOT NULL", RECORD_KEY: "VARCHAR NOT NULL", "block_key": "VARCHAR NOT NULL"},
+        "number or name) as numbers: which records a changed one can be paired with.",
+        {"rid": "BIGINT NOT NULL", "block_hash": "BIGINT NOT NULL", "block_kind": "SMALLINT NOT NULL"},
     ),
     LEAD_MODEL: Table(
         "The matching model every refresh scores with (one row): the rules that link on their own, the prior, "
