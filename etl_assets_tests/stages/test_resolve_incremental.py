@@ -30,12 +30,14 @@ STRING = pd.StringDtype("pyarrow")
 TIMESTAMP = pd.ArrowDtype(__import__("pyarrow").timestamp("us", tz="UTC"))
 
 NAMES = ["Sunny Days Daycare", "SUNNY DAYS DAYCARE LLC", "Little Stars Academy", "Little Star Academy",
-         "Kids Corner", "Bright Futures Learning Center", "Bright Futures Child Care", None]
+         "Kids Corner", "Bright Futures Learning Center", "Bright Futures Child Care", "Happy Hearts Preschool",
+         "Tiny Steps Montessori", "Maple Grove Kids Club", None]
 ADDRESSES = [("12 OAK ST", "78701", "AUSTIN"), ("12 N OAK ST", "78701", "AUSTIN"), ("14 OAK ST", "78701", "AUSTIN"),
              ("300 ELM AVE", "73101", "OKLAHOMA CITY"), ("301 ELM AVE", "73101", "OKLAHOMA CITY"),
-             ("300 ELM AVE", None, "OKC"), (None, None, None)]
-PHONES = ["+15125550101", "+15125550102", "+14055550103", None]
-EMAILS = ["office@sunny.example", "hello@stars.example", None, None]
+             ("300 ELM AVE", None, "OKC"), ("9 PINE RD", "89501", "RENO"), ("77 CEDAR LN", "89501", "RENO"),
+             ("5 BIRCH CT", "74101", "TULSA"), (None, None, None)]
+PHONES = ["+15125550101", "+15125550102", "+14055550103", "+17755550104", "+19185550105", "+17755550106", None]
+EMAILS = ["office@sunny.example", "hello@stars.example", "info@maple.example", None, None]
 LICENSES = ["A1", "A2", "B7", None, None]
 SOURCES = ("texas", "oklahoma", "salesforce")
 KEYS = [f"k{i}" for i in range(8)]
@@ -52,8 +54,14 @@ record = st.fixed_dictionaries({
     "phone2": st.sampled_from([None, None, *PHONES[:2]]), "email": st.sampled_from(EMAILS),
     "license_number": st.sampled_from(LICENSES),
 })
-delivery = st.tuples(st.just("delivery"), st.sampled_from(SOURCES),
-                     st.dictionaries(st.sampled_from(KEYS), record, min_size=1, max_size=len(KEYS)))
+# a later delivery: the source's previous delivery with a few records added, changed or gone
+# (None), as a registry's weekly full refresh looks, or (one in three) a wholly new list
+edits = st.lists(st.tuples(st.sampled_from(KEYS), st.one_of(st.none(), record)), min_size=1, max_size=3)
+delivery = st.one_of(
+    st.tuples(st.just("edit"), st.sampled_from(SOURCES), edits),
+    st.tuples(st.just("edit"), st.sampled_from(SOURCES), edits),
+    st.tuples(st.just("delivery"), st.sampled_from(SOURCES),
+              st.dictionaries(st.sampled_from(KEYS), record, min_size=1, max_size=len(KEYS))))
 decision = st.tuples(st.just("decision"), st.sampled_from(["accept", "reject"]), st.integers(0, 10_000),
                      st.integers(0, 10_000))
 # a first delivery of every source (enough records to train Splink with EM: the model is then
@@ -110,11 +118,19 @@ def _run(steps_, tmp_path, config=CONFIG):
     incremental, full = (duckdb.connect(str(tmp_path / f"{name}.duckdb")) for name in ("incremental", "full"))
     day = date(2026, 1, 1)
     modes = []
+    delivered: dict[str, dict] = {s: {} for s in SOURCES}
     try:
         for con in (incremental, full):
             ensure_warehouse(con)
         for step in steps_:
             day += timedelta(days=1)
+            if step[0] == "edit":
+                rows = dict(delivered[step[1]])
+                for key, row in step[2]:
+                    rows.pop(key, None) if row is None else rows.__setitem__(key, row)
+                step = ("delivery", step[1], rows) if rows else ("decision", "accept", 0, 0)
+            for source, rows in (step[1] if step[0] == "deliveries" else [step[1:]] if step[0] == "delivery" else []):
+                delivered[source] = rows
             events = {}
             for name, con in (("incremental", incremental), ("full", full)):
                 con.execute("BEGIN")
@@ -184,6 +200,20 @@ def test_a_delivery_touching_one_cluster_re_resolves_only_its_component(tmp_path
     assert con.execute(f"SELECT count(DISTINCT lead_id) FROM {LEAD_SOURCES}").fetchone()[0] == 2
     pd.testing.assert_frame_equal(con.execute(f"SELECT * FROM {LEADS} WHERE company = 'Sunny Days Daycare'").df(),
                                   sunny_lead)
+
+
+def test_a_new_record_joins_the_unchanged_records_it_shares_a_block_with(tmp_path):
+    """The neighbour path alone: a new record whose only link is to unchanged records of another
+    component (removing the neighbour seeds from ``lead_state.mark_part`` fails this)."""
+    sunny = {"company": "Sunny Days Daycare", "address": ADDRESSES[0], "phone": PHONES[0], "phone2": None,
+             "email": None, "license_number": None}
+    other = {"company": "Kids Corner", "address": ADDRESSES[3], "phone": PHONES[2], "phone2": None, "email": None,
+             "license_number": None}
+    modes = _run([("deliveries", (("texas", {"k0": sunny, "k5": other}), ("oklahoma", {"k0": other}),
+                                  ("salesforce", {"k0": other}))),
+                  ("delivery", "texas", {"k0": sunny, "k5": other, "k1": {**sunny, "company": "SUNNY DAYS DAYCARE LLC"}})],
+                 tmp_path)
+    assert modes == [(False, "full"), (True, "incremental")]
 
 
 @pytest.mark.parametrize("change", ["rules", "retrain"])
