@@ -145,12 +145,15 @@ class StageFileWriter:
         return StageFile.open(self.path)
 
     def abort(self) -> None:
-        if self._writer is not None:
-            try:
-                self._writer.close()
-            finally:
-                self._writer = None
-        self.tmp.unlink(missing_ok=True)
+        """Drop the temp file (its writer's close may fail again on a full disk: the file goes anyway)."""
+        writer, self._writer = self._writer, None
+        try:
+            if writer is not None:
+                writer.close()
+        except (OSError, pa.ArrowException):
+            pass
+        finally:
+            self.tmp.unlink(missing_ok=True)
 
     def __enter__(self) -> StageFileWriter:
         return self

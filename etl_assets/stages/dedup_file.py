@@ -55,8 +55,8 @@ def dedup_file(normalized: StageFile, writer: StageFileWriter) -> DedupedFile:
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         con.execute("SET threads = 2")
         con.register("normalized", normalized.dataset())
-        found = con.execute(survivors_sql(normalized.columns, "normalized")).to_arrow_table()
-        clean = con.execute(f"SELECT count(*) FROM normalized WHERE {quote_ident(QUARANTINE_REASON)} IS NULL").fetchone()[0]
+        found = con.sql(survivors_sql(normalized.columns, "normalized")).to_arrow_table()
+        clean = con.execute(f"SELECT count(*) FROM normalized WHERE {quote_ident(QUARANTINE_REASON)} IS NULL").fetchall()[0][0]
     finally:
         con.close()
     keep = found.column(ROW_NUMBER).to_numpy()
@@ -84,7 +84,7 @@ def unique_key_problems(deduped: StageFile, limit: int = 20) -> tuple[int, list[
         dup = con.execute(
             f"SELECT _record_key FROM deduped WHERE {quote_ident(RECORD_KEY)} IS NOT NULL GROUP BY 1 HAVING count(*) > 1 ORDER BY 1"
         ).fetchall()
-        nulls = con.execute(f"SELECT count(*) FROM deduped WHERE {quote_ident(RECORD_KEY)} IS NULL").fetchone()[0]
+        nulls = con.execute(f"SELECT count(*) FROM deduped WHERE {quote_ident(RECORD_KEY)} IS NULL").fetchall()[0][0]
     finally:
         con.close()
     return len(dup), [str(r[0]) for r in dup[:limit]], int(nulls)
