@@ -86,8 +86,9 @@ class StageFile:
     def head(self, rows: int = 5) -> pd.DataFrame:
         """The first rows (previews and column schemas in metadata)."""
         file = pq.ParquetFile(self.path)
-        table = file.read_row_group(0) if file.num_row_groups else file.schema_arrow.empty_table()
-        return to_frame(table.slice(0, rows))
+        first = next(file.iter_batches(batch_size=max(rows, 1)), None) if self.rows else None
+        table = pa.Table.from_batches([first]) if first is not None else file.schema_arrow.empty_table()
+        return to_frame(table.replace_schema_metadata(file.schema_arrow.metadata).slice(0, rows))
 
     def dataset(self) -> ds.Dataset:
         """The file as an Arrow dataset: DuckDB scans it lazily (projection and filters pushed down)."""
