@@ -70,6 +70,20 @@ class StageFile:
         if held:
             yield to_frame(pa.concat_tables(pending))
 
+    def tables(self, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
+        """The row groups as Arrow tables (stages that filter or count without pandas)."""
+        file = pq.ParquetFile(self.path)
+        for i in range(file.num_row_groups):
+            yield file.read_row_group(i, columns=list(columns) if columns is not None else None)
+
+    def null_counts(self, columns: Sequence[str]) -> dict[str, int]:
+        """Missing values per column (Arrow nulls: pandas' NA/NaN as written), one row group at a time."""
+        counts = dict.fromkeys(columns, 0)
+        for table in self.tables(columns):
+            for name in columns:
+                counts[name] += table.column(name).null_count
+        return counts
+
     def read(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """Whole columns (only the named ones: a pre-pass over a column, a key set, tests)."""
         return to_frame(pq.read_table(self.path, columns=list(columns) if columns is not None else None))

@@ -4,7 +4,7 @@ The rule is :mod:`dedup`'s (most non-null business columns wins, ties go to the 
 survivor lists the absorbed row numbers in ``_collapsed_rows``), decided in SQL over only the
 columns it needs (record key, row number, which business columns are null), so no step holds
 the delivery: the survivors' row numbers (8 bytes a record) are then picked out of the normalized
-file batch by batch, in file order, into the deduped file.
+file row group by row group (Arrow, no pandas round trip), in file order, into the deduped file.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from etl_assets import progress
 from etl_assets.records import COLLAPSED_ROWS, QUARANTINE_REASON, RECORD_KEY, ROW_NUMBER, STRING, is_meta
@@ -60,19 +61,30 @@ def dedup_file(normalized: StageFile, writer: StageFileWriter) -> DedupedFile:
     finally:
         con.close()
     keep = found.column(ROW_NUMBER).to_numpy()
-    collapsed = pd.array(found.column(COLLAPSED_ROWS).to_pandas(), dtype=STRING)
+    collapsed = found.column(COLLAPSED_ROWS).combine_chunks().cast(pa.string())
     del found
-    for batch in normalized.batches():
-        rows = batch[batch[QUARANTINE_REASON].isna()]
-        numbers = rows[ROW_NUMBER].to_numpy(dtype=np.int64)
+    schema = None
+    for table in normalized.tables():
+        numbers = table.column(ROW_NUMBER).to_numpy()
         at = np.minimum(np.searchsorted(keep, numbers), max(len(keep) - 1, 0))
         kept = (keep[at] == numbers) if len(keep) else np.zeros(len(numbers), dtype=bool)
-        out = rows[kept].reset_index(drop=True)
-        out[COLLAPSED_ROWS] = collapsed[at[kept]]
-        writer.write(out)
-        del batch, rows, out
+        kept &= table.column(QUARANTINE_REASON).is_null().to_numpy(zero_copy_only=False)
+        out = table.filter(pa.array(kept)).append_column(COLLAPSED_ROWS, collapsed.take(pa.array(at[kept])))
+        if schema is None:
+            schema = out.schema.with_metadata(_pandas_metadata(normalized, out.schema))
+            writer.start(schema)
+        writer.write_table(out)
+        del table, out
+    if schema is None:  # an empty normalized file: an empty deduped file of the same columns
+        writer.write(normalized.head(0).assign(**{COLLAPSED_ROWS: pd.array([], dtype=STRING)}))
     progress.advance(clean)
     return DedupedFile(writer.close(), collapsed=int(clean - len(keep)))
+
+
+def _pandas_metadata(normalized: StageFile, schema: pa.Schema) -> dict:
+    """The normalized file's pandas metadata plus ``_collapsed_rows`` (as a frame of text would have it)."""
+    sample = normalized.head(0).assign(**{COLLAPSED_ROWS: pd.array([], dtype=STRING)})
+    return pa.Table.from_pandas(sample, preserve_index=False).schema.metadata
 
 
 def unique_key_problems(deduped: StageFile, limit: int = 20) -> tuple[int, list[str], int]:

@@ -6,6 +6,7 @@ profiles and its load-log row. Dagster-free: the caller passes the connection an
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import duckdb
@@ -60,7 +61,7 @@ def load_delivery(
     etag = _first(normalized, ETAG)
     etag = str(etag) if len(normalized) else None
     delivery_date = _first(normalized, DELIVERY_DATE) if len(normalized) else None
-    with warehouse.transaction(con):
+    with bound_memory(con), warehouse.transaction(con):
         warehouse.ensure_warehouse(con)
         warehouse.replace_quarantine(con, source, delivery_key, quarantined)
         rates = null_rates(normalized, spec.target_columns)
@@ -80,6 +81,30 @@ def load_delivery(
         )
     progress.advance(counts.rows_read)
     return counts
+
+
+# DuckDB's default working memory is 80% of the machine's RAM, and the history's SQL over a big
+# delivery (row hashes, the diff, the inserts) takes what it is given; a run pod has 2-4 GiB. Past
+# this limit DuckDB evicts written blocks and spills to its temp directory next to the file.
+LOAD_MEMORY_LIMIT = "1GB"
+
+
+@contextlib.contextmanager
+def bound_memory(con: duckdb.DuckDBPyConnection):
+    """Cap DuckDB's memory during a load into the warehouse file, then restore it (the setting is
+    the database instance's; an in-memory database, the PostgreSQL mirror, holds its scope's rows
+    and is left as it is)."""
+    path = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
+    if not (path and path[0][0]):
+        yield
+        return
+    before = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            con.execute(f"SET memory_limit = '{before}'")
 
 
 def _first(rows: pd.DataFrame | StageFile, column: str):
@@ -103,9 +128,5 @@ def null_rates(normalized: pd.DataFrame | StageFile, columns) -> dict[str, float
         return warehouse.null_rates(normalized, columns)
     if not normalized.rows:
         return {c: 0.0 for c in columns}
-    present = [c for c in columns if c in normalized.columns]
-    nulls = dict.fromkeys(present, 0)
-    for batch in normalized.batches(columns=present):
-        for c in present:
-            nulls[c] += int(batch[c].isna().sum())
+    nulls = normalized.null_counts([c for c in columns if c in normalized.columns])
     return {c: float(nulls[c]) / normalized.rows if c in nulls else 1.0 for c in columns}
