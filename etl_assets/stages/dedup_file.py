@@ -55,9 +55,10 @@ def dedup_file(normalized: StageFile, writer: StageFileWriter) -> DedupedFile:
     try:
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         con.execute("SET threads = 2")
-        con.register("normalized", normalized.dataset())
-        found = con.sql(survivors_sql(normalized.columns, "normalized")).to_arrow_table()
-        clean = con.execute(f"SELECT count(*) FROM normalized WHERE {quote_ident(QUARANTINE_REASON)} IS NULL").fetchall()[0][0]
+        relation = "read_parquet($path)"  # DuckDB's own reader: streamed within its memory limit
+        found = con.sql(survivors_sql(normalized.columns, relation), params={"path": str(normalized.path)}).to_arrow_table()
+        clean = con.execute(f"SELECT count(*) FROM {relation} WHERE {quote_ident(QUARANTINE_REASON)} IS NULL",
+                            {"path": str(normalized.path)}).fetchall()[0][0]
     finally:
         con.close()
     keep = found.column(ROW_NUMBER).to_numpy()
@@ -92,11 +93,12 @@ def unique_key_problems(deduped: StageFile, limit: int = 20) -> tuple[int, list[
     con = duckdb.connect()
     try:
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-        con.register("deduped", deduped.dataset())
+        path = {"path": str(deduped.path)}
         dup = con.execute(
-            f"SELECT _record_key FROM deduped WHERE {quote_ident(RECORD_KEY)} IS NOT NULL GROUP BY 1 HAVING count(*) > 1 ORDER BY 1"
+            f"SELECT _record_key FROM read_parquet($path) WHERE {quote_ident(RECORD_KEY)} IS NOT NULL "
+            "GROUP BY 1 HAVING count(*) > 1 ORDER BY 1", path
         ).fetchall()
-        nulls = con.execute(f"SELECT count(*) FROM deduped WHERE {quote_ident(RECORD_KEY)} IS NULL").fetchall()[0][0]
+        nulls = con.execute(f"SELECT count(*) FROM read_parquet($path) WHERE {quote_ident(RECORD_KEY)} IS NULL", path).fetchall()[0][0]
     finally:
         con.close()
     return len(dup), [str(r[0]) for r in dup[:limit]], int(nulls)

@@ -18,7 +18,7 @@ import pandas as pd
 from etl_assets.records import DELIVERY_KEY, ETAG, INGESTED_AT, RECORD_KEY, SOURCE
 from etl_assets.stage_files import StageFile
 from etl_assets.stages.history.diff import ChangeCounts
-from etl_assets.stages.history.schema import Records, check_records, history_business_types, incoming_select, relation, to_date
+from etl_assets.stages.history.schema import Records, check_records, history_business_types, incoming_select, registered_records, to_date
 from etl_assets.stages.history.versions import write_versions
 from etl_assets.warehouse import backend
 from etl_assets.warehouse.backend import quote_ident
@@ -182,7 +182,7 @@ def apply_delivery(
     ensure_warehouse(con)
     ingested_at = _ingested_at(records)
     incoming = "temp._history_incoming"
-    with backend.registered(con, relation(records)) as view:
+    with registered_records(con, records) as view:
         try:
             select, business = incoming_select(con, view, records, alter=True)
             con.execute(f"CREATE OR REPLACE TEMP TABLE _history_incoming AS {select}")

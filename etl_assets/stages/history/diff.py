@@ -12,7 +12,7 @@ from datetime import date
 
 import duckdb
 
-from etl_assets.stages.history.schema import Records, check_records, incoming_select, relation, to_date
+from etl_assets.stages.history.schema import Records, check_records, incoming_select, registered_records, to_date
 from etl_assets.warehouse import backend
 from etl_assets.warehouse.tables import DELIVERIES, HISTORY
 
@@ -98,7 +98,7 @@ def preview_delivery(
     delivery_date = to_date(delivery_date)
     if not backend.columns(con, HISTORY):
         return ChangeCounts(inserted=len(records))
-    with backend.registered(con, relation(records)) as view:
+    with registered_records(con, records) as view:
         select = incoming_select(con, view, records, alter=False).select
         later = con.execute(
             f"""SELECT count(*) FROM {DELIVERIES} WHERE _source = $source AND _delivery_key <> $key

@@ -10,6 +10,9 @@ a new business column that is NULL for old records does not change their hashes.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -23,6 +26,7 @@ from etl_assets.warehouse.backend import quote_ident
 from etl_assets.warehouse.tables import HISTORY, RECORD_META, TABLES, VALUES, create_current_view
 
 _HISTORY_FIXED = TABLES[HISTORY].columns
+_views = itertools.count()
 
 
 class Incoming(NamedTuple):
@@ -54,10 +58,23 @@ def to_date(value: date | datetime | str | pd.Timestamp) -> date:
 Records = pd.DataFrame | StageFile  # a delivery's records: a frame, or its deduped stage file
 
 
-def relation(records: Records):
-    """What DuckDB registers for the records: the frame, or the file as an Arrow dataset (scanned
-    lazily, only the columns a statement reads)."""
-    return records.dataset() if isinstance(records, StageFile) else records
+@contextlib.contextmanager
+def registered_records(con: duckdb.DuckDBPyConnection, records: Records) -> Iterator[str]:
+    """The records under a fresh name for the block: a registered frame, or a temp view over the
+    stage file through DuckDB's own Parquet reader (streamed within DuckDB's memory limit; only the
+    columns a statement reads)."""
+    if not isinstance(records, StageFile):
+        with backend.registered(con, records) as name:
+            yield name
+        return
+    name = f"_stage_file_{next(_views)}"
+    literal = "'" + str(records.path).replace("'", "''") + "'"  # our own storage path (a view takes no parameters)
+    con.execute(f"CREATE TEMP VIEW {quote_ident(name)} AS SELECT * FROM read_parquet({literal})")
+    try:
+        yield name
+    finally:
+        with contextlib.suppress(duckdb.Error):  # in an aborted transaction the view goes with the rollback
+            con.execute(f"DROP VIEW IF EXISTS temp.{quote_ident(name)}")
 
 
 def check_records(records: Records, where: str) -> None:
