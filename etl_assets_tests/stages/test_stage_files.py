@@ -181,3 +181,31 @@ def test_loading_stage_files_gives_the_same_warehouse_as_loading_frames(tmp_path
     for table in (tables.HISTORY, tables.VALUES):
         types = lambda con: con.execute(f"DESCRIBE {table}").fetchall()  # noqa: E731
         assert types(by_files) == types(by_frames), table
+
+
+def test_read_facts_summed_over_chunks_equal_the_whole_read(tmp_path, monkeypatch):
+    """Placeholders and mojibake first met in a later chunk, in another column order than the
+    file's: the chunked read reports the same counts, examples and order as the whole read."""
+    spec = spec_by_name("texas", load_specs())
+    text = sample_file("texas").read_text(encoding="utf-8")
+    header, *rows = list(csv.reader(io.StringIO(text)))
+    rows = [list(r) for r in rows]
+    for i in range(60, 99, 3):
+        rows[i][3] = "N/A"  # Address: placeholders only from chunk 3 on
+    for i in (5, 70, 80, 90):
+        rows[i][4] = "SAN JOSÃ©"  # City (earlier column, first hit in chunk 1) mojibake
+    rows[75][2] = "CafÃ© Kids"  # the name column: mojibake first met in a later chunk
+    rows[40][7] = "-"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([header, *rows])
+    data = out.getvalue().encode()
+    key = "texas/07-07-2023 Texas DHHS.csv"
+    whole = land_delivery(io.BytesIO(data), spec, key, "e", LANDED_AT, f"s3://test/{key}")
+    monkeypatch.setattr(read, "_CHUNK_ROWS", 25)
+    streamed = land_to_file(io.BytesIO(data), spec, key, "e", LANDED_AT, f"s3://test/{key}", StageFileWriter(tmp_path / "raw.parquet"))
+    assert streamed.file.row_groups == 4
+    assert whole.read.placeholders and any("mojibake" in w for w in whole.read.warnings)
+    assert streamed.read.placeholders == whole.read.placeholders
+    assert list(streamed.read.placeholders) == list(whole.read.placeholders)
+    assert streamed.read.warnings == whole.read.warnings
+    pd.testing.assert_frame_equal(streamed.file.read(), whole.frame)
