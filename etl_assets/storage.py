@@ -8,19 +8,15 @@ query them (``read_parquet('<dir>/nevada/normalized/*.parquet', union_by_name = 
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import gc
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
 
 import pandas as pd
-import pyarrow as pa
 from dagster import ConfigurableIOManager, InputContext, OutputContext
 
-from etl_assets.stage_files import StageFile, StageFileWriter
+from etl_assets.stage_files import StageFile, StageFileWriter, release_memory  # noqa: F401 (release_memory: re-exported)
 
 
 def partition_file_name(partition_key: str) -> str:
@@ -31,25 +27,11 @@ def partition_file_name(partition_key: str) -> str:
     return f"{name}.parquet"
 
 
-def release_memory() -> None:
-    """Give memory freed by earlier steps back to the OS before the next stage loads its input.
-
-    Runs execute steps one after another in one process; without this, Arrow's allocator
-    (mimalloc) and glibc keep the pages of frames already dropped, and every step's peak stacks on
-    the last (300 MB Texas delivery, raw + normalized + their checks: 5.1 GiB peak RSS before, see
-    etl_assets_tests/hardening/test_big_delivery.py). Costs milliseconds."""
-    gc.collect()
-    pa.default_memory_pool().release_unused()
-    if _LIBC is not None and hasattr(_LIBC, "malloc_trim"):
-        _LIBC.malloc_trim(0)
-
-
 # release_memory's full gc.collect() walks every live Python object (~0.2 s with dagster, pandas and
 # splink loaded): about half the CPU of a small delivery's run (cProfile of `make ingest` on 8 small
 # deliveries: 17.2 of 32.7 s). Small inputs follow small steps, which leave little to give back.
 RELEASE_MEMORY_FROM_BYTES = 8 << 20
 
-_LIBC = ctypes.CDLL(ctypes.util.find_library("c")) if ctypes.util.find_library("c") else None
 
 
 class PartitionedParquetIOManager(ConfigurableIOManager):

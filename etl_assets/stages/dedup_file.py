@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from etl_assets import progress
 from etl_assets.records import COLLAPSED_ROWS, QUARANTINE_REASON, RECORD_KEY, ROW_NUMBER, STRING, is_meta
-from etl_assets.stage_files import StageFile, StageFileWriter
+from etl_assets.stage_files import StageFile, StageFileWriter, release_memory
 from etl_assets.warehouse.backend import quote_ident
 
 # DuckDB's working memory for the key-set query (it spills past it; the query is narrow).
@@ -64,6 +64,9 @@ def dedup_file(normalized: StageFile, writer: StageFileWriter) -> DedupedFile:
     keep = found.column(ROW_NUMBER).to_numpy()
     collapsed = found.column(COLLAPSED_ROWS).combine_chunks().cast(pa.string())
     del found
+    big = normalized.row_groups > 1
+    if big:
+        release_memory()  # DuckDB's and the scan's pages
     schema = None
     for table in normalized.tables():
         numbers = table.column(ROW_NUMBER).to_numpy()
@@ -76,6 +79,8 @@ def dedup_file(normalized: StageFile, writer: StageFileWriter) -> DedupedFile:
             writer.start(schema)
         writer.write_table(out)
         del table, out
+        if big:
+            release_memory(collect=False)
     if schema is None:  # an empty normalized file: an empty deduped file of the same columns
         writer.write(normalized.head(0).assign(**{COLLAPSED_ROWS: pd.array([], dtype=STRING)}))
     progress.advance(clean)

@@ -16,7 +16,7 @@ from etl_assets import progress
 from etl_assets.onboarding.coverage import without_address
 from etl_assets.records import QUARANTINE_REASON, ROW_NUMBER
 from etl_assets.sources.spec import LeadsSchema, SourceSpec
-from etl_assets.stage_files import StageFile, StageFileWriter
+from etl_assets.stage_files import StageFile, StageFileWriter, release_memory
 from etl_assets.stages import normalize as nz
 from etl_assets.stages.headers import resolve_columns
 from etl_assets.transforms import get_transform
@@ -73,14 +73,16 @@ def normalize_file(raw: StageFile, spec: SourceSpec, leads: LeadsSchema, where: 
         quarantined += int(bad.sum())
         no_address += without_address(rows[~bad])
         if sum(map(len, reasons)) < _REASON_ROWS:
-            reasons.append(rows.loc[bad, [ROW_NUMBER, QUARANTINE_REASON]].head(_REASON_ROWS))
+            reasons.append(rows.loc[bad, [ROW_NUMBER, QUARANTINE_REASON]].head(_REASON_ROWS).copy())
         if sum(map(len, clean_sample)) < _PREVIEW_ROWS:
-            clean_sample.append(rows[~bad].head(_PREVIEW_ROWS))
+            clean_sample.append(rows[~bad].head(_PREVIEW_ROWS).copy())
         if schema_sample is None:
-            schema_sample = rows.head(0)
+            schema_sample = rows.head(0).copy()
         writer.write(rows)
         progress.advance(len(batch))
-        del rows, batch
+        del rows, batch, bad
+        if raw.rows > nz.BATCH_ROWS:  # more than one batch (a small delivery skips the 0.2 s collect)
+            release_memory()  # a batch's temporaries sit in reference cycles: without it RSS grows per batch
     if schema_sample is None:  # no records at all: still a typed, empty file
         empty = raw.head(0)
         rows = nz._normalize_batch(empty, spec, leads, plans, column_map, source_columns, unmapped)
