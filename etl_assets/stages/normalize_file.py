@@ -90,15 +90,7 @@ def normalize_file(raw: StageFile, spec: SourceSpec, leads: LeadsSchema, where: 
         writer.write(rows)
     reasons_frame = pd.concat(reasons, ignore_index=True).head(_REASON_ROWS) if reasons else schema_sample[[ROW_NUMBER, QUARANTINE_REASON]]
     clean_frame = pd.concat(clean_sample, ignore_index=True).head(_PREVIEW_ROWS) if clean_sample else schema_sample
-    check_share(writer.rows, quarantined, reasons_frame[QUARANTINE_REASON].head(3).tolist(), spec, where)
+    nz.check_share(writer.rows, quarantined, reasons_frame[QUARANTINE_REASON].head(3).tolist(), spec, where)
     return NormalizedFile(writer.close(), column_map, unmapped, warnings, quarantined, no_address,
                           reasons_frame, clean_frame, schema_sample)
 
-
-def check_share(total: int, bad: int, examples: list[str], spec: SourceSpec, where: str) -> None:
-    """normalize.check_quarantine_share on counts: above the source's threshold the delivery fails."""
-    if total and bad / total > spec.quarantine_threshold:
-        raise ValueError(
-            f"{where}: {bad} of {total} records ({bad / total:.0%}) failed validation, above the "
-            f"threshold of {spec.quarantine_threshold:.0%}; first reasons: {examples}"
-        )
