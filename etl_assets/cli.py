@@ -31,7 +31,7 @@ def _ingest(args: argparse.Namespace) -> int:
 
     from etl_assets.headless import run_ingest_cycle
 
-    run_ingest_cycle = partial(run_ingest_cycle, progress=args.progress)
+    run_ingest_cycle = partial(run_ingest_cycle, progress=args.progress, leads=args.leads)
     if settings.s3_endpoint_url() or settings.bucket_is_set():
         return run_ingest_cycle()
     from etl_assets import local_s3
@@ -203,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     ingest = sub.add_parser("ingest", help="discover new deliveries and materialize them through to warehouse/leads")
     ingest.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="print where the cycle is every few seconds (default: when stdout is a terminal)")
+    ingest.add_argument("--leads", action=argparse.BooleanOptionalAction, default=True,
+                        help="refresh warehouse/leads after the deliveries (--no-leads: leave it to the next cycle)")
     ingest.set_defaults(func=_ingest)
     propose = sub.add_parser("propose-mapping", help="write a mapping YAML for a new source from a sample delivery")
     propose.add_argument("sample", help="a local CSV file or s3://bucket/key")

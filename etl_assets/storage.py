@@ -1,4 +1,4 @@
-"""Where the intermediate stages keep their output: one Parquet file per asset and delivery.
+"""Where the intermediate stages keep their output: one Parquet file per asset and delivery, row group by row group.
 
 raw, normalized and deduped change shape with the source (raw keeps the delivery's own columns,
 which drift), so they live as Parquet files rather than as DuckDB tables: writes are atomic
@@ -8,21 +8,15 @@ query them (``read_parquet('<dir>/nevada/normalized/*.parquet', union_by_name = 
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import gc
-import glob
 import hashlib
-import os
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 from dagster import ConfigurableIOManager, InputContext, OutputContext
 
-from etl_assets.records import STRING
+from etl_assets.stage_files import StageFile, StageFileWriter, release_memory  # noqa: F401 (release_memory: re-exported)
 
 
 def partition_file_name(partition_key: str) -> str:
@@ -33,56 +27,48 @@ def partition_file_name(partition_key: str) -> str:
     return f"{name}.parquet"
 
 
-def release_memory() -> None:
-    """Give memory freed by earlier steps back to the OS before the next stage loads its input.
-
-    Runs execute steps one after another in one process; without this, Arrow's allocator
-    (mimalloc) and glibc keep the pages of frames already dropped, and every step's peak stacks on
-    the last (300 MB Texas delivery, raw + normalized + their checks: 5.1 GiB peak RSS before, see
-    etl_assets_tests/hardening/test_big_delivery.py). Costs milliseconds."""
-    gc.collect()
-    pa.default_memory_pool().release_unused()
-    if _LIBC is not None and hasattr(_LIBC, "malloc_trim"):
-        _LIBC.malloc_trim(0)
-
-
 # release_memory's full gc.collect() walks every live Python object (~0.2 s with dagster, pandas and
 # splink loaded): about half the CPU of a small delivery's run (cProfile of `make ingest` on 8 small
 # deliveries: 17.2 of 32.7 s). Small inputs follow small steps, which leave little to give back.
 RELEASE_MEMORY_FROM_BYTES = 8 << 20
 
-_LIBC = ctypes.CDLL(ctypes.util.find_library("c")) if ctypes.util.find_library("c") else None
 
 
 class PartitionedParquetIOManager(ConfigurableIOManager):
-    """Stores a DataFrame per (asset, partition) under ``base_dir``/<asset path>/<partition>.parquet."""
+    """Stores each (asset, partition) as ``base_dir``/<asset path>/<partition>.parquet and loads it
+    as a :class:`StageFile` handle (no rows read): downstream stages read it batch by batch.
+
+    A stage writes its file itself (``writer``: batch by batch, atomic rename) and returns the
+    handle; a DataFrame output is written whole, the same way."""
 
     base_dir: str
 
-    def _path(self, context: OutputContext | InputContext) -> Path:
-        key = context.asset_key.path
-        partition = context.asset_partition_key if context.has_asset_partitions else "__all__"
-        return Path(self.base_dir).joinpath(*key) / partition_file_name(partition)
+    def path_for(self, asset_path: Sequence[str], partition: str | None) -> Path:
+        return Path(self.base_dir).joinpath(*asset_path) / partition_file_name(partition or "__all__")
 
-    def handle_output(self, context: OutputContext, obj: pd.DataFrame) -> None:
+    def _path(self, context: OutputContext | InputContext) -> Path:
+        partition = context.asset_partition_key if context.has_asset_partitions else None
+        return self.path_for(context.asset_key.path, partition)
+
+    def writer(self, asset_path: Sequence[str], partition: str | None) -> StageFileWriter:
+        """Where a stage appends its output: the file this manager stores for (asset, partition)."""
+        return StageFileWriter(self.path_for(asset_path, partition))
+
+    def handle_output(self, context: OutputContext, obj: pd.DataFrame | StageFile) -> None:
         path = self._path(context)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp-{os.getpid()}")
-        for stale in path.parent.glob(glob.escape(path.stem) + ".tmp-*"):  # left by a killed write
-            stale.unlink(missing_ok=True)
-        try:
-            obj.to_parquet(tmp, index=False)
-            os.replace(tmp, path)  # atomic: readers see the old file or the new one, never half
-        except BaseException:  # disk full, killed write...: the previous file stays, no debris
-            tmp.unlink(missing_ok=True)
-            raise
+        if isinstance(obj, StageFile):
+            if obj.path.resolve() != path.resolve():
+                raise ValueError(f"{context.asset_key.to_user_string()}: stage file {obj.path} is not this output's {path}")
+        else:
+            with StageFileWriter(path) as writer:
+                writer.write(obj)
+                writer.close()
         context.add_output_metadata({"path": str(path)})
 
-    def load_input(self, context: InputContext) -> pd.DataFrame:
+    def load_input(self, context: InputContext) -> StageFile:
         path = self._path(context)
         if not path.exists():
             raise FileNotFoundError(f"{context.asset_key.to_user_string()} has no stored output for this delivery: {path}")
         if path.stat().st_size >= RELEASE_MEMORY_FROM_BYTES:
             release_memory()
-        # Strings come back Arrow-backed (compact, no Python objects); other types per pandas metadata.
-        return pq.read_table(path).to_pandas(types_mapper={pa.string(): STRING, pa.large_string(): STRING}.get)
+        return StageFile.open(path)

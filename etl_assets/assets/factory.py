@@ -9,7 +9,6 @@ Partitions: one DynamicPartitionsDefinition per source; a partition key is the d
 from dataclasses import dataclass
 from datetime import timedelta
 
-import pandas as pd
 from dagster import (
     AssetChecksDefinition,
     AssetExecutionContext,
@@ -23,6 +22,7 @@ from dagster import (
     MaterializeResult,
     MetadataValue,
     Output,
+    ResourceParam,
     RetryPolicy,
     TableColumnDep,
     TableColumnLineage,
@@ -37,16 +37,19 @@ from etl_assets.warehouse import scopes
 from etl_assets.assets.keys import asset_key, partitions_name
 from etl_assets.ingest import s3
 from etl_assets.ingest.read import DeliveryReadError
-from etl_assets.onboarding.coverage import without_address
-from etl_assets.records import DELIVERY_KEY, QUARANTINE_REASON, READ_ERROR, ROW_NUMBER
+from etl_assets.records import DELIVERY_KEY, QUARANTINE_REASON, ROW_NUMBER
 from etl_assets.resources import DeliveryBucket
 from etl_assets.sources.registry import leads_schema
 from etl_assets.sources.spec import SourceSpec
-from etl_assets.stages.dedup import dedup_delivery
-from etl_assets.stages.land import land_delivery
+from etl_assets.stage_files import StageFile
+from etl_assets.storage import PartitionedParquetIOManager
+from etl_assets.stages.dedup_file import dedup_file
+from etl_assets.stages.land import land_to_file
 from etl_assets.stages.load import load_delivery
-from etl_assets.stages.normalize import check_quarantine_share, normalize_delivery
+from etl_assets.stages.normalize_file import normalize_file
 
+# The stage IO manager as a resource: an asset asks it for its own output file's writer.
+StageStore = ResourceParam[PartitionedParquetIOManager]
 S3_RETRY = RetryPolicy(max_retries=3, delay=1, backoff=Backoff.EXPONENTIAL)
 
 
@@ -84,7 +87,7 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
         description=f"{source}: one delivery as landed in the bucket, every field text, plus lineage columns.",
         **common,
     )
-    def raw(context: AssetExecutionContext, bucket: DeliveryBucket) -> Output[pd.DataFrame]:
+    def raw(context: AssetExecutionContext, bucket: DeliveryBucket, stage_io_manager: StageStore) -> Output[StageFile]:
         key = context.partition_key
         where = bucket.url(key)
         try:
@@ -92,29 +95,31 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
         except s3.DeliveryGoneError as exc:  # listed, then deleted: retrying cannot bring it back
             raise Failure(description=str(exc), allow_retries=False) from exc
         try:
-            landed = land_delivery(download.file, spec, key, download.etag, download.last_modified, where)
+            with _writer(context, stage_io_manager) as writer:
+                landed = land_to_file(download.file, spec, key, download.etag, download.last_modified, where, writer)
         except DeliveryReadError as exc:  # the bytes will not change: fail now, no retries
             raise Failure(description=str(exc), allow_retries=False) from exc
         finally:
             download.file.close()
-        frame, result = landed.frame, landed.read
+        result = landed.read
         for warning in result.warnings:
             context.log.warning(f"{where}: {warning}")
         return Output(
-            frame,
+            landed.file,
             metadata={
-                "dagster/row_count": len(frame),
+                "dagster/row_count": landed.file.rows,
                 "delivery": where,
                 "etag": download.etag,
                 "bytes": download.size,
                 "encoding": result.encoding,
                 "delivery_date": str(landed.delivery_date),
-                "records_unreadable": int(frame[READ_ERROR].notna().sum()),
+                "records_unreadable": landed.records_unreadable,
                 "placeholders_as_null": MetadataValue.json(result.placeholders),
                 "header": MetadataValue.json(result.header),
                 "warnings": MetadataValue.json(result.warnings),
-                "preview": md.preview(frame),
-                "dagster/column_schema": md.column_schema(frame),
+                "row_groups": landed.file.row_groups,
+                "preview": md.preview(landed.sample),
+                "dagster/column_schema": md.column_schema(landed.sample),
             },
         )
 
@@ -126,27 +131,28 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
         description=f"{source}: every record typed onto the leads schema; failing rows marked for quarantine.",
         **common,
     )
-    def normalized(context: AssetExecutionContext, raw: pd.DataFrame) -> Output[pd.DataFrame]:
-        where = raw[DELIVERY_KEY].iat[0] if len(raw) else context.partition_key
-        result = normalize_delivery(raw, spec, leads_schema(), where=str(where))
+    def normalized(
+        context: AssetExecutionContext, stage_io_manager: StageStore, raw: StageFile
+    ) -> Output[StageFile]:
+        where = (raw.first(DELIVERY_KEY) if raw.rows else None) or context.partition_key
+        with _writer(context, stage_io_manager) as writer:
+            result = normalize_file(raw, spec, leads_schema(), str(where), writer)
         for warning in result.warnings:
             context.log.warning(f"{where}: schema drift: {warning}")
-        check_quarantine_share(result, spec, str(where))
-        rows = result.rows
-        quarantined = result.quarantined
         return Output(
-            rows,
+            result.file,
             metadata={
-                "dagster/row_count": len(rows),
-                "rows_clean": len(rows) - len(quarantined),
-                "rows_quarantined": len(quarantined),
-                "records_without_address": without_address(result.clean),
-                "quarantine_reasons": md.preview(quarantined, rows=10, columns=[ROW_NUMBER, QUARANTINE_REASON]),
+                "dagster/row_count": result.rows,
+                "rows_clean": result.clean,
+                "rows_quarantined": result.quarantined,
+                "records_without_address": result.without_address,
+                "quarantine_reasons": md.preview(result.reasons, rows=10, columns=[ROW_NUMBER, QUARANTINE_REASON]),
                 "column_map": MetadataValue.json(result.column_map),
                 "unmapped_columns": MetadataValue.json(result.unmapped_columns),
                 "drift_warnings": MetadataValue.json(result.warnings),
-                "preview": md.preview(result.clean),
-                "dagster/column_schema": md.column_schema(rows),
+                "row_groups": result.file.row_groups,
+                "preview": md.preview(result.clean_sample),
+                "dagster/column_schema": md.column_schema(result.schema_sample),
                 "dagster/column_lineage": column_lineage(spec, result.column_map, asset_key(source, "raw")),
             },
         )
@@ -155,19 +161,21 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
         key=asset_key(source, "deduped"),
         ins={"normalized": AssetIn(asset_key(source, "normalized"))},
         io_manager_key="stage_io_manager",
-        kinds={"pandas"},
+        kinds={"pandas", "duckdb"},
         description=f"{source}: clean records of one delivery, one row per record key.",
         **common,
     )
-    def deduped(context: AssetExecutionContext, normalized: pd.DataFrame) -> Output[pd.DataFrame]:
-        clean = normalized[normalized[QUARANTINE_REASON].isna()]
-        result = dedup_delivery(clean)
+    def deduped(
+        context: AssetExecutionContext, stage_io_manager: StageStore, normalized: StageFile
+    ) -> Output[StageFile]:
+        with _writer(context, stage_io_manager) as writer:
+            result = dedup_file(normalized, writer)
         return Output(
-            result.records,
+            result.file,
             metadata={
-                "dagster/row_count": len(result.records),
+                "dagster/row_count": result.file.rows,
                 "rows_collapsed": result.collapsed,
-                "preview": md.preview(result.records),
+                "preview": md.preview(result.file.head()),
             },
         )
 
@@ -188,7 +196,7 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
         **common,
     )
     def warehouse_asset(
-        context: AssetExecutionContext, duckdb: DuckDBResource, normalized: pd.DataFrame, deduped: pd.DataFrame
+        context: AssetExecutionContext, duckdb: DuckDBResource, normalized: StageFile, deduped: StageFile
     ) -> MaterializeResult:
         with duckdb.open(scopes.source_load(source)) as con:
             counts = load_delivery(con, spec, context.partition_key, normalized, deduped, context.run.run_id)
@@ -201,6 +209,11 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
 
     checks = tuple(build_source_checks(spec, partitions))
     return SourceAssets(spec=spec, partitions=partitions, assets=(raw, normalized, deduped, warehouse_asset), checks=checks)
+
+
+def _writer(context: AssetExecutionContext, stage_io_manager: StageStore):
+    """The stage file this asset's output is stored as (the IO manager's path), written batch by batch."""
+    return stage_io_manager.writer(context.asset_key.path, context.partition_key)
 
 
 def column_lineage(spec: SourceSpec, column_map: dict[str, str], raw_key: AssetKey) -> TableColumnLineage:

@@ -105,16 +105,21 @@ def null_rates(spec: SourceSpec, current: dict[str, float], previous: dict[str, 
 def quarantine_share(spec: SourceSpec, normalized: pd.DataFrame) -> AssetCheckResult:
     """WARN when any record of the delivery was quarantined (above the threshold the step itself failed)."""
     bad = normalized[normalized[QUARANTINE_REASON].notna()]
-    share = len(bad) / len(normalized) if len(normalized) else 0.0
+    return quarantine_share_of(spec, len(normalized), len(bad), bad[[ROW_NUMBER, QUARANTINE_REASON]].head(10))
+
+
+def quarantine_share_of(spec: SourceSpec, rows: int, quarantined: int, first_reasons: pd.DataFrame) -> AssetCheckResult:
+    """:func:`quarantine_share` from counts and the first quarantined rows (a stage file's column reads)."""
+    share = quarantined / rows if rows else 0.0
     return AssetCheckResult(
-        passed=bad.empty,
+        passed=quarantined == 0,
         severity=WARN,
         metadata={
-            "rows": len(normalized),
-            "quarantined": len(bad),
+            "rows": rows,
+            "quarantined": quarantined,
             "share": float(round(share, 4)),
             "threshold_for_failure": spec.quarantine_threshold,
-            "reasons": md.preview(bad, rows=10, columns=[ROW_NUMBER, QUARANTINE_REASON]),
+            "reasons": md.preview(first_reasons, rows=10, columns=[ROW_NUMBER, QUARANTINE_REASON]),
         },
     )
 
@@ -142,15 +147,20 @@ def record_key_unique(frame: pd.DataFrame) -> AssetCheckResult:
     """ERROR when a record key is null or appears twice (dedup guarantees it; this guards the guarantee)."""
     keys = frame[RECORD_KEY]
     duplicated = keys[keys.duplicated(keep=False) & keys.notna()]
-    nulls = int(keys.isna().sum())
+    examples = sorted(map(str, duplicated.unique()))[:_SAMPLE]
+    return record_key_unique_of(len(frame), int(duplicated.nunique()), examples, int(keys.isna().sum()))
+
+
+def record_key_unique_of(rows: int, duplicate_keys: int, examples: list[str], nulls: int) -> AssetCheckResult:
+    """:func:`record_key_unique` from counts (computed in SQL over the deduped stage file)."""
     return AssetCheckResult(
-        passed=duplicated.empty and not nulls,
+        passed=not duplicate_keys and not nulls,
         severity=ERROR,
         metadata={
-            "rows": len(frame),
-            "duplicate_keys": int(duplicated.nunique()),
+            "rows": rows,
+            "duplicate_keys": duplicate_keys,
             "null_keys": nulls,
-            "examples": MetadataValue.json(sorted(map(str, duplicated.unique()))[:_SAMPLE]),
+            "examples": MetadataValue.json(examples[:_SAMPLE]),
         },
     )
 

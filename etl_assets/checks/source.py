@@ -8,7 +8,6 @@ warehouse keeps its previous state. WARN checks show in the UI and raise an aler
 import warnings
 from datetime import date
 
-import pandas as pd
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
@@ -24,7 +23,11 @@ from etl_assets.warehouse import scopes
 from etl_assets.assets.keys import asset_key
 from etl_assets.checks import rules
 from etl_assets.sources.spec import SourceSpec
-from etl_assets.records import DELIVERY_DATE, DELIVERY_KEY
+from etl_assets.records import DELIVERY_DATE, DELIVERY_KEY, QUARANTINE_REASON, ROW_NUMBER
+from etl_assets.stage_files import StageFile
+from etl_assets.stages.dedup_file import unique_key_problems
+from etl_assets.stages.load import null_rates as stage_null_rates
+from etl_assets.stages.load import quarantined_rows
 from etl_assets.stages import history
 
 # Partitioned asset checks are a preview feature in dagster 1.13; we rely on it knowingly.
@@ -39,11 +42,11 @@ class RowDropConfig(Config):
     allow_row_drop: bool = False
 
 
-def _delivery(context: AssetCheckExecutionContext, frame: pd.DataFrame, spec: SourceSpec) -> tuple[str, date]:
-    """The delivery's partition key and date (from the frame, else the key, else the far future)."""
-    key = context.partition_key if context.has_partition_key else str(frame[DELIVERY_KEY].iat[0])
-    if len(frame):
-        return key, frame[DELIVERY_DATE].iat[0]
+def _delivery(context: AssetCheckExecutionContext, stage: StageFile, spec: SourceSpec) -> tuple[str, date]:
+    """The delivery's partition key and date (from the stage file, else the key, else the far future)."""
+    key = context.partition_key if context.has_partition_key else str(stage.first(DELIVERY_KEY))
+    if len(stage):
+        return key, stage.first(DELIVERY_DATE)
     return key, spec.deliveries.date.from_key(key) or date.max
 
 
@@ -61,7 +64,7 @@ def build_source_checks(spec: SourceSpec, partitions) -> list[AssetChecksDefinit
             "WARN on other drift (renamed or missing optional columns)."
         ),
     )
-    def schema_drift(raw: pd.DataFrame) -> AssetCheckResult:
+    def schema_drift(raw: StageFile) -> AssetCheckResult:
         return rules.schema_drift(spec, relaxed, [c for c in raw.columns if not c.startswith("_")])
 
     @asset_check(
@@ -75,7 +78,7 @@ def build_source_checks(spec: SourceSpec, partitions) -> list[AssetChecksDefinit
         ),
     )
     def row_count_vs_previous(
-        context: AssetCheckExecutionContext, config: RowDropConfig, duckdb: DuckDBResource, raw: pd.DataFrame
+        context: AssetCheckExecutionContext, config: RowDropConfig, duckdb: DuckDBResource, raw: StageFile
     ) -> AssetCheckResult:
         key, delivery_date = _delivery(context, raw, spec)
         with duckdb.open(scopes.source_read(source)) as con:
@@ -88,8 +91,9 @@ def build_source_checks(spec: SourceSpec, partitions) -> list[AssetChecksDefinit
         partitions_def=partitions,
         description="WARN when any record of the delivery was quarantined; shows the share and reasons.",
     )
-    def quarantine_share(normalized: pd.DataFrame) -> AssetCheckResult:
-        return rules.quarantine_share(spec, normalized)
+    def quarantine_share(normalized: StageFile) -> AssetCheckResult:
+        bad = quarantined_rows(normalized)
+        return rules.quarantine_share_of(spec, normalized.rows, len(bad), bad[[ROW_NUMBER, QUARANTINE_REASON]].head(10))
 
     @asset_check(
         asset=asset_key(source, "normalized"),
@@ -100,9 +104,9 @@ def build_source_checks(spec: SourceSpec, partitions) -> list[AssetChecksDefinit
             "(absolute) since the previous delivery (profiles in the warehouse table column_profiles)."
         ),
     )
-    def null_rates(context: AssetCheckExecutionContext, duckdb: DuckDBResource, normalized: pd.DataFrame) -> AssetCheckResult:
+    def null_rates(context: AssetCheckExecutionContext, duckdb: DuckDBResource, normalized: StageFile) -> AssetCheckResult:
         key, delivery_date = _delivery(context, normalized, spec)
-        current = warehouse.null_rates(normalized, spec.target_columns)
+        current = stage_null_rates(normalized, spec.target_columns)
         with duckdb.open(scopes.source_read(source)) as con:
             previous = warehouse.previous_delivery(con, source, key, delivery_date)
             before = warehouse.column_profile(con, source, previous["delivery_key"]) if previous else {}
@@ -115,8 +119,9 @@ def build_source_checks(spec: SourceSpec, partitions) -> list[AssetChecksDefinit
         partitions_def=partitions,
         description="Blocks the load if a record key is null or repeated after dedup (a guard on dedup itself).",
     )
-    def record_key_unique(deduped: pd.DataFrame) -> AssetCheckResult:
-        return rules.record_key_unique(deduped)
+    def record_key_unique(deduped: StageFile) -> AssetCheckResult:
+        duplicates, examples, nulls = unique_key_problems(deduped)
+        return rules.record_key_unique_of(deduped.rows, duplicates, examples, nulls)
 
     @asset_check(
         asset=asset_key(source, "deduped"),
@@ -129,10 +134,10 @@ def build_source_checks(spec: SourceSpec, partitions) -> list[AssetChecksDefinit
         ),
     )
     def delete_guard(
-        context: AssetCheckExecutionContext, config: DeleteGuardConfig, duckdb: DuckDBResource, deduped: pd.DataFrame
+        context: AssetCheckExecutionContext, config: DeleteGuardConfig, duckdb: DuckDBResource, deduped: StageFile
     ) -> AssetCheckResult:
-        key = context.partition_key if context.has_partition_key else str(deduped[DELIVERY_KEY].iat[0])
-        delivery_date = deduped[DELIVERY_DATE].iat[0] if len(deduped) else None
+        key = context.partition_key if context.has_partition_key else str(deduped.first(DELIVERY_KEY))
+        delivery_date = deduped.first(DELIVERY_DATE) if len(deduped) else None
         with duckdb.open(scopes.source_read(source)) as con:
             warehouse.ensure_warehouse(con)
             live = warehouse.live_count(con, source)

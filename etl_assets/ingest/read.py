@@ -186,7 +186,12 @@ def detect_mojibake(records: pd.DataFrame, columns: list[str]) -> list[str]:
     A cell counts when it contains a mojibake-looking sequence and re-decoding it as cp1252 → UTF-8
     round-trips cleanly (so legitimate text such as 'SÃO' followed by a space is not reported).
     """
-    warnings: list[str] = []
+    return mojibake_warnings(mojibake_cells(records, columns))
+
+
+def mojibake_cells(records: pd.DataFrame, columns: list[str], found: dict | None = None) -> dict[str, list]:
+    """Per column, [count, first examples (line, text, repaired)]; adds to ``found`` (chunk by chunk)."""
+    found = {} if found is None else found
     for column in columns:
         values = records[column]
         hit = values.str.contains(MOJIBAKE, regex=True, na=False).to_numpy()
@@ -196,24 +201,38 @@ def detect_mojibake(records: pd.DataFrame, columns: list[str]) -> list[str]:
         repairs = [(line, text, fixed) for line, text in cells if (fixed := mojibake_repair(text)) is not None]
         if not repairs:
             continue
-        examples = "; ".join(f"line {line}: {text!r} would read {fixed!r}" for line, text, fixed in repairs[:_MOJIBAKE_EXAMPLES])
+        entry = found.setdefault(column, [0, []])
+        entry[0] += len(repairs)
+        entry[1].extend(repairs[: _MOJIBAKE_EXAMPLES - len(entry[1])])
+    return found
+
+
+def mojibake_warnings(found: dict[str, list]) -> list[str]:
+    warnings: list[str] = []
+    for column, (count, repairs) in found.items():
+        examples = "; ".join(f"line {line}: {text!r} would read {fixed!r}" for line, text, fixed in repairs)
         warnings.append(
-            f"mojibake (UTF-8 text decoded as cp1252 before it was written) in {len(repairs)} cell(s) of column "
+            f"mojibake (UTF-8 text decoded as cp1252 before it was written) in {count} cell(s) of column "
             f"{column!r}, not repaired: {examples}"
         )
     return warnings
 
 
 def _build_table(columns, pending, rows, where) -> pd.DataFrame:
+    table = pa.concat_tables(list(iter_tables(columns, pending, rows, where)))
+    return table.to_pandas(types_mapper={pa.string(): STRING}.get)
+
+
+def iter_tables(columns, pending, rows, where) -> Iterator[pa.Table]:
+    """The records as Arrow tables of up to ``_CHUNK_ROWS`` rows (always at least one, maybe empty)."""
     width = len(columns)
-    chunks: list[pa.Table] = []
     buf: list[list[str | None]] = [[] for _ in range(width)]
     row_numbers: list[int] = []
     line_numbers: list[int] = []
     errors: list[str | None] = []
     extras: list[str | None] = []
 
-    def flush() -> None:
+    def flush() -> pa.Table:
         arrays = [pa.array(col, type=pa.string()) for col in buf]
         arrays += [
             pa.array(row_numbers, type=pa.int64()),
@@ -221,12 +240,13 @@ def _build_table(columns, pending, rows, where) -> pd.DataFrame:
             pa.array(errors, type=pa.string()),
             pa.array(extras, type=pa.string()),
         ]
-        chunks.append(pa.Table.from_arrays(arrays, names=[*columns, ROW_NUMBER, LINE_NUMBER, READ_ERROR, EXTRA_FIELDS]))
+        table = pa.Table.from_arrays(arrays, names=[*columns, ROW_NUMBER, LINE_NUMBER, READ_ERROR, EXTRA_FIELDS])
         progress.advance(len(row_numbers))
         for col in buf:
             col.clear()
         for lst in (row_numbers, line_numbers, errors, extras):
             lst.clear()
+        return table
 
     def all_rows():
         yield from pending
@@ -257,13 +277,11 @@ def _build_table(columns, pending, rows, where) -> pd.DataFrame:
             errors.append(error)
             extras.append(extra)
             if len(row_numbers) >= _CHUNK_ROWS:
-                flush()
+                yield flush()
     except csv.Error as exc:  # only raised for NUL bytes or similar in non-strict mode
         raise DeliveryReadError(f"{where}, record {n + 1}: {exc}") from exc
-    flush()
-    table = pa.concat_tables(chunks)
-    frame = table.to_pandas(types_mapper={pa.string(): STRING}.get)
-    return frame
+    if row_numbers or not n:
+        yield flush()
 
 
 def csv_line(fields: list[str]) -> str:

@@ -13,10 +13,12 @@ from typing import BinaryIO
 
 import pandas as pd
 
+from etl_assets.ingest.chunks import DeliveryChunks
 from etl_assets.ingest.read import DeliveryReadError, ReadResult, read_delivery
-from etl_assets.records import DATE, DELIVERY_DATE, DELIVERY_KEY, ETAG, INGESTED_AT, SOURCE, STRING, TIMESTAMP
+from etl_assets.records import READ_ERROR, DATE, DELIVERY_DATE, DELIVERY_KEY, ETAG, INGESTED_AT, SOURCE, STRING, TIMESTAMP
 from etl_assets.schemas import raw_schema
 from etl_assets.sources.spec import SourceSpec
+from etl_assets.stage_files import StageFile, StageFileWriter
 
 
 class EmptyDeliveryError(DeliveryReadError):
@@ -71,3 +73,45 @@ def add_lineage(records: pd.DataFrame, source, key, etag, landed_at, delivery_da
     frame.insert(3, INGESTED_AT, pd.array([pd.Timestamp(landed_at).tz_convert("UTC")] * n, dtype=TIMESTAMP))
     frame.insert(4, DELIVERY_DATE, pd.array([delivery_date] * n, dtype=DATE))
     return frame
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    """The raw stage streamed into its file: the handle and what metadata needs, no records held."""
+
+    file: StageFile
+    read: ReadResult  # header, encoding, warnings, placeholder counts (``records`` is empty)
+    delivery_date: date
+    records_unreadable: int
+    sample: pd.DataFrame  # the first rows (preview, column schema)
+
+
+def land_to_file(
+    stream: BinaryIO,
+    spec: SourceSpec,
+    key: str,
+    etag: str | None,
+    landed_at: datetime | pd.Timestamp,
+    where: str,
+    writer: StageFileWriter,
+) -> LandedFile:
+    """:func:`land_delivery`, chunk by chunk into ``writer`` (one row group per reader chunk).
+
+    Same rows, lineage, checks and errors as the whole-frame path; memory is one chunk's."""
+    chunks = DeliveryChunks(stream, spec.read, where)
+    day = delivery_date(spec, key, landed_at)
+    schema = raw_schema(spec)
+    unreadable = 0
+    sample = None
+    for records in chunks:
+        frame = add_lineage(records, spec.source, key, etag, landed_at, day)
+        del records
+        schema.validate(frame)
+        unreadable += int(frame[READ_ERROR].notna().sum())
+        if sample is None:
+            sample = frame.head(5)
+        writer.write(frame)
+    result = chunks.result()
+    if chunks.records == 0:
+        raise EmptyDeliveryError(f"{where}: the file has a header and no records")
+    return LandedFile(writer.close(), result, day, unreadable, sample)

@@ -6,13 +6,15 @@ profiles and its load-log row. Dagster-free: the caller passes the connection an
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
 
 from etl_assets import progress, warehouse
-from etl_assets.records import DELIVERY_DATE, ETAG, QUARANTINE_REASON
+from etl_assets.records import DELIVERY_DATE, ETAG, QUARANTINE_COLUMNS, QUARANTINE_REASON
+from etl_assets.stage_files import StageFile
 from etl_assets.sources.spec import SourceSpec
 from etl_assets.stages import history
 
@@ -45,20 +47,24 @@ def load_delivery(
     con: duckdb.DuckDBPyConnection,
     spec: SourceSpec,
     delivery_key: str,
-    normalized: pd.DataFrame,
-    deduped: pd.DataFrame,
+    normalized: pd.DataFrame | StageFile,
+    deduped: pd.DataFrame | StageFile,
     run_id: str,
 ) -> LoadCounts:
     """Apply the delivery (``normalized``: every record, quarantined ones marked; ``deduped``: the
-    clean records, one per key) to the warehouse in one transaction; return its counts."""
+    clean records, one per key) to the warehouse in one transaction; return its counts.
+
+    Stage files are read column by column and batch by batch (the history reads the deduped file
+    through DuckDB), so the load holds no whole delivery; frames give the same result."""
     source = spec.source
-    quarantined = normalized[normalized[QUARANTINE_REASON].notna()]
-    etag = str(normalized[ETAG].iat[0]) if len(normalized) else None
-    delivery_date = normalized[DELIVERY_DATE].iat[0] if len(normalized) else None
-    with warehouse.transaction(con):
+    quarantined = quarantined_rows(normalized)
+    etag = _first(normalized, ETAG)
+    etag = str(etag) if len(normalized) else None
+    delivery_date = _first(normalized, DELIVERY_DATE) if len(normalized) else None
+    with bound_memory(con), warehouse.transaction(con):
         warehouse.ensure_warehouse(con)
         warehouse.replace_quarantine(con, source, delivery_key, quarantined)
-        rates = warehouse.null_rates(normalized, spec.target_columns)
+        rates = null_rates(normalized, spec.target_columns)
         warehouse.replace_column_profiles(con, source, delivery_key, delivery_date, len(normalized), rates)
         changes = history.apply_delivery(con, source, delivery_key, etag, delivery_date, deduped)
         counts = LoadCounts(len(normalized), len(quarantined), len(deduped), etag, delivery_date, changes)
@@ -75,3 +81,52 @@ def load_delivery(
         )
     progress.advance(counts.rows_read)
     return counts
+
+
+# DuckDB's default working memory is 80% of the machine's RAM, and the history's SQL over a big
+# delivery (row hashes, the diff, the inserts) takes what it is given; a run pod has 2-4 GiB. Past
+# this limit DuckDB evicts written blocks and spills to its temp directory next to the file.
+LOAD_MEMORY_LIMIT = "1GB"
+
+
+@contextlib.contextmanager
+def bound_memory(con: duckdb.DuckDBPyConnection):
+    """Cap DuckDB's memory during a load into the warehouse file, then restore it (the setting is
+    the database instance's; an in-memory database, the PostgreSQL mirror, holds its scope's rows
+    and is left as it is)."""
+    path = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
+    if not (path and path[0][0]):
+        yield
+        return
+    before = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            con.execute(f"SET memory_limit = '{before}'")
+
+
+def _first(rows: pd.DataFrame | StageFile, column: str):
+    if isinstance(rows, StageFile):
+        return rows.first(column)
+    return rows[column].iat[0] if len(rows) else None
+
+
+def quarantined_rows(normalized: pd.DataFrame | StageFile) -> pd.DataFrame:
+    """The quarantined records (the quarantine table's columns only, batch by batch from a file)."""
+    if not isinstance(normalized, StageFile):
+        return normalized[normalized[QUARANTINE_REASON].notna()]
+    columns = [c for c in QUARANTINE_COLUMNS if c in normalized.columns]
+    parts = [b[b[QUARANTINE_REASON].notna()] for b in normalized.batches(columns=columns)]
+    return pd.concat(parts, ignore_index=True) if parts else normalized.head(0)[columns]
+
+
+def null_rates(normalized: pd.DataFrame | StageFile, columns) -> dict[str, float]:
+    """warehouse.null_rates, summed batch by batch over a stage file's columns."""
+    if not isinstance(normalized, StageFile):
+        return warehouse.null_rates(normalized, columns)
+    if not normalized.rows:
+        return {c: 0.0 for c in columns}
+    nulls = normalized.null_counts([c for c in columns if c in normalized.columns])
+    return {c: float(nulls[c]) / normalized.rows if c in nulls else 1.0 for c in columns}

@@ -250,9 +250,13 @@ def _json_records(frame: pd.DataFrame, columns: list[str], extra_fields: pd.Seri
 
 def check_quarantine_share(result: NormalizeResult, spec: SourceSpec, where: str) -> None:
     """A delivery whose quarantined share exceeds the source's threshold is a structural failure."""
-    total, bad = len(result.rows), len(result.quarantined)
-    if result.above_threshold(spec):
-        examples = result.quarantined[QUARANTINE_REASON].head(3).tolist()
+    examples = result.quarantined[QUARANTINE_REASON].head(3).tolist()
+    check_share(len(result.rows), len(result.quarantined), examples, spec, where)
+
+
+def check_share(total: int, bad: int, examples: list[str], spec: SourceSpec, where: str) -> None:
+    """The quarantine-threshold rule on counts (the streaming stage counts batch by batch)."""
+    if total and bad / total > spec.quarantine_threshold:
         raise ValueError(
             f"{where}: {bad} of {total} records ({bad / total:.0%}) failed validation, above the "
             f"threshold of {spec.quarantine_threshold:.0%}; first reasons: {examples}"

@@ -23,7 +23,6 @@ def _park(marker: str) -> None:
 
 
 def run_until(stage: str, marker: str, endpoint: str, bucket: str, key: str, database: str, storage: str) -> None:
-    import pandas as pd
     from dagster import DagsterInstance
 
     from etl_assets import storage as storage_module
@@ -40,14 +39,18 @@ def run_until(stage: str, marker: str, endpoint: str, bucket: str, key: str, dat
 
         storage_module.PartitionedParquetIOManager.handle_output = handle_output
     elif stage == "normalized":
-        to_parquet = pd.DataFrame.to_parquet
+        from etl_assets.stage_files import StageFileWriter
 
-        def half_written(self, path, *args, **kwargs):
-            to_parquet(self, path, *args, **kwargs)
-            if "/normalized/" in str(path) and ".tmp-" in str(path):
-                _park(marker)  # the temp file is complete, the rename has not happened
+        close = StageFileWriter.close
 
-        pd.DataFrame.to_parquet = half_written
+        def half_written(self):
+            if "/normalized/" in str(self.path) and self._writer is not None:
+                self._writer.close()  # the temp file is complete, the rename has not happened
+                self._writer = None
+                _park(marker)
+            return close(self)
+
+        StageFileWriter.close = half_written
     elif stage == "warehouse":
         apply_delivery = history.apply_delivery
 

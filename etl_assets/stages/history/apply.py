@@ -16,8 +16,9 @@ import duckdb
 import pandas as pd
 
 from etl_assets.records import DELIVERY_KEY, ETAG, INGESTED_AT, RECORD_KEY, SOURCE
+from etl_assets.stage_files import StageFile
 from etl_assets.stages.history.diff import ChangeCounts
-from etl_assets.stages.history.schema import check_records, history_business_types, incoming_select, to_date
+from etl_assets.stages.history.schema import Records, check_records, history_business_types, incoming_select, registered_records, to_date
 from etl_assets.stages.history.versions import write_versions
 from etl_assets.warehouse import backend
 from etl_assets.warehouse.backend import quote_ident
@@ -155,8 +156,10 @@ def _drop_temp(con, *names: str) -> None:
             pass
 
 
-def _ingested_at(records: pd.DataFrame):
-    value = records[INGESTED_AT].max() if INGESTED_AT in records.columns and len(records) else None
+def _ingested_at(records: Records):
+    if INGESTED_AT not in records.columns or not len(records):
+        return None
+    value = (records.read(columns=[INGESTED_AT]) if isinstance(records, StageFile) else records)[INGESTED_AT].max()
     if value is not None and pd.isna(value):
         return None
     return value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
@@ -168,7 +171,7 @@ def apply_delivery(
     delivery_key: str,
     etag: str | None,
     delivery_date: date,
-    records: pd.DataFrame,
+    records: Records,
 ) -> ChangeCounts:
     """Apply one full-refresh delivery of `source` to its SCD2 history; return its change counts
     (relative to the source's state as of the previous delivery in (delivery_date, delivery_key)
@@ -179,7 +182,7 @@ def apply_delivery(
     ensure_warehouse(con)
     ingested_at = _ingested_at(records)
     incoming = "temp._history_incoming"
-    with backend.registered(con, records) as view:
+    with registered_records(con, records) as view:
         try:
             select, business = incoming_select(con, view, records, alter=True)
             con.execute(f"CREATE OR REPLACE TEMP TABLE _history_incoming AS {select}")

@@ -11,9 +11,8 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 import duckdb
-import pandas as pd
 
-from etl_assets.stages.history.schema import check_records, incoming_select, to_date
+from etl_assets.stages.history.schema import Records, check_records, incoming_select, registered_records, to_date
 from etl_assets.warehouse import backend
 from etl_assets.warehouse.tables import DELIVERIES, HISTORY
 
@@ -86,7 +85,7 @@ def preview_delivery(
     source: str,
     delivery_key: str,
     delivery_date: date,
-    records: pd.DataFrame,
+    records: Records,
 ) -> ChangeCounts:
     """The counts :func:`apply_delivery` would return for this delivery, without writing anything
     (no table, no temp table; only a DataFrame registration, removed afterwards). Works on a
@@ -99,7 +98,7 @@ def preview_delivery(
     delivery_date = to_date(delivery_date)
     if not backend.columns(con, HISTORY):
         return ChangeCounts(inserted=len(records))
-    with backend.registered(con, records) as view:
+    with registered_records(con, records) as view:
         select = incoming_select(con, view, records, alter=False).select
         later = con.execute(
             f"""SELECT count(*) FROM {DELIVERIES} WHERE _source = $source AND _delivery_key <> $key

@@ -10,6 +10,9 @@ a new business column that is NULL for old records does not change their hashes.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -17,11 +20,13 @@ import duckdb
 import pandas as pd
 
 from etl_assets.records import RECORD_KEY, business_columns
+from etl_assets.stage_files import StageFile
 from etl_assets.warehouse import backend
 from etl_assets.warehouse.backend import quote_ident
 from etl_assets.warehouse.tables import HISTORY, RECORD_META, TABLES, VALUES, create_current_view
 
 _HISTORY_FIXED = TABLES[HISTORY].columns
+_views = itertools.count()
 
 
 class Incoming(NamedTuple):
@@ -50,8 +55,32 @@ def to_date(value: date | datetime | str | pd.Timestamp) -> date:
     return pd.Timestamp(value).date()
 
 
-def check_records(records: pd.DataFrame, where: str) -> None:
+Records = pd.DataFrame | StageFile  # a delivery's records: a frame, or its deduped stage file
+
+
+@contextlib.contextmanager
+def registered_records(con: duckdb.DuckDBPyConnection, records: Records) -> Iterator[str]:
+    """The records under a fresh name for the block: a registered frame, or a temp view over the
+    stage file through DuckDB's own Parquet reader (streamed within DuckDB's memory limit; only the
+    columns a statement reads)."""
+    if not isinstance(records, StageFile):
+        with backend.registered(con, records) as name:
+            yield name
+        return
+    name = f"_stage_file_{next(_views)}"
+    literal = "'" + str(records.path).replace("'", "''") + "'"  # our own storage path (a view takes no parameters)
+    con.execute(f"CREATE TEMP VIEW {quote_ident(name)} AS SELECT * FROM read_parquet({literal})")
+    try:
+        yield name
+    finally:
+        with contextlib.suppress(duckdb.Error):  # in an aborted transaction the view goes with the rollback
+            con.execute(f"DROP VIEW IF EXISTS temp.{quote_ident(name)}")
+
+
+def check_records(records: Records, where: str) -> None:
     """A delivery the history can take: unique, non-null record keys, no reserved or repeated names."""
+    if isinstance(records, StageFile):
+        return _check_file(records, where)
     if RECORD_KEY not in records.columns:
         raise ValueError(f"{where}: records have no {RECORD_KEY} column")
     keys = records[RECORD_KEY]
@@ -67,6 +96,24 @@ def check_records(records: pd.DataFrame, where: str) -> None:
         raise ValueError(f"{where}: duplicated column names {records.columns[records.columns.duplicated()].tolist()}")
 
 
+def _check_file(records: StageFile, where: str) -> None:
+    """check_records over a stage file: the key checks in SQL on its own connection."""
+    from etl_assets.stages.dedup_file import unique_key_problems
+
+    if RECORD_KEY not in records.columns:
+        raise ValueError(f"{where}: records have no {RECORD_KEY} column")
+    duplicates, examples, nulls = unique_key_problems(records, limit=3)
+    if nulls:
+        raise ValueError(f"{where}: {nulls} record(s) have a null {RECORD_KEY}")
+    if duplicates:
+        raise ValueError(f"{where}: {RECORD_KEY} is not unique, e.g. {examples}")
+    reserved = sorted(set(business_columns(records)) & set(_HISTORY_FIXED))
+    if reserved:
+        raise ValueError(f"{where}: business column name(s) {reserved} are reserved by the history tables")
+    if len(set(records.columns)) != len(records.columns):
+        raise ValueError(f"{where}: duplicated column names {sorted({c for c in records.columns if records.columns.count(c) > 1})}")
+
+
 def _hash_expr(columns: list[str], alias: str = "") -> str:
     """SQL for the row hash over `columns` (see the module docstring)."""
     parts = []
@@ -77,7 +124,7 @@ def _hash_expr(columns: list[str], alias: str = "") -> str:
     return f"md5('[' || {inner} || ']')"
 
 
-def incoming_select(con: duckdb.DuckDBPyConnection, view: str, records: pd.DataFrame, *, alter: bool) -> Incoming:
+def incoming_select(con: duckdb.DuckDBPyConnection, view: str, records: Records, *, alter: bool) -> Incoming:
     """The incoming rows in the history's layout: _record_key, per-record meta, every business
     column (history's and the delivery's; cast to the history's types, NULL where the delivery
     lacks one), row_hash.
