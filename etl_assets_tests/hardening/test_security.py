@@ -132,7 +132,16 @@ REVIEWED_LOCALS = {
     # quote_ident and quote_literal (which accepts only [A-Za-z0-9_]+)
     "names_sql", "old_sql", "new_sql", "crm_literal",
     "view",  # assets/analyst.py: a declared view name (SCHEMA + its asset key's last part)
+    # streaming stages (#17): dedup_file's completeness sum of quote_ident'ed columns and its constant
+    # read_parquet($path) relation; history's stage-file view over our own storage path, '' escaped
+    "completeness", "relation", "literal",
+    # incremental leads (#17): ints (big, share), SQL built from constants and ints (usable_new,
+    # flipped), a registered frame's generated name (decided), constant SQL (sql, order), block-key
+    # SQL made by BLOCK_KEYS_SQL.format over a registered frame (block_keys_sql)
+    "big", "share", "usable_new", "flipped", "decided", "sql", "order", "block_keys_sql",
 }
+# SQL-building helpers whose arguments are literals in the code (resolve_pairs, lead_state)
+REVIEWED_CALLS = ("BLOCK_HASH.format(", "BLOCK_KIND.format(", "BLOCK_KEYS_SQL.format(", "_numbered(")
 _SQL = re.compile(r"\b(SELECT|INSERT|CREATE|DELETE|UPDATE|ALTER|DROP|WHERE|FROM|JOIN|VALUES)\b")
 
 
@@ -156,6 +165,7 @@ def reviewed(expression: str) -> bool:
         or expression.startswith("int(")
         or expression in REVIEWED_LOCALS
         or expression.startswith("_hash_expr(")
+        or expression.startswith(REVIEWED_CALLS)
         or expression == "', '.join(('?' for _ in columns))"
     )
 
