@@ -127,7 +127,9 @@ def train_splink(records: pd.DataFrame, *, prior: float, u_max_pairs: float, see
                 except ValueError as exc:  # e.g. a level no pair reaches drives an m to 0: keep the m values so far
                     log.warning("Splink EM session skipped: %s", exc)
         tf = {c: linker.table_management.compute_tf_table(c).as_pandas_dataframe() for c in TF_COLUMNS}
-        return SplinkModel(settings=linker.misc.save_model_to_json(), tf_tables=tf)
+        settings = linker.misc.save_model_to_json()
+        settings.pop("linker_uid", None)  # a random name per linker: the same training stores the same model
+        return SplinkModel(settings=settings, tf_tables=tf)
     finally:
         con.close()
 
