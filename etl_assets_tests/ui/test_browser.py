@@ -76,8 +76,10 @@ def platform(tmp_path_factory):
         yield platform, objects, runs
 
 
-def read_warehouse(path: Path, sql: str, attempts: int = 20) -> list[tuple]:
-    """Read-only query while the platform runs: a leads refresh may hold the write lock for a moment."""
+def read_warehouse(path: Path, sql: str, attempts: int = 120) -> list[tuple]:
+    """Read-only query while the platform runs: a leads refresh holds the write lock while it runs
+    (a full one, retraining the model after the warehouse grew, takes tens of seconds on a loaded
+    machine), so wait for it, up to a minute."""
     for attempt in range(attempts):
         try:
             with duckdb.connect(str(path), read_only=True) as con:
