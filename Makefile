@@ -41,7 +41,7 @@ chromium:
 	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-# Debian's PostgreSQL 15 for the tests' throw-away clusters (etl_assets/local_postgres.py) and
+# Debian's PostgreSQL 15 for the tests' throw-away clusters (etl_assets/devtools/local_postgres.py) and
 # `make dev-postgres`: installed from apt only when missing, like Chromium.
 PG_BIN := /usr/lib/postgresql/15/bin
 postgres:

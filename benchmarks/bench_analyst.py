@@ -20,7 +20,6 @@ import argparse
 import platform
 import resource
 import statistics
-import sys
 import tempfile
 import time
 from datetime import date, timedelta
@@ -30,13 +29,12 @@ import duckdb
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_history import Generator  # noqa: E402
-from etl_assets.exports.crm import export_leads  # noqa: E402
-from etl_assets.stages.history import apply_delivery  # noqa: E402
-from etl_assets.warehouse import ANALYST_VIEWS, create_analyst_views, ensure_warehouse  # noqa: E402
-from etl_assets.warehouse.exports import ExportFilter  # noqa: E402
+from benchmarks.bench_history import Generator
+from etl_assets.exports.crm import export_leads
+from etl_assets.stages.history import apply_delivery
+from etl_assets.warehouse import ANALYST_VIEWS, create_analyst_views, ensure_warehouse
+from etl_assets.warehouse.exports import ExportFilter
 
 REPEATS = 3
 

@@ -17,7 +17,6 @@ import argparse
 import platform
 import resource
 import statistics
-import sys
 import tempfile
 import time
 from datetime import date, timedelta
@@ -29,10 +28,9 @@ import pandas as pd
 import pyarrow
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from etl_assets.stages.history import HISTORY, SNAPSHOTS, VALUES, apply_delivery, preview_delivery  # noqa: E402
-from etl_assets.warehouse import ensure_warehouse  # noqa: E402
+from etl_assets.stages.history import HISTORY, SNAPSHOTS, VALUES, apply_delivery, preview_delivery
+from etl_assets.warehouse import ensure_warehouse
 
 STRING = pd.StringDtype("pyarrow")
 DATE = pd.ArrowDtype(pyarrow.date32())

@@ -47,11 +47,10 @@ def _apply(con, records, day) -> None:
 def step_build(db: Path, rows: int) -> dict:
     import duckdb
 
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from make_er_benchmark import make_scaled
+    from scripts.make_er_benchmark import make_scaled
 
-    from etl_assets.assets.leads import resolve_config
-    from etl_assets.stages.resolve_refresh import refresh_leads
+    from etl_assets.orchestration.assets.leads import resolve_config
+    from etl_assets.resolve.refresh import refresh_leads
     from etl_assets.warehouse.tables import ensure_warehouse
 
     t0 = time.perf_counter()
@@ -77,8 +76,7 @@ def step_build(db: Path, rows: int) -> dict:
 def step_delivery(db: Path, small: int) -> dict:
     import duckdb
 
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from make_er_benchmark import make_scaled
+    from scripts.make_er_benchmark import make_scaled
 
     records = make_scaled(small, seed=99).drop(columns="true_id").assign(_source="directory")
     records["_record_key"] = [f"D-{i}" for i in range(len(records))]
@@ -94,8 +92,8 @@ def step_delivery(db: Path, small: int) -> dict:
 def step_refresh(db: Path, full: bool) -> dict:
     import duckdb
 
-    from etl_assets.assets.leads import resolve_config
-    from etl_assets.stages.resolve_refresh import refresh_leads
+    from etl_assets.orchestration.assets.leads import resolve_config
+    from etl_assets.resolve.refresh import refresh_leads
 
     cfg = resolve_config()
     before = _peak_mib()

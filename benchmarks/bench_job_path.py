@@ -7,7 +7,7 @@ A local S3 server (moto, started here, not measured) holds one synthetic deliver
 records (benchmarks/generate.py). Then `etl-assets ingest` (the command behind `make ingest`) runs
 as a child process with a fresh DAGSTER_HOME, warehouse and stage directory: the source's ingest
 job (raw → normalized → deduped → warehouse with its checks) and the leads_refresh job, each
-executed as a reconstructable job with ``execute_run`` (etl_assets/job_runs.py). Measured: the
+executed as a reconstructable job with ``execute_run`` (etl_assets/runner/job_runs.py). Measured: the
 command's wall time (Python start-up and imports included), each run's and step's duration from
 the Dagster event log, and the peak RSS of the whole process tree (the sum over the child and its
 descendants, sampled every 100 ms; and the largest single process's ru_maxrss from wait4). The
@@ -81,8 +81,8 @@ class TreeSampler(threading.Thread):
 
 
 def run(rows: int, source: str, root: Path, leads: bool = True) -> dict:
-    from benchmarks.run import run_child
-    from etl_assets import local_s3
+    from benchmarks.foundation import run_child
+    from etl_assets.devtools import local_s3
 
     delivery = generate(source, rows, root / "input" / f"{source}-{rows}.csv", seed=0)
     floor = run_child("floor", root / "floor", file=str(delivery.path), encoding=delivery.encoding)

@@ -32,9 +32,9 @@ import pandas as pd
 import psycopg
 
 from benchmarks.generate import PROJECT_ROOT, generate
-from etl_assets import local_postgres
+from etl_assets.devtools import local_postgres
 from etl_assets.records import QUARANTINE_REASON
-from etl_assets.resources import warehouse_resource
+from etl_assets.orchestration.resources import warehouse_resource
 from etl_assets.sources.registry import leads_schema, load_specs, spec_by_name
 from etl_assets.stages.dedup import dedup_delivery
 from etl_assets.stages.land import land_delivery

@@ -23,8 +23,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
 
 
 def _pairs(counts):
@@ -34,7 +32,7 @@ def _pairs(counts):
 def run_one(path: Path) -> dict:
     import pandas as pd
 
-    from etl_assets.stages.resolve import ResolveConfig, resolve_leads
+    from etl_assets.resolve.resolver import ResolveConfig, resolve_leads
 
     records = pd.read_parquet(path)
     truth = records.pop("true_id")
@@ -61,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.run:
         print(json.dumps(run_one(args.run)))
         return 0
-    from make_er_benchmark import make_scaled
+    from scripts.make_er_benchmark import make_scaled
 
     args.cache.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -71,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             t = time.perf_counter()
             make_scaled(n).to_parquet(path, index=False)
             print(f"generated {path.name} in {time.perf_counter() - t:.1f}s", file=sys.stderr)
-        proc = subprocess.run([sys.executable, __file__, "--run", str(path)], capture_output=True, text=True)
+        proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_resolve", "--run", str(path)], cwd=ROOT, capture_output=True, text=True)
         if proc.returncode != 0:
             print(proc.stderr[-3000:], file=sys.stderr)
             rows.append({"n": n, "error": proc.stderr.strip().splitlines()[-1] if proc.stderr else "failed"})

@@ -3,10 +3,10 @@
     .venv/bin/python -m benchmarks.bench_sensor [--keys 10000] [--repeats 5] [--no-write]
     .venv/bin/python -m benchmarks.run --only sensor          # the same, from make bench's entry point
 
-A local S3 server (moto on 127.0.0.1, ``etl_assets.local_s3.moto_server``) holds ``--keys``
+A local S3 server (moto on 127.0.0.1, ``etl_assets.devtools.local_s3.moto_server``) holds ``--keys``
 objects with tiny bodies, spread over the four sources' key patterns (so every key is a delivery
 the sensor must request) plus 1% keys no source claims. The real ``s3_delivery_sensor`` (from
-``etl_assets.definitions``) is evaluated with ``build_sensor_context``:
+``etl_assets.orchestration.definitions``) is evaluated with ``build_sensor_context``:
 
 * **cold**: from an empty cursor: every key becomes a run request (and a dynamic partition request);
 * **steady**: from the cursor the cold tick returned: nothing is new, the tick requests nothing.
@@ -74,12 +74,12 @@ def timed(fn, repeats: int) -> tuple[float, list[float], object]:
 def run(keys: int, repeats: int) -> dict:
     from dagster import DagsterInstance, SensorResult, build_sensor_context
 
-    from etl_assets import local_s3
-    from etl_assets.definitions import build_chains, defs
-    from etl_assets.discovery import Cursor, discover
+    from etl_assets.devtools import local_s3
+    from etl_assets.orchestration.definitions import build_chains, defs
+    from etl_assets.ingest.discovery import Cursor, discover
     from etl_assets.ingest.s3 import list_objects
-    from etl_assets.resources import build_resources
-    from etl_assets.sensors import DELIVERY_SENSOR
+    from etl_assets.orchestration.resources import build_resources
+    from etl_assets.orchestration.sensors import DELIVERY_SENSOR
 
     for name, value in local_s3.LOCAL_CREDENTIALS.items():
         os.environ.setdefault(name, value)

@@ -20,9 +20,8 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
 
-from etl_assets.stages.resolve import ResolveConfig, resolve_leads  # noqa: E402
+from etl_assets.resolve.resolver import ResolveConfig, resolve_leads
 
 LABELS = ["true_id", "er_class", "er_case", "split"]
 

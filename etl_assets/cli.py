@@ -13,7 +13,7 @@ from etl_assets import settings
 
 
 def _serve_s3(args: argparse.Namespace) -> int:
-    from etl_assets import local_s3
+    from etl_assets.devtools import local_s3
 
     with local_s3.moto_server(args.port) as endpoint:
         keys = local_s3.seed(local_s3.client(endpoint), args.bucket, Path(args.seed))
@@ -29,12 +29,12 @@ def _serve_s3(args: argparse.Namespace) -> int:
 def _ingest(args: argparse.Namespace) -> int:
     from functools import partial
 
-    from etl_assets.headless import run_ingest_cycle
+    from etl_assets.runner.cycle import run_ingest_cycle
 
     run_ingest_cycle = partial(run_ingest_cycle, progress=args.progress, leads=args.leads)
     if settings.s3_endpoint_url() or settings.bucket_is_set():
         return run_ingest_cycle()
-    from etl_assets import local_s3
+    from etl_assets.devtools import local_s3
 
     with local_s3.moto_server() as endpoint:
         settings.use_local_s3(endpoint, local_s3.LOCAL_CREDENTIALS)
@@ -106,7 +106,7 @@ def _check_mapping(args: argparse.Namespace) -> int:
 def _review(args: argparse.Namespace) -> int:
     """List the review queue, or keep a reviewer's decision on one pair for every later refresh."""
     from etl_assets import warehouse
-    from etl_assets.resources import warehouse_resource
+    from etl_assets.orchestration.resources import warehouse_resource
     from etl_assets.warehouse import scopes
 
     resource = warehouse_resource()
@@ -141,8 +141,8 @@ def _export_leads(args: argparse.Namespace) -> int:
 
     from etl_assets.exports.crm import export_leads
     from etl_assets.sources.registry import load_specs
-    from etl_assets.assets.leads import resolve_config
-    from etl_assets.resources import warehouse_resource
+    from etl_assets.orchestration.assets.leads import resolve_config
+    from etl_assets.orchestration.resources import warehouse_resource
     from etl_assets.warehouse import create_analyst_views, scopes, transaction
     from etl_assets.warehouse.exports import ExportFilter
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from etl_assets import local_s3
-from etl_assets.resources import build_resources
-from etl_assets_tests.backends import pg_server, pg_url, warehouse_backend  # noqa: F401 - fixtures (both backends)
+from etl_assets.devtools import local_s3
+from etl_assets.orchestration.resources import build_resources
+from etl_assets_tests.support.backends import pg_server, pg_url, warehouse_backend  # noqa: F401 - fixtures (both backends)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_BUCKET = PROJECT_ROOT / "data" / "sample_bucket"

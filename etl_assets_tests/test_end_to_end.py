@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from dagster import SkipReason, instance_for_test
 
-from etl_assets.resources import build_resources
-from etl_assets_tests.backends import Warehouse
+from etl_assets.orchestration.resources import build_resources
+from etl_assets_tests.support.backends import Warehouse
 from etl_assets_tests.conftest import SAMPLE_RECORDS
-from etl_assets_tests.pipeline import evaluate_delivery_sensor, materialize_leads, materialize_request
+from etl_assets_tests.support.pipeline import evaluate_delivery_sensor, materialize_leads, materialize_request
 
 
 @pytest.fixture
@@ -102,8 +102,8 @@ def test_reupload_with_new_content_is_requested_again(instance, resources, bucke
 def test_leads_sensor_requests_a_refresh_after_each_new_source_load(instance, resources, seeded_bucket):
     from dagster import build_sensor_context
 
-    from etl_assets.definitions import defs
-    from etl_assets.sensors import LEADS_SENSOR
+    from etl_assets.orchestration.definitions import defs
+    from etl_assets.orchestration.sensors import LEADS_SENSOR
 
     sensor = defs.get_sensor_def(LEADS_SENSOR)
     assert isinstance(sensor(build_sensor_context(instance=instance)), SkipReason)

@@ -13,7 +13,7 @@ import pytest
 from dagster import AssetCheckKey, instance_for_test
 
 from etl_assets_tests.conftest import PROJECT_ROOT
-from etl_assets_tests.pipeline import evaluate_delivery_sensor, materialize_request
+from etl_assets_tests.support.pipeline import evaluate_delivery_sensor, materialize_request
 
 SOURCES = ("nevada", "texas")
 

@@ -33,8 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_er_benchmark import LEAD_COLUMNS, load_sample_records, normalize_frame  # noqa: E402
+from scripts.make_er_benchmark import LEAD_COLUMNS, load_sample_records, normalize_frame
 
 # metro: (state, main city, zips, spellings of the city without zip: abbreviations and neighbourhoods)
 METROS = [

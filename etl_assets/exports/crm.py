@@ -4,7 +4,7 @@ names), one row per lead, ``lead_id`` kept so a later export or the CRM's own ex
 Salesforce requires ``LastName`` and ``Company``; where the registry has none, the export writes
 ``[not provided]``, the placeholder Salesforce's own Web-to-Lead uses, rather than inventing one.
 ``Existing_CRM_Lead__c`` and ``First_Seen_Date__c`` are custom fields (``__c``) to map or skip.
-Every cell goes through ``metadata.to_safe_csv`` (spreadsheet formulas neutralised). Written in
+Every cell goes through ``safe_csv.to_safe_csv`` (spreadsheet formulas neutralised). Written in
 batches with progress on a callback (stderr for the command line); to S3 through a temp file.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl_assets.metadata import to_safe_csv
+from etl_assets.exports.safe_csv import to_safe_csv
 from etl_assets.warehouse.exports import ExportFilter, count_leads_for_export, leads_for_export
 
 NOT_PROVIDED = "[not provided]"

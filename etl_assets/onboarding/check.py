@@ -26,7 +26,7 @@ import pandas as pd
 
 from etl_assets.ingest.placeholders import describe as describe_placeholders
 from etl_assets.ingest.read import DeliveryReadError
-from etl_assets.onboarding.coverage import without_address
+from etl_assets.stages.coverage import without_address
 from etl_assets.onboarding.natural_key import KeyStats, key_stats, record_content
 from etl_assets.records import DQ_FLAGS, QUARANTINE_REASON, READ_ERROR, RECORD_KEY
 from etl_assets.sources.registry import LEADS_FILE

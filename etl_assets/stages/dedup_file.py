@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from etl_assets import progress
 from etl_assets.records import COLLAPSED_ROWS, QUARANTINE_REASON, RECORD_KEY, ROW_NUMBER, STRING, is_meta
-from etl_assets.stage_files import StageFile, StageFileWriter, release_memory
+from etl_assets.stages.files import StageFile, StageFileWriter, release_memory
 from etl_assets.warehouse.backend import quote_ident
 
 # DuckDB's working memory for the key-set query (it spills past it; the query is narrow).

@@ -16,9 +16,9 @@ import pandas as pd
 from etl_assets.ingest.chunks import DeliveryChunks
 from etl_assets.ingest.read import DeliveryReadError, ReadResult, read_delivery
 from etl_assets.records import READ_ERROR, DATE, DELIVERY_DATE, DELIVERY_KEY, ETAG, INGESTED_AT, SOURCE, STRING, TIMESTAMP
-from etl_assets.schemas import raw_schema
+from etl_assets.sources.schemas import raw_schema
 from etl_assets.sources.spec import SourceSpec
-from etl_assets.stage_files import StageFile, StageFileWriter
+from etl_assets.stages.files import StageFile, StageFileWriter
 
 
 class EmptyDeliveryError(DeliveryReadError):

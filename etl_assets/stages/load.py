@@ -12,9 +12,10 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from etl_assets import progress, warehouse
+from etl_assets import warehouse
+from etl_assets import progress
 from etl_assets.records import DELIVERY_DATE, ETAG, QUARANTINE_COLUMNS, QUARANTINE_REASON
-from etl_assets.stage_files import StageFile
+from etl_assets.stages.files import StageFile
 from etl_assets.sources.spec import SourceSpec
 from etl_assets.stages import history
 

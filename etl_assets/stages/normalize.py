@@ -18,7 +18,7 @@ import pandera.pandas as pa
 from etl_assets import progress
 from etl_assets.records import (DQ_FLAGS, EXTRA_FIELDS, EXTRAS, KEY_SEPARATOR, LINE_NUMBER, LINEAGE_COLUMNS,
                                 QUARANTINE_REASON, RAW_RECORD, READ_ERROR, RECORD_KEY, STRING)
-from etl_assets.schemas import PANDAS_DTYPES, normalized_schema
+from etl_assets.sources.schemas import PANDAS_DTYPES, normalized_schema
 from etl_assets.sources.spec import FieldMap, LeadsSchema, SourceSpec
 from etl_assets.stages.headers import MissingColumnsError, resolve_columns  # noqa: F401 (MissingColumnsError: re-exported)
 from etl_assets.transforms import apply_transform, get_transform
@@ -217,7 +217,7 @@ def _validate(typed, spec, leads, notes: _Reasons, lines, origin) -> None:
 
 def _flag_formulas(raw: pd.DataFrame, columns: list[str], notes: _Reasons, lines) -> None:
     """Spreadsheet formulas in source values (``=HYPERLINK(...)``, ``@SUM``, ``+cmd|...``) are data
-    here: kept verbatim, flagged in ``_dq_flags``; CSV exports neutralise them (metadata.to_safe_csv)."""
+    here: kept verbatim, flagged in ``_dq_flags``; CSV exports neutralise them (exports.safe_csv.to_safe_csv)."""
     for column in columns:
         values = raw[column] if raw[column].dtype == STRING else raw[column].astype(STRING)
         hit = np.flatnonzero(values.str.match(FORMULA_PATTERN).fillna(False).to_numpy(dtype=bool))

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from etl_assets import progress
-from etl_assets.onboarding.coverage import without_address
+from etl_assets.stages.coverage import without_address
 from etl_assets.records import QUARANTINE_REASON, ROW_NUMBER
 from etl_assets.sources.spec import LeadsSchema, SourceSpec
-from etl_assets.stage_files import StageFile, StageFileWriter, release_memory
+from etl_assets.stages.files import StageFile, StageFileWriter, release_memory
 from etl_assets.stages import normalize as nz
 from etl_assets.stages.headers import resolve_columns
 from etl_assets.transforms import get_transform

@@ -12,8 +12,7 @@ from __future__ import annotations
 from etl_assets.records import (DELIVERY_KEY, DQ_FLAGS, ETAG, EXTRAS, INGESTED_AT, LINE_NUMBER, RECORD_KEY,
                                 ROW_NUMBER, SOURCE)
 from etl_assets.sources.registry import leads_schema, load_specs
-from etl_assets.stages.resolve_review import REVIEW_SIDE_COLUMNS
-from etl_assets.warehouse.tables import CURRENT, HISTORY, LEAD_REVIEW, LEAD_SOURCES, LEADS, TABLES, VALUES
+from etl_assets.warehouse.tables import CURRENT, HISTORY, LEAD_REVIEW, LEAD_SOURCES, LEADS, REVIEW_SIDE_COLUMNS, TABLES, VALUES
 from etl_assets.warehouse.views import VIEWS
 
 COLUMN_DOCS = {

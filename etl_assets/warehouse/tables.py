@@ -37,6 +37,9 @@ LEAD_BLOCK_KEYS = f"{SCHEMA}.lead_block_keys"
 LEAD_MODEL = f"{SCHEMA}.lead_model"
 LEAD_MODEL_TF = f"{SCHEMA}.lead_model_tf"
 
+# The record columns shown for each side of a review pair (lead_review: <column>_l / <column>_r).
+REVIEW_SIDE_COLUMNS = ("company", "address_std", "city", "zip", "phone", "email", "license_number")
+
 
 @dataclass(frozen=True)
 class Table:

@@ -22,14 +22,14 @@ from dagster import instance_for_test
 import pandas as pd
 
 from etl_assets.records import QUARANTINE_REASON
-from etl_assets.resources import build_resources
+from etl_assets.orchestration.resources import build_resources
 from etl_assets.sources.registry import leads_schema, load_specs, spec_for_key
 from etl_assets.stages.dedup import dedup_delivery
 from etl_assets.stages.land import land_delivery
 from etl_assets.stages.load import load_delivery
 from etl_assets.stages.normalize import normalize_delivery
 from etl_assets_tests.conftest import PROJECT_ROOT, SAMPLE_BUCKET
-from etl_assets_tests.pipeline import materialize_leads
+from etl_assets_tests.support.pipeline import materialize_leads
 
 SALESFORCE_KEY = "salesforce/2023-08-15 leads.csv"
 TEXAS_ORIGINAL = "texas/07-07-2023 Texas DHHS.csv"
@@ -97,7 +97,7 @@ def load_file(con: duckdb.DuckDBPyConnection, root: Path, key: str, run_id: str)
 
 @pytest.fixture(scope="session")
 def analyst_warehouse(tmp_path_factory, s3_endpoint) -> AnalystWarehouse:
-    from etl_assets import local_s3
+    from etl_assets.devtools import local_s3
 
     root = tmp_path_factory.mktemp("analyst-bucket")
     subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "derive_deliveries.py"), str(root)], check=True,

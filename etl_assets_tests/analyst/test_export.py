@@ -10,7 +10,7 @@ import pytest
 from dagster import instance_for_test, materialize
 
 from etl_assets import cli
-from etl_assets.assets.analyst import analyst_views, net_new_leads_export
+from etl_assets.orchestration.assets.analyst import analyst_views, net_new_leads_export
 from etl_assets.exports.crm import DEFAULT_S3_KEY, NOT_PROVIDED, SALESFORCE_COLUMNS
 from etl_assets.transforms.text import looks_like_formula
 from etl_assets_tests.analyst.conftest import FORMULA_TITLE
@@ -108,8 +108,8 @@ def test_the_export_asset_lands_net_new_leads_in_the_bucket(analyst_warehouse, s
 
 
 def test_the_views_and_the_export_follow_every_leads_refresh():
-    from etl_assets.assets.keys import LEADS_KEY, NET_NEW_EXPORT_KEY, VIEW_KEYS
-    from etl_assets.definitions import defs
+    from etl_assets.orchestration.assets.keys import LEADS_KEY, NET_NEW_EXPORT_KEY, VIEW_KEYS
+    from etl_assets.orchestration.definitions import defs
 
     job = defs.resolve_job_def("leads_refresh")
     assert set(job.asset_layer.selected_asset_keys) == {LEADS_KEY, NET_NEW_EXPORT_KEY, *VIEW_KEYS.values()}

@@ -22,8 +22,8 @@ def peak_rss_kib() -> int:
 
 
 def ingest_job():
-    from etl_assets.definitions import defs
-    from etl_assets.assets.keys import ingest_job_name
+    from etl_assets.orchestration.definitions import defs
+    from etl_assets.orchestration.assets.keys import ingest_job_name
 
     return defs.resolve_job_def(ingest_job_name(sys.argv[1]))
 
@@ -31,7 +31,7 @@ def ingest_job():
 def main(source: str, key: str) -> None:
     from dagster import AssetKey, execute_job, instance_for_test, reconstructable
 
-    from etl_assets.assets.keys import partitions_name
+    from etl_assets.orchestration.assets.keys import partitions_name
     from etl_assets_tests.hardening import big_child
 
     started = time.monotonic()

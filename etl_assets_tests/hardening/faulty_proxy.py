@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
-from etl_assets import local_s3
+from etl_assets.devtools import local_s3
 
 HOST = "127.0.0.1"
 

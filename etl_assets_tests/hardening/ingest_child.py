@@ -38,7 +38,7 @@ def _after_nth(function, n: int, marker: str, when=lambda *a, **k: True):
 def install(point: str, marker: str) -> None:
     stage, _, count = point.partition(":")
     if stage == "raw":
-        from etl_assets import storage
+        from etl_assets.orchestration import io_manager as storage
 
         io_manager = storage.PartitionedParquetIOManager
         io_manager.handle_output = _after_nth(

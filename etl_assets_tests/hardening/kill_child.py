@@ -25,7 +25,7 @@ def _park(marker: str) -> None:
 def run_until(stage: str, marker: str, endpoint: str, bucket: str, key: str, database: str, storage: str) -> None:
     from dagster import DagsterInstance
 
-    from etl_assets import storage as storage_module
+    from etl_assets.orchestration import io_manager as storage_module
     from etl_assets.stages import history
     from etl_assets_tests.hardening.world import ingest, make_resources
 
@@ -39,7 +39,7 @@ def run_until(stage: str, marker: str, endpoint: str, bucket: str, key: str, dat
 
         storage_module.PartitionedParquetIOManager.handle_output = handle_output
     elif stage == "normalized":
-        from etl_assets.stage_files import StageFileWriter
+        from etl_assets.stages.files import StageFileWriter
 
         close = StageFileWriter.close
 

@@ -19,7 +19,7 @@ import duckdb
 import pytest
 from dagster import instance_for_test
 
-from etl_assets.storage import partition_file_name
+from etl_assets.orchestration.io_manager import partition_file_name
 from etl_assets_tests.hardening.world import build_world, ingest, source_state
 
 BAD = Path(__file__).resolve().parent.parent / "fixtures" / "bad"
@@ -221,7 +221,7 @@ def test_hostile_s3_keys_are_data_not_paths_or_sql(world, tmp_path, label):
 
 
 def test_the_sensor_requests_every_bad_delivery_and_every_hostile_key(world, s3_client, bucket_name, resources):
-    from etl_assets_tests.pipeline import evaluate_delivery_sensor
+    from etl_assets_tests.support.pipeline import evaluate_delivery_sensor
 
     keys = [f"texas/07-14-2023 bad {name}" for name in EXPECTED] + list(HOSTILE_KEYS.values())
     for key in keys:

@@ -13,7 +13,7 @@ from dagster import DagsterRunStatus, instance_for_test
 from dagster._core.test_utils import create_run_for_test
 from dagster._core.utils import make_new_run_id
 
-from etl_assets import orphan_runs
+from etl_assets.orchestration import dead_runs
 
 
 def dead_pid() -> int:
@@ -25,24 +25,24 @@ def dead_pid() -> int:
 def test_a_dead_worker_is_reaped_and_a_retry_with_its_inherited_tags_is_not():
     with instance_for_test() as instance:
         parent_id = make_new_run_id()
-        parent_tags = {**orphan_runs.process_tags(parent_id), orphan_runs.PID_TAG: str(dead_pid())}
+        parent_tags = {**dead_runs.process_tags(parent_id), dead_runs.PID_TAG: str(dead_pid())}
         parent = create_run_for_test(instance, run_id=parent_id, status=DagsterRunStatus.STARTING, tags=parent_tags)
         # what Dagster's run retries do: the parent's tags, plus the parent's id
         retry = create_run_for_test(
             instance, status=DagsterRunStatus.STARTING, tags={**parent_tags, "dagster/parent_run_id": parent_id}
         )
         alive = create_run_for_test(instance, status=DagsterRunStatus.STARTING)
-        orphan_runs.record_worker(instance, alive.run_id)  # this test's process: alive
+        dead_runs.record_worker(instance, alive.run_id)  # this test's process: alive
 
-        assert [d.run_id for d in orphan_runs.find_dead_runs(instance)] == [parent.run_id]
-        reaped = orphan_runs.reap(instance, by="the test")
+        assert [d.run_id for d in dead_runs.find_dead_runs(instance)] == [parent.run_id]
+        reaped = dead_runs.reap(instance, by="the test")
         assert [d.run_id for d in reaped] == [parent.run_id]
         assert instance.get_run_by_id(parent.run_id).status == DagsterRunStatus.FAILURE
         assert instance.get_run_by_id(retry.run_id).status == DagsterRunStatus.STARTING
         assert instance.get_run_by_id(alive.run_id).status == DagsterRunStatus.STARTING
 
         # the retry's own worker starts (here: this process) and tags it as its own
-        orphan_runs.record_worker(instance, retry.run_id)
+        dead_runs.record_worker(instance, retry.run_id)
         tags = instance.get_run_by_id(retry.run_id).tags
-        assert (tags[orphan_runs.PID_TAG], tags[orphan_runs.PID_OF_RUN_TAG]) == (str(os.getpid()), retry.run_id)
-        assert orphan_runs.find_dead_runs(instance) == []
+        assert (tags[dead_runs.PID_TAG], tags[dead_runs.PID_OF_RUN_TAG]) == (str(os.getpid()), retry.run_id)
+        assert dead_runs.find_dead_runs(instance) == []

@@ -10,7 +10,8 @@ import io
 import pandas as pd
 import pytest
 
-from etl_assets import metadata as md
+from etl_assets.exports.safe_csv import to_safe_csv
+from etl_assets.orchestration import metadata as md
 from etl_assets.stages.land import add_lineage
 from etl_assets.ingest.read import read_delivery
 from etl_assets.sources.registry import leads_schema, load_specs, spec_by_name
@@ -49,7 +50,7 @@ def test_safe_csv_export_neutralises_formulas_in_cells_and_headers():
          "=cmd|x": ["a", "b", "c"], "capacity": [-5, 3, 4], "phone": ["+17025550100", None, "-1+cmd|x"]}
     )
     out = io.StringIO()
-    md.to_safe_csv(frame, out)
+    to_safe_csv(frame, out)
     rows = list(csv.reader(io.StringIO(out.getvalue())))
     assert rows[0] == ["company", "'=cmd|x", "capacity", "phone"]
     assert rows[1] == ["'=HYPERLINK(\"http://evil\",\"x\")", "a", "-5", "+17025550100"]

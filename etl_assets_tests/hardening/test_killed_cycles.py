@@ -23,7 +23,7 @@ import duckdb
 import pytest
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
 
-from etl_assets import local_s3
+from etl_assets.devtools import local_s3
 from etl_assets_tests.ui.platform import sample_objects
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("platform")]

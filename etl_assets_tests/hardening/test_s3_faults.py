@@ -99,7 +99,7 @@ def test_an_object_deleted_between_listing_and_reading_fails_at_once_naming_it(w
 
 def test_listing_is_retried_when_throttled(world, proxy, tmp_path):
     from etl_assets.ingest.s3 import list_objects
-    from etl_assets.resources import DeliveryBucket
+    from etl_assets.orchestration.resources import DeliveryBucket
 
     proxy.plan("GET", "list-type=2", ["503", "503"])
     bucket = make_resources(proxy.endpoint, world.bucket, tmp_path / "unused.duckdb", tmp_path, max_attempts=5)["bucket"]

@@ -15,7 +15,7 @@ from dagster._serdes import serialize_value
 
 from etl_assets_tests.conftest import PROJECT_ROOT, sample_file
 from etl_assets_tests.hardening.world import ingest
-from etl_assets_tests.pipeline import evaluate_delivery_sensor, fire_run_failure_sensor
+from etl_assets_tests.support.pipeline import evaluate_delivery_sensor, fire_run_failure_sensor
 
 SECRET_KEY = "S3CR3T-access-key-7f1d2c9e-do-not-log"
 SESSION_TOKEN = "T0K3N-session-4b8a0e61-do-not-log"
@@ -114,7 +114,7 @@ def test_dev_script_binds_dagster_and_s3_to_loopback():
     script = (PROJECT_ROOT / "bin" / "dev").read_text()
     dagster_line = next(line for line in script.splitlines() if "dagster dev" in line)
     assert "-h 127.0.0.1" in dagster_line
-    from etl_assets import local_s3
+    from etl_assets.devtools import local_s3
 
     assert local_s3.HOST == "127.0.0.1"
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from dagster import AssetKey, build_input_context, build_output_context
 
-from etl_assets.storage import PartitionedParquetIOManager, partition_file_name
+from etl_assets.orchestration.io_manager import PartitionedParquetIOManager, partition_file_name
 from etl_assets_tests.conftest import PROJECT_ROOT
 
 KEY = "texas/07-07-2023 O'Brien [1].csv"
@@ -52,7 +52,7 @@ def test_metadata_does_not_keep_the_first_frame_it_describes_alive():
         """
         import gc, weakref
         import pandas as pd
-        from etl_assets import metadata as md
+        from etl_assets.orchestration import metadata as md
         frame = pd.DataFrame({"company": ["[x](http://evil)"]})
         ref = weakref.ref(frame)
         md.column_schema(frame); md.preview(frame)

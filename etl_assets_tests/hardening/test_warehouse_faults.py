@@ -50,7 +50,7 @@ def children():
 
 
 def storage_for(world, root: Path) -> dict:
-    from etl_assets.storage import PartitionedParquetIOManager
+    from etl_assets.orchestration.io_manager import PartitionedParquetIOManager
 
     return {"stage_io_manager": PartitionedParquetIOManager(base_dir=str(root / "storage"))}
 
@@ -87,7 +87,7 @@ def test_a_locked_warehouse_makes_the_run_wait_then_load(world, tmp_path):
 
 
 def test_a_warehouse_locked_for_too_long_fails_clearly_and_is_not_corrupted(world, tmp_path, monkeypatch):
-    # the bound on the wait (etl_assets.warehouse.lock), short so the test does not wait 5 minutes for it
+    # the bound on the wait (etl_assets.orchestration.warehouse_duckdb), short so the test does not wait 5 minutes for it
     monkeypatch.setenv("ETL_WAREHOUSE_LOCK_TIMEOUT_SECONDS", "2")
     database = world.warehouse_copy(tmp_path / "warehouse.duckdb")
     locker = hold_lock(database, 120)

@@ -14,9 +14,9 @@ from pathlib import Path
 import duckdb
 from dagster import DagsterInstance, instance_for_test, materialize
 
-from etl_assets import local_s3
-from etl_assets.definitions import build_chains
-from etl_assets.resources import build_resources
+from etl_assets.devtools import local_s3
+from etl_assets.orchestration.definitions import build_chains
+from etl_assets.orchestration.resources import build_resources
 from etl_assets_tests.conftest import sample_file
 
 NEVADA_KEY = "nevada/07-07-2023 Nevada Dept of Public _ Behavioral Health.csv"

@@ -57,9 +57,9 @@ def test_new_state_is_onboarded_and_ingested_end_to_end(tmp_path, mappings_dir, 
     assert cli(["check-mapping", "franklin", str(path)]) == 0
     assert "OK" in capsys.readouterr().out
 
-    from etl_assets.assets.factory import build_source_assets
-    from etl_assets.jobs import build_ingest_job
-    from etl_assets.sensors import build_delivery_sensor
+    from etl_assets.orchestration.assets.factory import build_source_assets
+    from etl_assets.orchestration.jobs import build_ingest_job
+    from etl_assets.orchestration.sensors import build_delivery_sensor
 
     (spec,) = registry.load_specs()
     assert spec.source == "franklin" and spec.record_key == ("license_number",)

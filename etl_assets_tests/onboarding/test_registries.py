@@ -79,11 +79,11 @@ def test_three_registries_ingest_end_to_end_and_one_provider_is_one_lead(
     registries = make_registries.make_registries(tmp_path / "bucket")
     _onboard(registries, mappings_dir, capsys)
 
-    from etl_assets.assets.factory import build_source_assets
-    from etl_assets.assets.keys import asset_key
-    from etl_assets.assets.leads import build_leads_asset
-    from etl_assets.jobs import build_ingest_job
-    from etl_assets.sensors import build_delivery_sensor
+    from etl_assets.orchestration.assets.factory import build_source_assets
+    from etl_assets.orchestration.assets.keys import asset_key
+    from etl_assets.orchestration.assets.leads import build_leads_asset
+    from etl_assets.orchestration.jobs import build_ingest_job
+    from etl_assets.orchestration.sensors import build_delivery_sensor
 
     chains = {spec.source: build_source_assets(spec) for spec in registry.load_specs()}
     assert set(chains) == set(registries)

@@ -11,7 +11,7 @@ import csv
 import io
 import itertools
 import json
-import sys
+from scripts import derive_deliveries
 from datetime import date
 from pathlib import Path
 
@@ -457,11 +457,6 @@ def sample_records(path: Path, source: str, key_column: str, encoding: str, deli
 
 @pytest.fixture(scope="module")
 def derived(tmp_path_factory):
-    sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
-    try:
-        import derive_deliveries
-    finally:
-        sys.path.pop(0)
     out = tmp_path_factory.mktemp("derived")
     derive_deliveries.main([str(out)])
     expected = json.loads((out / "expected_counts.json").read_text())
@@ -474,11 +469,6 @@ def derived(tmp_path_factory):
 
 def test_derived_script_is_deterministic_and_keeps_originals(derived, tmp_path):
     out, deliveries, _ = derived
-    sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
-    try:
-        import derive_deliveries
-    finally:
-        sys.path.pop(0)
     derive_deliveries.main([str(tmp_path)])
     for d in deliveries:
         assert (out / d["delivery_key"]).read_bytes() == (tmp_path / d["delivery_key"]).read_bytes()

@@ -10,7 +10,8 @@ import psycopg
 import pytest
 
 from etl_assets.stages.history import apply_delivery
-from etl_assets.warehouse import mirror, scopes, transaction
+from etl_assets.warehouse import scopes, transaction
+from etl_assets.warehouse.postgres import mirror
 from etl_assets_tests.stages.test_history import PERMUTED, SCENARIO, SCENARIO_COUNTS, build, records, tables
 
 

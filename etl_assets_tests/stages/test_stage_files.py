@@ -25,7 +25,7 @@ import pytest
 from etl_assets import warehouse
 from etl_assets.ingest import read
 from etl_assets.sources.registry import leads_schema, load_specs, spec_by_name
-from etl_assets.stage_files import StageFile, StageFileWriter
+from etl_assets.stages.files import StageFile, StageFileWriter
 from etl_assets.stages import normalize
 from etl_assets.stages.dedup import dedup_delivery
 from etl_assets.stages.dedup_file import dedup_file

@@ -1,6 +1,6 @@
 """The platform as `make dev` runs it, for tests: a local S3 server and `dagster dev` on free ports.
 
-``running_platform`` starts a moto server (``etl_assets.local_s3.moto_server``) seeded with the
+``running_platform`` starts a moto server (``etl_assets.devtools.local_s3.moto_server``) seeded with the
 given objects, then ``dagster dev -h 127.0.0.1 -p <free port> -w workspace.yaml`` as a child
 process in its own process group, with a temp DAGSTER_HOME (a copy of the project's dagster.yaml),
 a temp warehouse and storage, and dummy local credentials. Its webserver, daemon (the sensors run)
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from etl_assets import local_s3
+from etl_assets.devtools import local_s3
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_BUCKET = PROJECT_ROOT / "data" / "sample_bucket"

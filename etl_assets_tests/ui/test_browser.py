@@ -3,12 +3,12 @@
 One `dagster dev` (etl_assets_tests/ui/platform.py) on free ports, its bucket holding the four
 samples plus 16 small deliveries uploaded together (20 in all). The S3 sensor starts a run per
 delivery; the runs queue (dagster.yaml: 2 at a time) and their warehouse steps take turns at the
-DuckDB file (etl_assets/warehouse/lock.py). Then Chromium (Debian's, driven by Playwright) checks the asset graph and a
+DuckDB file (etl_assets/orchestration/warehouse_duckdb.py). Then Chromium (Debian's, driven by Playwright) checks the asset graph and a
 partition's materialization metadata, and screenshots land in the test's tmp_path.
 
 Why 20 deliveries on the daemon path and not 100: every run is a process that loads the code
 location (~5 s CPU on these 2 cores); 100 runs would take several minutes. The 100-delivery case
-runs headless in etl_assets_tests/test_concurrency.py.
+runs headless in etl_assets_tests/warehouse/test_concurrency.py.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import duckdb
 import pytest
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 
-from etl_assets import local_s3
+from etl_assets.devtools import local_s3
 from etl_assets_tests.conftest import SAMPLE_RECORDS
 
 from etl_assets_tests.ui.platform import (

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance, DagsterRunStatus
 
-from etl_assets import local_s3
+from etl_assets.devtools import local_s3
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("headless")]
 
@@ -135,7 +135,7 @@ def test_ctrl_c_stops_every_process_of_make_dev_and_a_second_make_dev_starts(tmp
 
 
 def dead(instance: DagsterInstance, run_id: str) -> bool:
-    from etl_assets.orphan_runs import process_alive, worker_pid
+    from etl_assets.orchestration.dead_runs import process_alive, worker_pid
 
     pid, started = worker_pid(instance, run_id)
     return pid is not None and not process_alive(pid, since=started)

@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from etl_assets.records import DELIVERY_KEY, ETAG, INGESTED_AT, RECORD_KEY, SOURCE
-from etl_assets.stage_files import StageFile
+from etl_assets.stages.files import StageFile
 from etl_assets.stages.history.diff import ChangeCounts
 from etl_assets.stages.history.schema import Records, check_records, history_business_types, incoming_select, registered_records, to_date
 from etl_assets.stages.history.versions import write_versions

@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from etl_assets.records import RECORD_KEY, business_columns
-from etl_assets.stage_files import StageFile
+from etl_assets.stages.files import StageFile
 from etl_assets.warehouse import backend
 from etl_assets.warehouse.backend import quote_ident
 from etl_assets.warehouse.tables import HISTORY, RECORD_META, TABLES, VALUES, create_current_view

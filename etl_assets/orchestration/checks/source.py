@@ -1,0 +1,147 @@
+"""Asset checks of one source's chain (partitioned like the chain: one evaluation per delivery).
+
+Blocking checks fail with ERROR and stop the delivery before it reaches the warehouse; the
+warehouse keeps its previous state. WARN checks show in the UI and raise an alert.
+"""
+
+
+import warnings
+from datetime import date
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    Config,
+    PreviewWarning,
+    asset_check,
+)
+from dagster_duckdb import DuckDBResource
+
+from etl_assets import warehouse
+from etl_assets.warehouse import scopes
+from etl_assets.orchestration.assets.keys import asset_key
+from etl_assets.orchestration.checks import rules
+from etl_assets.sources.spec import SourceSpec
+from etl_assets.records import DELIVERY_DATE, DELIVERY_KEY, QUARANTINE_REASON, ROW_NUMBER
+from etl_assets.stages.files import StageFile
+from etl_assets.stages.dedup_file import unique_key_problems
+from etl_assets.stages.load import null_rates as stage_null_rates
+from etl_assets.stages.load import quarantined_rows
+from etl_assets.stages import history
+
+# Partitioned asset checks are a preview feature in dagster 1.13; we rely on it knowingly.
+warnings.filterwarnings("ignore", message=".*partitions_def on an AssetCheckSpec.*", category=PreviewWarning)
+
+
+class DeleteGuardConfig(Config):
+    allow_mass_delete: bool = False
+
+
+class RowDropConfig(Config):
+    allow_row_drop: bool = False
+
+
+def _delivery(context: AssetCheckExecutionContext, stage: StageFile, spec: SourceSpec) -> tuple[str, date]:
+    """The delivery's partition key and date (from the stage file, else the key, else the far future)."""
+    key = context.partition_key if context.has_partition_key else str(stage.first(DELIVERY_KEY))
+    if len(stage):
+        return key, stage.first(DELIVERY_DATE)
+    return key, spec.deliveries.date.from_key(key) or date.max
+
+
+def build_source_checks(spec: SourceSpec, partitions) -> list[AssetChecksDefinition]:
+    source = spec.source
+    relaxed = rules.without_required(spec)
+
+    @asset_check(
+        asset=asset_key(source, "raw"),
+        name="schema_drift",
+        blocking=True,
+        partitions_def=partitions,
+        description=(
+            "ERROR (blocking) when a required mapped column is missing from the header; "
+            "WARN on other drift (renamed or missing optional columns)."
+        ),
+    )
+    def schema_drift(raw: StageFile) -> AssetCheckResult:
+        return rules.schema_drift(spec, relaxed, [c for c in raw.columns if not c.startswith("_")])
+
+    @asset_check(
+        asset=asset_key(source, "raw"),
+        name="row_count_vs_previous",
+        blocking=True,
+        partitions_def=partitions,
+        description=(
+            f"Blocks the delivery when it has more than {spec.max_row_drop_share:.0%} fewer rows than "
+            f"{source}'s previous delivery (by delivery date). Config allow_row_drop: true overrides."
+        ),
+    )
+    def row_count_vs_previous(
+        context: AssetCheckExecutionContext, config: RowDropConfig, duckdb: DuckDBResource, raw: StageFile
+    ) -> AssetCheckResult:
+        key, delivery_date = _delivery(context, raw, spec)
+        with duckdb.open(scopes.source_read(source)) as con:
+            previous = warehouse.previous_delivery(con, source, key, delivery_date)
+        return rules.row_count_vs_previous(spec, len(raw), previous, config.allow_row_drop)
+
+    @asset_check(
+        asset=asset_key(source, "normalized"),
+        name="quarantine_share",
+        partitions_def=partitions,
+        description="WARN when any record of the delivery was quarantined; shows the share and reasons.",
+    )
+    def quarantine_share(normalized: StageFile) -> AssetCheckResult:
+        bad = quarantined_rows(normalized)
+        return rules.quarantine_share_of(spec, normalized.rows, len(bad), bad[[ROW_NUMBER, QUARANTINE_REASON]].head(10))
+
+    @asset_check(
+        asset=asset_key(source, "normalized"),
+        name="null_rates",
+        partitions_def=partitions,
+        description=(
+            f"WARN when a mapped column's null rate rose by more than {spec.max_null_rate_increase:.0%} "
+            "(absolute) since the previous delivery (profiles in the warehouse table column_profiles)."
+        ),
+    )
+    def null_rates(context: AssetCheckExecutionContext, duckdb: DuckDBResource, normalized: StageFile) -> AssetCheckResult:
+        key, delivery_date = _delivery(context, normalized, spec)
+        current = stage_null_rates(normalized, spec.target_columns)
+        with duckdb.open(scopes.source_read(source)) as con:
+            previous = warehouse.previous_delivery(con, source, key, delivery_date)
+            before = warehouse.column_profile(con, source, previous["delivery_key"]) if previous else {}
+        return rules.null_rates(spec, current, before, previous["delivery_key"] if previous else None)
+
+    @asset_check(
+        asset=asset_key(source, "deduped"),
+        name="record_key_unique",
+        blocking=True,
+        partitions_def=partitions,
+        description="Blocks the load if a record key is null or repeated after dedup (a guard on dedup itself).",
+    )
+    def record_key_unique(deduped: StageFile) -> AssetCheckResult:
+        duplicates, examples, nulls = unique_key_problems(deduped)
+        return rules.record_key_unique_of(deduped.rows, duplicates, examples, nulls)
+
+    @asset_check(
+        asset=asset_key(source, "deduped"),
+        name="delete_guard",
+        blocking=True,
+        partitions_def=partitions,
+        description=(
+            f"Blocks the warehouse load when the delivery would soft-delete more than "
+            f"{spec.max_delete_share:.0%} of {source}'s live records. Config allow_mass_delete: true overrides."
+        ),
+    )
+    def delete_guard(
+        context: AssetCheckExecutionContext, config: DeleteGuardConfig, duckdb: DuckDBResource, deduped: StageFile
+    ) -> AssetCheckResult:
+        key = context.partition_key if context.has_partition_key else str(deduped.first(DELIVERY_KEY))
+        delivery_date = deduped.first(DELIVERY_DATE) if len(deduped) else None
+        with duckdb.open(scopes.source_read(source)) as con:
+            warehouse.ensure_warehouse(con)
+            live = warehouse.live_count(con, source)
+            counts = history.preview_delivery(con, source, key, delivery_date, deduped) if delivery_date else None
+        return rules.delete_guard(spec, live, counts, config.allow_mass_delete)
+
+    return [schema_drift, row_count_vs_previous, quarantine_share, null_rates, record_key_unique, delete_guard]

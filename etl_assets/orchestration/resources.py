@@ -1,0 +1,74 @@
+"""Resources: the landing bucket (S3 through dagster-aws) and the DuckDB warehouse.
+
+Chosen per environment by settings: AWS_ENDPOINT_URL points the same code at a local
+S3-compatible server; credentials come only from the AWS credential chain, never from config.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from dagster import ConfigurableResource
+from dagster_aws.s3 import S3Resource
+from etl_assets.orchestration.warehouse_duckdb import WarehouseResource
+from etl_assets.orchestration.warehouse_postgres import PostgresWarehouseResource
+from etl_assets.warehouse.postgres.server import is_postgres_url, without_password
+
+from etl_assets import settings
+
+
+class DeliveryBucket(ConfigurableResource):
+    """The bucket registries deliver into."""
+
+    bucket: str
+    s3: S3Resource
+
+    def client(self) -> Any:
+        return self.s3.get_client()
+
+    def url(self, key: str) -> str:
+        return f"s3://{self.bucket}/{key}"
+
+
+def build_resources(
+    *,
+    bucket: str | None = None,
+    endpoint_url: str | None = None,
+    warehouse: str | Path | None = None,
+    storage_dir: str | Path | None = None,
+    region: str | None = None,
+    max_attempts: int = 5,
+) -> dict[str, Any]:
+    """The resource set every run uses: the delivery bucket, the DuckDB warehouse, the stage files.
+
+    Why one function: Dagster's definitions, `make ingest`, the tests and the benchmarks must run
+    the same resources; each argument overrides the setting of its name (a test's moto endpoint,
+    bucket and temp dirs). The warehouse is the DuckDB file, or PostgreSQL when the
+    warehouse (argument or ETL_WAREHOUSE_URL) is a ``postgresql://`` URL.
+    """
+    from etl_assets.orchestration.io_manager import PartitionedParquetIOManager
+
+    s3 = S3Resource(
+        endpoint_url=endpoint_url or settings.s3_endpoint_url(),
+        region_name=region or settings.aws_region(),
+        max_attempts=max_attempts,
+    )
+    return {
+        "bucket": DeliveryBucket(bucket=bucket or settings.bucket(), s3=s3),
+        "duckdb": warehouse_resource(warehouse),
+        "stage_io_manager": PartitionedParquetIOManager(base_dir=str(storage_dir or settings.storage_dir())),
+    }
+
+
+def warehouse_resource(warehouse: str | Path | None = None) -> WarehouseResource | PostgresWarehouseResource:
+    """A ``postgresql://`` URL (argument, else ETL_WAREHOUSE_URL) → PostgreSQL; else the DuckDB file."""
+    target = warehouse or settings.warehouse_url() or settings.warehouse_path()
+    if is_postgres_url(target):
+        return PostgresWarehouseResource(database=without_password(str(target)))
+    return WarehouseResource(database=str(target))
+
+
+def default_resources() -> dict[str, Any]:
+    """The resource set from the environment alone (read when definitions load)."""
+    return build_resources()

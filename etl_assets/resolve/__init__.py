@@ -1,0 +1,1 @@
+"""Entity resolution: source records of every source -> one lead per provider at one site."""

@@ -1,0 +1,229 @@
+"""Lead resolution: source records of every source → one row per real-world provider.
+
+``resolve_leads(records, previous_crosswalk, config) -> ResolveResult`` is pure (an in-memory
+DuckDB connection is used inside). Steps:
+
+1. Keys (``resolve_keys``): folded name, person name, address line without zip, zip, city,
+   canonical phones, email.
+2. Candidate pairs (DuckDB): records sharing a block key — license number within a source, phone
+   (phone or phone2), address line, email, zip/city + house number, zip/city + token-sorted company
+   or person name (a person ``LAST FIRST`` also meets a company named after the person). Blocks
+   larger than ``max_block_size`` are skipped (license blocks never), so cost grows with n, not n².
+3. Pair features: phone agreement, address level (2 same line, 1 close: same house number and
+   line ratio >= ``address_similarity``, 0 unknown, -1 same house number but another street text,
+   -2 conflict: another house number or street, or different zips on different lines; city text
+   is never a conflict, only ``city_eq``), name similarity (rapidfuzz ``token_set_ratio`` over the folded company and person
+   names, best of the combinations; and ``token_sort_ratio``), email agreement, zip agreement.
+4. Deterministic rules, in order of strength:
+   ``deterministic:license``        same source, same license number;
+   ``deterministic:phone+address``  same phone and address level >= 1;
+   ``deterministic:address+name``   address level >= 1 and name similarity >= ``name_threshold``;
+   ``deterministic:phone+name``     same phone, no address on one side, name >= ``name_threshold``.
+5. Splink (``resolve_splink``) scores the remaining candidate pairs that pass the guard: address
+   level >= -1, and at least two agreements among phone / address (level >= 1) / name
+   (token_sort >= ``evidence_name_threshold`` or token_set >= ``name_threshold``) / email (an email
+   on at most ``max_identifier_share`` records) / zip when the names are near-identical (sort >= 95).
+   A phone alone is never enough. Accepted when ``match_probability >= splink_match_probability``.
+6. Clusters: union-find over accepted pairs, strongest first, with cannot-link constraints checked
+   on whole clusters — two clusters never merge when any of their addresses conflict (different
+   house numbers or streets, zips on different lines; ``resolve_keys.address_compatible``), or (with
+   ``license_cannot_link``) when they hold two different license numbers of the same source. This
+   stops chaining through shared phones (chain sites at different addresses stay apart).
+   Co-location is evidence, not identity (``resolve_pairs.pair_veto``): unrelated name cores, or
+   one source's two names at one address, are never linked unless a license or email agrees.
+   A reviewer's accepts (``resolve_review``) come first; rejects are cannot-links on whole clusters.
+7. Stable lead ids and merge/split events (``resolve_ids``), survivorship (``survivorship``); the
+   review queue (uncertain Splink band, co-located pairs) and every link's evidence.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from etl_assets.records import RECORD_KEY, SOURCE
+from etl_assets.resolve import keys
+from etl_assets.resolve.keys import STR
+from etl_assets.resolve.cluster import cluster
+from etl_assets.resolve.config import ResolveConfig
+from etl_assets.resolve.ids import assign_lead_ids
+from etl_assets.resolve.model import ResolveModel, linking_rules, train_model  # noqa: F401 (linking_rules: re-exported)
+from etl_assets.resolve.pairs import (RULE_RANK, block_sizes, candidate_pairs, colocated_review,  # noqa: F401
+                                             components, deterministic_rule, email_counts, evidence_text,
+                                             pair_features, splink_guard)
+from etl_assets.resolve.review import decision_pairs, review_queue
+from etl_assets.resolve.survivorship import build_leads
+
+log = logging.getLogger(__name__)
+
+CROSSWALK_COLUMNS = (SOURCE, RECORD_KEY, "lead_id", "match_rule", "match_score", "matched_to", "match_weight",
+                     "match_evidence")
+
+
+
+@dataclass
+class ResolveResult:
+    crosswalk: pd.DataFrame  # _source, _record_key, lead_id, match_rule, match_score, matched_to
+    leads: pd.DataFrame  # lead_id, lead columns, source_count, sources, is_existing_crm_lead, is_live
+    events: pd.DataFrame  # event_type, lead_id, related_lead_ids, record_count, detail
+    review: pd.DataFrame = field(default_factory=pd.DataFrame)  # lead_review rows (resolve_review)
+    stats: dict = field(default_factory=dict)  # n_records, candidate_pairs, scored_pairs, timings
+    model: ResolveModel | None = None  # the model the pairs were scored with (trained here when none was given)
+    prep: pd.DataFrame | None = None  # the records' matching keys (uid = row of records and crosswalk)
+    component_root: np.ndarray | None = None  # per record: uid of the first record of its candidate-graph component
+
+
+# --------------------------------------------------------------------------- preparation
+def prepare(records: pd.DataFrame) -> pd.DataFrame:
+    """Matching keys per record, indexed by a dense integer ``uid``."""
+    n = len(records)
+    col = lambda c: records[c].reset_index(drop=True) if c in records else pd.Series([None] * n, dtype=object)  # noqa: E731
+    p = pd.DataFrame({"uid": np.arange(n, dtype=np.int64)})
+    p["source"] = col(SOURCE).astype(str).to_numpy()
+    p["key"] = p["source"] + ":" + col(RECORD_KEY).astype(str).to_numpy()
+    p["license"] = col("license_number").astype(STR).str.upper().str.replace(r"[^A-Z0-9]", "", regex=True).replace("", pd.NA).astype(object).to_numpy()
+    p["name_key"] = keys.name_key(col("company_std"), col("company")).to_numpy()
+    p["person_key"] = keys.person_key(col("first_name"), col("last_name"), col("licensee_name")).to_numpy()
+    p["name_sorted"] = keys.sorted_tokens(pd.Series(p["name_key"])).to_numpy()
+    p["person_sorted"] = keys.sorted_tokens(pd.Series(p["person_key"])).to_numpy()
+    line, z = keys.address_parts(col("address_std"), col("address1"), col("zip"))
+    p["addr_line"] = line.to_numpy()
+    p["zip"] = z.to_numpy()
+    p["house"] = keys.house_number(line).to_numpy()
+    p["street"] = keys.street_key(line, pd.Series(p["house"])).to_numpy()
+    p["name_core"] = keys.name_core(pd.Series(p["name_key"])).to_numpy()
+    p["city"] = col("city").astype(STR).str.upper().str.replace(r"[^A-Z ]", "", regex=True).str.strip().replace("", pd.NA).astype(object).to_numpy()
+    state = col("state").astype(STR).str.upper().str.strip()
+    p["state"] = state.where(state.str.fullmatch(r"[A-Z]{2}").fillna(False).astype(bool)).astype(object).to_numpy()
+    p["phone"] = keys.canonical_phone(col("phone")).to_numpy()
+    p["phone2"] = keys.canonical_phone(col("phone2")).to_numpy()
+    p["email"] = col("email").astype(STR).str.lower().str.strip().replace("", pd.NA).astype(object).to_numpy()
+    p = p.replace({pd.NA: None, np.nan: None})
+    p["uid"] = p["uid"].astype(np.int64)
+    return p
+
+
+# --------------------------------------------------------------------------- entry point
+def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None,
+                  config: ResolveConfig | None = None, decisions: pd.DataFrame | None = None, *,
+                  model: ResolveModel | None = None, sizes: pd.DataFrame | None = None,
+                  reserved_ids=None) -> ResolveResult:
+    """Resolve live source records into leads; see the module docstring for the rules.
+
+    ``decisions``: a reviewer's rows of ``lead_review_decisions`` (must-link / cannot-link).
+    ``model``: the stored matching model (``resolve_model``); None trains one on these records.
+    An incremental refresh (``resolve_refresh``) passes a closed part of the live records — whole
+    components of the candidate graph — with ``sizes``, the block sizes over every live record, and
+    ``reserved_ids``, lead ids held outside the part; the part then resolves exactly as it would
+    within all records. Ties are broken by row order, so both pass records in the warehouse's
+    order (``_source``, ``_record_key``), in which a part keeps the relative order of the whole."""
+    cfg = config or ResolveConfig()
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    records = records.reset_index(drop=True)
+    if records.duplicated([SOURCE, RECORD_KEY]).any():
+        raise ValueError("records: (_source, _record_key) must be unique")
+    prep = prepare(records)
+    timings["prepare_s"] = time.perf_counter() - t0
+    con = duckdb.connect()
+    try:
+        if sizes is None:
+            sizes = block_sizes(con, prep)
+        pairs = candidate_pairs(con, prep, cfg, sizes)
+        emails = email_counts(con, prep, sizes)
+    finally:
+        con.close()
+    timings["candidates_s"] = time.perf_counter() - t0 - sum(timings.values())
+    accepts, rejects = decision_pairs(prep, decisions)
+    reject_l, reject_r = (np.array(x, dtype=np.int64) for x in (zip(*rejects) if rejects else ([], [])))
+    component_root = components(len(prep), (pairs["l"].to_numpy(), pairs["r"].to_numpy()),
+                                (accepts["l"].to_numpy(), accepts["r"].to_numpy()), (reject_l, reject_r))
+    f = pair_features(prep, pairs, cfg, email_count=emails)
+    all_rules = deterministic_rule(f, cfg)
+    n_rule_pairs = int(all_rules.notna().sum())  # pairs some rule would link: the prior's evidence
+    timings["deterministic_s"] = time.perf_counter() - t0 - sum(timings.values())
+    if model is None:
+        model = train_model(prep, n_rule_pairs, cfg)
+        timings["train_s"] = time.perf_counter() - t0 - sum(timings.values())
+    f["rule"] = all_rules.where(all_rules.isin(model.linking_rules), None)
+    del all_rules
+    f["strength"] = f["name_sim"].astype(float) + f["name_sort"].astype(float) / 1000
+    f["score"] = np.nan
+    det = f[f["rule"].notna()]
+    det = det.assign(evidence=evidence_text(det), match_weight=np.nan)
+    open_pairs = f[f["rule"].isna() & splink_guard(f, cfg)]
+    colocated = f[f["rule"].isna() & colocated_review(f, cfg)]
+    review_pairs = [colocated[["l", "r"]].assign(reason="co-located: one phone and address, names differ",
+                                                 match_probability=np.nan, match_weight=np.nan,
+                                                 evidence=evidence_text(colocated))]
+    n_candidates = len(pairs)
+    scored = 0
+    splink_edges = f.iloc[0:0]
+    del f, pairs  # the candidate table is the largest intermediate at scale
+    if cfg.use_splink and model.splink is not None and len(open_pairs):
+        from etl_assets.resolve.splink_scoring import splink_score
+
+        sp = prep.rename(columns={"uid": "unique_id"})
+        scores = splink_score(sp, open_pairs[["l", "r"]], model.splink)
+        scored = len(scores)
+        m = open_pairs.merge(scores, on=["l", "r"], how="inner")
+        m["evidence"] = evidence_text(m) + [f"; match weight {w:.1f}" for w in m["match_weight"]]
+        band = m[(m["match_probability"] >= cfg.review_min_probability) & (m["match_probability"] < cfg.splink_match_probability)]
+        review_pairs.append(band[["l", "r", "match_probability", "match_weight", "evidence"]].assign(
+            reason="splink: uncertain band"))
+        m = m[m["match_probability"] >= cfg.splink_match_probability]
+        splink_edges = m.assign(rule="splink", strength=m["match_probability"], score=m["match_probability"])[det.columns]
+    timings["splink_s"] = time.perf_counter() - t0 - sum(timings.values())
+    edges = pd.concat([accepts, det, splink_edges], ignore_index=True)
+    roots, accepted = cluster(prep, edges, cfg, rejects)
+    timings["cluster_s"] = time.perf_counter() - t0 - sum(timings.values())
+
+    # crosswalk: each record explained by the first accepted edge that touches it
+    keys_arr = prep["key"].to_numpy()
+    rule = np.full(len(prep), "singleton", dtype=object)
+    score = np.full(len(prep), np.nan)
+    weight = np.full(len(prep), np.nan)
+    evidence = np.full(len(prep), None, dtype=object)
+    matched = np.full(len(prep), None, dtype=object)
+    seen = np.zeros(len(prep), dtype=bool)
+    for l, r, ru, sc, w, ev in zip(accepted["l"].to_numpy(), accepted["r"].to_numpy(), accepted["rule"].to_numpy(),
+                                   accepted["score"].to_numpy(), accepted["match_weight"].to_numpy(),
+                                   accepted["evidence"].to_numpy()):
+        for x, y in ((l, r), (r, l)):
+            if not seen[x]:
+                seen[x] = True
+                rule[x], score[x], matched[x], weight[x], evidence[x] = ru, sc, keys_arr[y], w, ev
+    crosswalk = pd.DataFrame({
+        SOURCE: records[SOURCE].astype(str).to_numpy(),
+        RECORD_KEY: records[RECORD_KEY].astype(str).to_numpy(),
+        "cluster": roots,
+        "match_rule": rule, "match_score": score, "matched_to": matched,
+        "match_weight": weight, "match_evidence": evidence,
+    })
+    crosswalk, events = assign_lead_ids(crosswalk, previous_crosswalk, reserved_ids)
+    crosswalk = crosswalk.drop(columns="cluster")
+    timings["ids_s"] = time.perf_counter() - t0 - sum(timings.values())
+    decided = set() if decisions is None or decisions.empty else set(decisions["pair_id"])
+    review = review_queue(prep, records, pd.concat(review_pairs, ignore_index=True),
+                          crosswalk["lead_id"].to_numpy(), decided)
+    leads = build_leads(records, crosswalk["lead_id"].to_numpy(), cfg)
+    timings["survivorship_s"] = time.perf_counter() - t0 - sum(timings.values())
+    n = len(prep)
+    stats = {
+        "n_records": n, "candidate_pairs": n_candidates, "deterministic_pairs": len(det),
+        "splink_scored_pairs": scored, "splink_accepted_pairs": len(splink_edges),
+        "accepted_edges": len(accepted), "n_leads": len(leads), "review_pairs": len(review),
+        "reviewer_accepts": len(accepts), "reviewer_rejects": len(rejects),
+        "share_of_all_pairs_scored": n_candidates / max(n * (n - 1) / 2, 1),
+        **timings, "total_s": time.perf_counter() - t0,
+    }
+    log.info("resolve_leads: %s", stats)
+    return ResolveResult(crosswalk=crosswalk[list(CROSSWALK_COLUMNS)], leads=leads, events=events, stats=stats,
+                         review=review, model=model, prep=prep,
+                         component_root=component_root)
+

@@ -1,0 +1,1 @@
+"""The PostgreSQL backend: connections, types, DDL, COPY, the DuckDB mirror."""
