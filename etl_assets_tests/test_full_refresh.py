@@ -3,31 +3,14 @@ known changes, exact change counts, order independence, and the blocking delete 
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import duckdb
-import pytest
 from dagster import AssetCheckKey, instance_for_test
 
 from etl_assets_tests.conftest import PROJECT_ROOT
+from etl_assets_tests.support.derived import derived, upload  # noqa: F401 (derived: a fixture)
 from etl_assets_tests.support.pipeline import evaluate_delivery_sensor, materialize_request
 
 SOURCES = ("nevada", "texas")
-
-
-@pytest.fixture(scope="module")
-def derived(tmp_path_factory) -> tuple[Path, dict]:
-    out = tmp_path_factory.mktemp("derived")
-    subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "derive_deliveries.py"), str(out)], check=True, capture_output=True)
-    return out, json.loads((out / "expected_counts.json").read_text())
-
-
-def upload(s3_client, bucket, root: Path, keys: list[str]) -> None:
-    for key in keys:
-        s3_client.upload_file(str(root / key), bucket, key)
 
 
 def ingest_one_by_one(instance, resources, s3_client, bucket, root, keys) -> dict[str, dict]:

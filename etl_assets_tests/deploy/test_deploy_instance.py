@@ -16,7 +16,7 @@ from etl_assets.orchestration.definitions import defs
 from etl_assets.orchestration.resources import build_resources
 from etl_assets.settings import PROJECT_ROOT
 from etl_assets_tests.support.pipeline import evaluate_delivery_sensor, materialize_request
-from etl_assets_tests.orchestration.test_checks import nevada_csv
+from etl_assets_tests.support.deliveries import nevada_csv
 
 
 @pytest.fixture

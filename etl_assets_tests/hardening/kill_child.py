@@ -70,7 +70,7 @@ def run_with_file_size_limit(limit: int, result_file: str, endpoint: str, bucket
     full disk (SIGXFSZ ignored so the write returns an error instead of killing the process)."""
     from dagster import DagsterInstance
 
-    from etl_assets_tests.hardening.test_bad_deliveries import error_text
+    from etl_assets_tests.support.pipeline import error_text
     from etl_assets_tests.hardening.world import ingest, make_resources
 
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)

@@ -20,7 +20,8 @@ import pytest
 from dagster import instance_for_test
 
 from etl_assets.orchestration.io_manager import partition_file_name
-from etl_assets_tests.hardening.world import build_world, ingest, source_state
+from etl_assets_tests.hardening.world import build_world, delivery_counts, ingest, source_state
+from etl_assets_tests.support.pipeline import error_text
 
 BAD = Path(__file__).resolve().parent.parent / "fixtures" / "bad"
 
@@ -127,33 +128,11 @@ def test_the_corpus_is_what_the_script_writes_and_every_file_has_an_expectation(
         assert (BAD / name).read_bytes() == data, f"{name}: re-run scripts/make_bad_corpus.py"
 
 
-def error_text(error) -> str:
-    """The failure's message with its causes (Dagster wraps the user exception)."""
-    parts = []
-    while error is not None:
-        parts.append(error.message)
-        error = error.cause or error.context
-    return "\n".join(parts)
-
-
 def run_one(world, tmp_path, key: str, data: bytes):
     world.client.put_object(Bucket=world.bucket, Key=key, Body=data)
     database = world.warehouse_copy(tmp_path / "warehouse.duckdb")
     result = ingest(world.instance, world.resources(database), "texas", key)
     return result, database
-
-
-def delivery_counts(database: Path, key: str) -> tuple[int, int, int, list]:
-    with duckdb.connect(str(database), read_only=True) as con:
-        live = con.execute("SELECT count(*) FROM source_current WHERE _source = 'texas' AND _delivery_key = ?", [key]).fetchone()[0]
-        reasons = con.execute(
-            "SELECT _line_number, reason FROM quarantine WHERE _source = 'texas' AND _delivery_key = ? ORDER BY _row_number", [key]
-        ).fetchall()
-        log = con.execute(
-            "SELECT rows_read, rows_collapsed FROM deliveries WHERE _source = 'texas' AND _delivery_key = ?", [key]
-        ).fetchall()
-    (rows_read, collapsed), = log
-    return live, len(reasons), collapsed, [(rows_read, *r) for r in reasons]
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

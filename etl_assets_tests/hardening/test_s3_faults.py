@@ -11,7 +11,8 @@ from dagster import instance_for_test
 
 from etl_assets_tests.conftest import sample_file
 from etl_assets_tests.hardening.faulty_proxy import FaultyProxy
-from etl_assets_tests.hardening.test_bad_deliveries import delivery_counts, error_text
+from etl_assets_tests.hardening.world import delivery_counts
+from etl_assets_tests.support.pipeline import error_text
 from etl_assets_tests.hardening.world import TEXAS_KEY, TEXAS_RECORDS, ingest, make_resources, source_state, texas_world
 
 KEY, RECORDS = TEXAS_KEY, TEXAS_RECORDS

@@ -18,7 +18,8 @@ import pytest
 from dagster import instance_for_test
 
 from etl_assets_tests.hardening import kill_child
-from etl_assets_tests.hardening.test_bad_deliveries import delivery_counts, error_text
+from etl_assets_tests.hardening.world import delivery_counts
+from etl_assets_tests.support.pipeline import error_text
 from etl_assets_tests.hardening.world import TEXAS_KEY, TEXAS_RECORDS, ingest, source_state, texas_world
 
 KEY, RECORDS = TEXAS_KEY, TEXAS_RECORDS

@@ -115,3 +115,16 @@ def texas_world(endpoint: str, workdir: Path):
         w = build_world(endpoint, workdir, instance)
         w.client.upload_file(str(sample_file("texas")), w.bucket, TEXAS_KEY)
         yield w
+
+
+def delivery_counts(database: Path, key: str) -> tuple[int, int, int, list]:
+    with duckdb.connect(str(database), read_only=True) as con:
+        live = con.execute("SELECT count(*) FROM source_current WHERE _source = 'texas' AND _delivery_key = ?", [key]).fetchone()[0]
+        reasons = con.execute(
+            "SELECT _line_number, reason FROM quarantine WHERE _source = 'texas' AND _delivery_key = ? ORDER BY _row_number", [key]
+        ).fetchall()
+        log = con.execute(
+            "SELECT rows_read, rows_collapsed FROM deliveries WHERE _source = 'texas' AND _delivery_key = ?", [key]
+        ).fetchall()
+    (rows_read, collapsed), = log
+    return live, len(reasons), collapsed, [(rows_read, *r) for r in reasons]

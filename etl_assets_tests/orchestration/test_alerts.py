@@ -19,7 +19,7 @@ from etl_assets.orchestration.alerts.sinks import JsonLinesSink, WarehouseSink, 
 from etl_assets.orchestration.definitions import defs
 from etl_assets.orchestration.sensors import CHECK_FAILURE_SENSOR
 from etl_assets_tests.support.pipeline import fire_run_failure_sensor
-from etl_assets_tests.orchestration.test_checks import deliver, nevada_csv
+from etl_assets_tests.support.deliveries import deliver, nevada_csv
 
 SECRET_HOOK = "hooks/T0KEN-secret-hook"
 SECRET_SLACK = "slack/T0KEN-secret-slack"

@@ -10,7 +10,7 @@ from etl_assets.orchestration.definitions import defs
 from etl_assets.ingest.discovery import Cursor
 from etl_assets.orchestration.schedules import key_prefix
 from etl_assets_tests.support.pipeline import evaluate_delivery_sensor, materialize_request
-from etl_assets_tests.orchestration.test_checks import nevada_csv
+from etl_assets_tests.support.deliveries import nevada_csv
 
 
 def reconcile(instance, resources, source: str):

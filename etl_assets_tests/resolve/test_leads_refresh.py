@@ -13,7 +13,7 @@ import duckdb
 from dagster import instance_for_test
 
 from etl_assets_tests.support.pipeline import evaluate_delivery_sensor, materialize_leads, materialize_request
-from etl_assets_tests.test_full_refresh import derived, upload  # noqa: F401 (derived: the module's fixture)
+from etl_assets_tests.support.derived import derived, upload  # noqa: F401 (derived: a fixture)
 
 TABLES = ("leads", "lead_sources", "lead_review", "lead_match_state")
 

@@ -12,37 +12,7 @@ import pytest
 from etl_assets.stages.history import apply_delivery
 from etl_assets.warehouse import scopes, transaction
 from etl_assets.warehouse.postgres import mirror
-from etl_assets_tests.stages.test_history import PERMUTED, SCENARIO, SCENARIO_COUNTS, build, records, tables
-
-
-def apply_pg(url: str, source: str, key: str, day, frame):
-    """One delivery as the warehouse asset applies it: a source-load session, one transaction."""
-    with mirror.session(url, scopes.source_load(source)) as con, transaction(con):
-        return apply_delivery(con, source, key, f"etag-{key}", day, frame)
-
-
-class PgTables:
-    """test_history.tables() over PostgreSQL: same query shapes, ``?`` → ``%s``, main → public."""
-
-    def __init__(self, url: str):
-        self.con = psycopg.connect(url, autocommit=True)
-
-    def execute(self, query: str, params=()):
-        params = list(params)
-        if params and params[0] == "main":
-            params[0] = "public"
-        return self.con.execute(query.replace("?", "%s").replace("main.", "public."), params or None)
-
-
-def pg_tables(url: str, source: str | None = None):
-    got = tables(PgTables(url), source)
-    return {k.replace("public.", "main."): v for k, v in got.items()}
-
-
-def build_pg(url: str, order, scenario=SCENARIO):
-    for i in order:
-        key, day, rows = scenario[i]
-        apply_pg(url, "s", key, day, records(rows, delivery_key=key))
+from etl_assets_tests.support.history import PERMUTED, SCENARIO, SCENARIO_COUNTS, apply_pg, build, build_pg, pg_tables, records, tables
 
 
 def test_in_order_counts_and_tables_equal_duckdb(pg_url):

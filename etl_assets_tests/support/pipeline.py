@@ -57,3 +57,12 @@ def fire_run_failure_sensor(instance: DagsterInstance, resources: dict, run_id: 
     failures = instance.fetch_run_status_changes(DagsterEventType.RUN_FAILURE, limit=1000).records
     (failure,) = [r for r in failures if r.event_log_entry.run_id == run_id]
     evaluate_run_failure_sensor(instance, resources, str(failure.storage_id - 1))
+
+
+def error_text(error) -> str:
+    """The failure's message with its causes (Dagster wraps the user exception)."""
+    parts = []
+    while error is not None:
+        parts.append(error.message)
+        error = error.cause or error.context
+    return "\n".join(parts)

@@ -35,8 +35,7 @@ from etl_assets.devtools import local_postgres as pg_cluster
 from etl_assets_tests.support.backends import WAREHOUSE_TABLES, Warehouse, normalized_rows
 from etl_assets_tests.conftest import SAMPLE_RECORDS, sample_file
 from etl_assets_tests.support.pipeline import materialize_leads
-from etl_assets_tests.stages.test_history import records
-from etl_assets_tests.stages.test_history_postgres import pg_tables
+from etl_assets_tests.support.history import pg_tables, records
 
 LANDED_AT = pd.Timestamp("2023-07-07T12:00:00Z")
 WALL_CLOCK = ("applied_at", "loaded_at", "dagster_run_id", "recorded_at", "raised_at", "alert_id")
@@ -215,7 +214,7 @@ from etl_assets.warehouse import scopes, transaction
 from etl_assets.warehouse.postgres import mirror
 from etl_assets.warehouse.postgres import server as postgres
 from etl_assets.stages.history import apply_delivery
-from etl_assets_tests.stages.test_history import records
+from etl_assets_tests.support.history import records
 url, n = sys.argv[1], int(sys.argv[2])
 rows = {f"r{i}": {"company": "NEW " + "x" * 200, "capacity": i % 5} for i in range(n)}
 with mirror.session(url, scopes.source_load("big")) as con, transaction(con):
