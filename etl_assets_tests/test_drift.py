@@ -13,19 +13,15 @@ import sys
 import pandas as pd
 import pytest
 
-from etl_assets.stages.land import add_lineage
-from etl_assets.ingest.read import read_delivery
+from etl_assets.ingest.read import read_whole
+from etl_assets.records import EXTRAS
 from etl_assets.sources.registry import leads_schema, load_specs, spec_by_name
 from etl_assets.sources.spec import ReadOptions
-from etl_assets.stages.normalize import (
-    EXTRAS,
-    ColumnPrepareError,
-    MissingColumnsError,
-    normalize_delivery,
-    resolve_columns,
-)
+from etl_assets.stages.headers import MissingColumnsError, resolve_columns
+from etl_assets.stages.normalize_rows import ColumnPrepareError
 from etl_assets.transforms.dates import infer_formats
 from etl_assets_tests.conftest import PROJECT_ROOT, sample_file
+from etl_assets_tests.support.stages import run_stages
 
 MAPPINGS = PROJECT_ROOT / "mappings"
 if "write_golden" not in sys.modules:
@@ -76,9 +72,8 @@ def rewrite(
 def normalize_bytes(source: str, data: bytes, key: str | None = None):
     s = spec(source)
     key = key or f"{source}/07-07-2023 drifted.csv"
-    read = read_delivery(io.BytesIO(data), s.read, key)
-    raw = add_lineage(read.records, source, key, '"drift"', pd.Timestamp("2023-07-07T12:00:00Z"), dt.date(2023, 7, 7))
-    return read, normalize_delivery(raw, s, leads_schema(MAPPINGS), where=key)
+    result = run_stages(data, s, key, etag='"drift"', landed_at=pd.Timestamp("2023-07-07T12:00:00Z"), leads=leads_schema(MAPPINGS))
+    return result.read, result
 
 
 DRIFTS = {
@@ -199,10 +194,8 @@ def test_ambiguous_date_column_is_an_error_naming_the_column_and_examples():
     )
     ambiguous = tx.model_copy(update={"fields": fields})
     data = b"Operation #,Operation/Caregiver Name,Issue Date\n1,A,3/4/2023\n2,B,5/6/2023\n"
-    read = read_delivery(io.BytesIO(data), ambiguous.read, "k")
-    raw = add_lineage(read.records, "texas", "k", "e", pd.Timestamp("2023-07-07T12:00:00Z"), dt.date(2023, 7, 7))
     with pytest.raises(ColumnPrepareError, match=r"column 'Issue Date'.*'3/4/2023'"):
-        normalize_delivery(raw, ambiguous, leads_schema(MAPPINGS), where="k")
+        run_stages(data, ambiguous, "k", etag="e", leads=leads_schema(MAPPINGS))
 
 
 # --- encodings and mojibake -------------------------------------------------------------------
@@ -210,7 +203,7 @@ def test_ambiguous_date_column_is_an_error_naming_the_column_and_examples():
 
 def test_mojibake_in_a_utf8_delivery_is_reported_not_repaired():
     text = "Operation #,Operation/Caregiver Name\n1,CafÃ© Kids\n2,Deeâ€™s Place\n3,Niños Center\n"
-    read = read_delivery(io.BytesIO(text.encode("utf-8")), ReadOptions(), "k")
+    read = read_whole(io.BytesIO(text.encode("utf-8")), ReadOptions(), "k")
     (warning,) = [w for w in read.warnings if "mojibake" in w]
     assert "2 cell(s) of column 'Operation/Caregiver Name'" in warning
     assert "'CafÃ© Kids' would read 'Café Kids'" in warning and "line 3" in warning
@@ -220,6 +213,6 @@ def test_mojibake_in_a_utf8_delivery_is_reported_not_repaired():
 def test_samples_have_no_mojibake_warnings():
     for source, encoding in SOURCE_ENCODING.items():
         with sample_file(source).open("rb") as f:
-            read = read_delivery(f, spec(source).read, source)
+            read = read_whole(f, spec(source).read, source)
         assert read.encoding.replace("-sig", "") == encoding
         assert not [w for w in read.warnings if "mojibake" in w]

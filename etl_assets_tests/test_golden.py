@@ -1,7 +1,8 @@
 """Golden files: the normalize stage, field by field, against reviewed expectations.
 
-For each sample delivery (``data/sample_bucket/<source>/*.csv``) the test lands the file as the
-``<source>/raw`` asset does (``land_delivery`` with fixed lineage values), runs ``normalize_delivery`` in-process and compares every cell with
+For each sample delivery (``data/sample_bucket/<source>/*.csv``) the test lands and normalizes the
+file through the stage files as the ``<source>/raw`` and ``<source>/normalized`` assets do
+(``stages/chain.py``, fixed lineage values), in-process, and compares every cell of the normalized file with
 ``etl_assets_tests/golden/<source>.csv``: one row per source record, ``_row_number``,
 ``_line_number``, every leads column of ``mappings/leads.yaml`` (``address_std`` and
 ``company_std`` included) as text, ``_quarantine_reason`` and ``_dq_flags``. Any difference fails

@@ -3,8 +3,9 @@
     .venv/bin/python scripts/write_golden.py [--check]
 
 For each source with a sample in ``data/sample_bucket/<source>/*.csv`` (never modified) the file is
-landed exactly as the ``<source>/raw`` asset lands it (``land_delivery`` with fixed lineage
-values) and normalized with ``normalize_delivery``.
+landed and normalized through the stage files exactly as the ``<source>/raw`` and
+``<source>/normalized`` assets run them (``stages/chain.py``, fixed lineage values), then the
+normalized file is read back.
 ``etl_assets_tests/golden/<source>.csv`` gets one row per source record: ``_row_number``,
 ``_line_number``, every leads column of ``mappings/leads.yaml`` (including the matching columns
 ``address_std`` and ``company_std``) rendered as text, then ``_quarantine_reason`` and ``_dq_flags``.
@@ -27,6 +28,7 @@ import csv
 import datetime as dt
 import io
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -38,8 +40,7 @@ if str(PROJECT_ROOT) not in sys.path:
 
 from etl_assets.records import DQ_FLAGS, LINE_NUMBER, QUARANTINE_REASON, ROW_NUMBER  # noqa: E402
 from etl_assets.sources.registry import leads_schema, load_specs, spec_by_name  # noqa: E402
-from etl_assets.stages.land import land_delivery  # noqa: E402
-from etl_assets.stages.normalize import normalize_delivery  # noqa: E402
+from etl_assets.stages.chain import stage_delivery  # noqa: E402
 
 SAMPLE_BUCKET = PROJECT_ROOT / "data" / "sample_bucket"
 GOLDEN_DIR = PROJECT_ROOT / "etl_assets_tests" / "golden"
@@ -81,21 +82,21 @@ def render(value) -> str:
     return str(value)
 
 
-def normalize_sample(source: str):
-    """The normalize stage's result for a source's sample, read as the raw asset reads it."""
+def normalize_sample(source: str) -> pd.DataFrame:
+    """The normalized stage file of a source's sample, landed as the raw asset lands it, read back."""
     specs = load_specs(MAPPINGS_DIR)
     spec = spec_by_name(source, specs)
     path = sample_path(source)
     key = f"{source}/{path.name}"
     where = f"s3://golden/{key}"
-    with path.open("rb") as stream:
-        raw = land_delivery(stream, spec, key, ETAG, LANDED_AT, where).frame
-    return normalize_delivery(raw, spec, leads_schema(MAPPINGS_DIR), where=key)
+    with tempfile.TemporaryDirectory(prefix="golden-") as folder, path.open("rb") as stream:
+        staged = stage_delivery(stream, spec, leads_schema(MAPPINGS_DIR), key, ETAG, LANDED_AT, where, Path(folder), dedup=False)
+        return staged.normalized.file.read()
 
 
 def golden_rows(source: str) -> list[dict[str, str]]:
     """The rows of a source's golden file, every value rendered as text."""
-    rows = normalize_sample(source).rows
+    rows = normalize_sample(source)
     columns = golden_columns()
     return [{c: render(rows[c].iat[i]) for c in columns} for i in range(len(rows))]
 

@@ -11,6 +11,7 @@ import codecs
 import re
 from typing import BinaryIO
 
+from etl_assets.records import LINE_NUMBER
 from etl_assets.sources.spec import ReadOptions
 
 _SNIFF_BYTES = 64 * 1024
@@ -94,3 +95,39 @@ def mojibake_repair(text: str) -> str | None:
     except UnicodeError:
         return None
     return fixed if fixed != text else None
+
+
+_MOJIBAKE_EXAMPLES = 3
+
+
+def mojibake_cells(records, columns: list[str], found: dict | None = None) -> dict[str, list]:
+    """Per column of a frame of records, [count, first examples (line, text, repaired)]; adds to
+    ``found`` (the reader calls it chunk by chunk). A cell counts when it contains a mojibake-looking
+    sequence and re-decoding it as cp1252 → UTF-8 round-trips cleanly (so legitimate text such as
+    'SÃO' followed by a space is not reported). Detected, not repaired: raw stays as landed."""
+    found = {} if found is None else found
+    for column in columns:
+        values = records[column]
+        hit = values.str.contains(MOJIBAKE, regex=True, na=False).to_numpy()
+        if not hit.any():
+            continue
+        cells = [(line, text) for line, text in zip(records[LINE_NUMBER].to_numpy()[hit], values[hit]) if text]
+        repairs = [(line, text, fixed) for line, text in cells if (fixed := mojibake_repair(text)) is not None]
+        if not repairs:
+            continue
+        entry = found.setdefault(column, [0, []])
+        entry[0] += len(repairs)
+        entry[1].extend(repairs[: _MOJIBAKE_EXAMPLES - len(entry[1])])
+    return found
+
+
+def mojibake_warnings(found: dict[str, list]) -> list[str]:
+    """One read warning per column of :func:`mojibake_cells`'s findings."""
+    warnings: list[str] = []
+    for column, (count, repairs) in found.items():
+        examples = "; ".join(f"line {line}: {text!r} would read {fixed!r}" for line, text, fixed in repairs)
+        warnings.append(
+            f"mojibake (UTF-8 text decoded as cp1252 before it was written) in {count} cell(s) of column "
+            f"{column!r}, not repaired: {examples}"
+        )
+    return warnings

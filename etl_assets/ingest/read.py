@@ -1,34 +1,35 @@
-"""Bytes of one delivery → a table of text, one row per source record, nothing dropped.
+"""Bytes of one delivery → tables of text, one row per source record, chunk by chunk, nothing dropped.
 
 Every field stays text (typing is the normalize stage's job). Records the CSV parser cannot
 square with the header (too few or too many fields, a quote left open until the end of the file)
 are kept with a ``_read_error`` naming the line, so the normalize stage can quarantine them with a
 reason instead of losing them. Only problems that make the whole file unreadable raise
 ``DeliveryReadError`` (the message names the file and, where known, the line). Which encoding the
-bytes are in is ``encoding.py``'s question; this module splits the text into records.
+bytes are in is ``encoding.py``'s question, splitting the text into records ``csv_records.py``'s;
+this module turns records into chunks of ``CHUNK_ROWS`` records (memory is one chunk's) and sums
+the read facts (placeholders, mojibake) over the chunks in the file's column order.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
 import pandas as pd
 import pyarrow as pa
 
 from etl_assets import progress
-from etl_assets.ingest.encoding import MOJIBAKE, DeliveryReadError, choose_encoding, mojibake_repair
+from etl_assets.ingest.csv_records import csv_line, csv_records
+from etl_assets.ingest.encoding import DeliveryReadError, choose_encoding, mojibake_cells, mojibake_warnings
 from etl_assets.ingest.placeholders import null_placeholders, null_value_set
 # Lineage columns the reader adds; land adds _source, _delivery_key, _etag, _ingested_at.
 from etl_assets.records import EXTRA_FIELDS, LINE_NUMBER, READ_ERROR, ROW_NUMBER, STRING
 from etl_assets.sources.spec import ReadOptions
 
-_CHUNK_ROWS = 50_000
-csv.field_size_limit(2**31 - 1)  # a 100,000-character field is data, not an attack
+CHUNK_ROWS = 50_000
 
 
 @dataclass
@@ -65,166 +66,76 @@ def unique_column_names(header: list[str]) -> tuple[list[str], list[str]]:
     return names, warnings
 
 
-# A record still open after this many physical lines is a quote left open (a real multi-line
-# field is a few lines): its first line is kept as a broken record and the rest is read again.
-MAX_RECORD_LINES = 1_000
+class DeliveryChunks:
+    """Iterate to get the records as frames; afterwards ``result()`` holds the read facts.
 
+    Opening reads the encoding and the header (a file that cannot be read raises here)."""
 
-class _RunawayRecord(Exception):
-    """Raised inside the CSV reader when a record grows past MAX_RECORD_LINES lines."""
-
-
-class _Lines:
-    """The text's physical lines, numbered; lines pushed back are read again first.
-
-    ``taken`` holds the (number, line) pairs the current record consumed."""
-
-    def __init__(self, text: io.TextIOBase):
-        self._text = iter(text)
-        self._again: deque[tuple[int, str]] = deque()
-        self.number = 0
-        self.taken: list[tuple[int, str]] = []
-
-    def __iter__(self) -> _Lines:
-        return self
-
-    def __next__(self) -> str:
-        if len(self.taken) >= MAX_RECORD_LINES:
-            raise _RunawayRecord
-        if self._again:
-            item = self._again.popleft()
-        else:
-            self.number += 1
-            item = (self.number, next(self._text))
-        self.taken.append(item)
-        return item[1]
-
-    def take(self) -> list[tuple[int, str]]:
-        taken, self.taken = self.taken, []
-        return taken
-
-    def push_back(self, items: list[tuple[int, str]]) -> None:
-        self._again.extendleft(reversed(items))
-
-
-def _one_line(line: str, delimiter: str, quoting: int = csv.QUOTE_MINIMAL) -> list[str]:
-    return next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter, quoting=quoting, strict=False), [])
-
-
-def _rows(text: io.TextIOBase, delimiter: str) -> Iterator[tuple[list[str], int, int, str | None]]:
-    """Yield (fields, first_line, last_line, problem) per record, counting physical lines.
-
-    A quote left open mid-file makes the CSV parser swallow the following lines into one record.
-    Such a record (several lines, not the header's width, and at least one of the swallowed lines
-    has the header's width on its own; or still open after MAX_RECORD_LINES lines) is cut back to
-    its first line, yielded with a ``problem`` naming that line, and the swallowed lines are read
-    again as records of their own: nothing is lost and the break is visible.
-    """
-    lines = _Lines(text)
-    width: int | None = None  # the first record's (the header's) width
-    while True:
-        reader = csv.reader(lines, delimiter=delimiter, strict=False)
+    def __init__(self, stream: BinaryIO, options: ReadOptions, where: str):
+        self.where = where
+        self.options = options
+        self.encoding = choose_encoding(stream, options, where)
+        self._text = io.TextIOWrapper(stream, encoding=self.encoding, newline="")
+        self._lines = csv_records(self._text, options.delimiter)
         try:
-            for fields in reader:
-                taken = lines.take()
-                if (
-                    width is not None
-                    and len(taken) > 1
-                    and len(fields) != width
-                    and any(len(_one_line(line, delimiter)) == width for _, line in taken[1:])
-                ):
-                    lines.taken = taken
-                    raise _RunawayRecord
-                width = len(fields) if width is None else width
-                yield fields, taken[0][0], taken[-1][0], None
-            return
-        except _RunawayRecord:
-            taken = lines.take()
-            (number, line), rest = taken[0], taken[1:]
-            lines.push_back(rest)
-            swallowed = f"{len(rest)}+" if len(taken) >= MAX_RECORD_LINES else str(len(rest))
-            yield _one_line(line, delimiter, csv.QUOTE_NONE), number, number, (
-                f"a quote opened in this line is not closed on it and swallowed the next {swallowed} lines "
-                "(kept as a broken record; those lines are read again as records of their own)"
-            )
-
-
-def read_delivery(stream: BinaryIO, options: ReadOptions, where: str) -> ReadResult:
-    """Read one delivery from a seekable binary stream. ``where`` names it in messages."""
-    encoding = choose_encoding(stream, options, where)
-    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
-    try:
-        rows = _rows(text, options.delimiter)
-        try:
-            first = next(rows)
+            first = next(self._lines)
         except StopIteration:
+            self._text.detach()
             raise DeliveryReadError(f"{where}: the file holds no records") from None
         if options.header:
-            header = first[0]
-            pending: list[tuple[list[str], int, int, str | None]] = []
+            self.header = first[0]
+            self._pending: list = []
         else:
-            header = [f"column_{i}" for i in range(1, len(first[0]) + 1)]
-            pending = [first]
-        columns, warnings = unique_column_names(header)
-        records = _build_table(columns, pending, rows, where)
-    finally:
-        text.detach()
-    if len(records) == 0:
-        warnings.append("the file has a header and no records")
-    placeholders = null_placeholders(records, columns, null_value_set(options.null_values, options.default_null_values))
-    warnings.extend(detect_mojibake(records, columns))
-    return ReadResult(records=records, header=list(header), columns=columns, encoding=encoding, warnings=warnings,
-                      placeholders=placeholders)
+            self.header = [f"column_{i}" for i in range(1, len(first[0]) + 1)]
+            self._pending = [first]
+        self.columns, self.warnings = unique_column_names(self.header)
+        self.records = 0
+        self._placeholders: dict[str, dict[str, int]] = {}
+        self._mojibake: dict[str, list] = {}
+        self._done = False
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        nulls = null_value_set(self.options.null_values, self.options.default_null_values)
+        try:
+            for table in _tables(self.columns, self._pending, self._lines, self.where):
+                frame = table.to_pandas(types_mapper={pa.string(): STRING}.get)
+                for column, spellings in null_placeholders(frame, self.columns, nulls).items():
+                    total = self._placeholders.setdefault(column, {})
+                    for value, n in spellings.items():
+                        total[value] = total.get(value, 0) + n
+                mojibake_cells(frame, self.columns, self._mojibake)
+                self.records += len(frame)
+                yield frame
+        finally:
+            self._text.detach()
+        self._done = True
+
+    def result(self) -> ReadResult:
+        """The read facts once every chunk was taken (the records themselves are not kept)."""
+        if not self._done:
+            raise RuntimeError(f"{self.where}: result() before the last chunk was read")
+        warnings = list(self.warnings)
+        if self.records == 0:
+            warnings.append("the file has a header and no records")
+        order = {c: i for i, c in enumerate(self.columns)}
+        mojibake = dict(sorted(self._mojibake.items(), key=lambda kv: order[kv[0]]))
+        warnings.extend(mojibake_warnings(mojibake))
+        placeholders = dict(sorted(self._placeholders.items(), key=lambda kv: order[kv[0]]))
+        empty = pd.DataFrame({c: pd.array([], dtype=STRING) for c in self.columns})
+        return ReadResult(records=empty, header=list(self.header), columns=self.columns, encoding=self.encoding,
+                          warnings=warnings, placeholders=placeholders)
 
 
-_MOJIBAKE_EXAMPLES = 3
+def read_whole(stream: BinaryIO, options: ReadOptions, where: str) -> ReadResult:
+    """Every chunk of :class:`DeliveryChunks` gathered into ``records``: for a sample small enough
+    to hold (``propose-mapping`` sniffs its columns' values). The stages stream chunk by chunk."""
+    chunks = DeliveryChunks(stream, options, where)
+    frames = list(chunks)
+    return replace(chunks.result(), records=pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0])
 
 
-def detect_mojibake(records: pd.DataFrame, columns: list[str]) -> list[str]:
-    """One read warning per column holding mojibake cells (detected, not repaired: raw stays as landed).
-
-    A cell counts when it contains a mojibake-looking sequence and re-decoding it as cp1252 → UTF-8
-    round-trips cleanly (so legitimate text such as 'SÃO' followed by a space is not reported).
-    """
-    return mojibake_warnings(mojibake_cells(records, columns))
-
-
-def mojibake_cells(records: pd.DataFrame, columns: list[str], found: dict | None = None) -> dict[str, list]:
-    """Per column, [count, first examples (line, text, repaired)]; adds to ``found`` (chunk by chunk)."""
-    found = {} if found is None else found
-    for column in columns:
-        values = records[column]
-        hit = values.str.contains(MOJIBAKE, regex=True, na=False).to_numpy()
-        if not hit.any():
-            continue
-        cells = [(line, text) for line, text in zip(records[LINE_NUMBER].to_numpy()[hit], values[hit]) if text]
-        repairs = [(line, text, fixed) for line, text in cells if (fixed := mojibake_repair(text)) is not None]
-        if not repairs:
-            continue
-        entry = found.setdefault(column, [0, []])
-        entry[0] += len(repairs)
-        entry[1].extend(repairs[: _MOJIBAKE_EXAMPLES - len(entry[1])])
-    return found
-
-
-def mojibake_warnings(found: dict[str, list]) -> list[str]:
-    warnings: list[str] = []
-    for column, (count, repairs) in found.items():
-        examples = "; ".join(f"line {line}: {text!r} would read {fixed!r}" for line, text, fixed in repairs)
-        warnings.append(
-            f"mojibake (UTF-8 text decoded as cp1252 before it was written) in {count} cell(s) of column "
-            f"{column!r}, not repaired: {examples}"
-        )
-    return warnings
-
-
-def _build_table(columns, pending, rows, where) -> pd.DataFrame:
-    table = pa.concat_tables(list(iter_tables(columns, pending, rows, where)))
-    return table.to_pandas(types_mapper={pa.string(): STRING}.get)
-
-
-def iter_tables(columns, pending, rows, where) -> Iterator[pa.Table]:
-    """The records as Arrow tables of up to ``_CHUNK_ROWS`` rows (always at least one, maybe empty)."""
+def _tables(columns, pending, rows, where) -> Iterator[pa.Table]:
+    """The records as Arrow tables of up to ``CHUNK_ROWS`` rows (always at least one, maybe empty)."""
     width = len(columns)
     buf: list[list[str | None]] = [[] for _ in range(width)]
     row_numbers: list[int] = []
@@ -276,16 +187,9 @@ def iter_tables(columns, pending, rows, where) -> Iterator[pa.Table]:
             line_numbers.append(first_line)
             errors.append(error)
             extras.append(extra)
-            if len(row_numbers) >= _CHUNK_ROWS:
+            if len(row_numbers) >= CHUNK_ROWS:
                 yield flush()
     except csv.Error as exc:  # only raised for NUL bytes or similar in non-strict mode
         raise DeliveryReadError(f"{where}, record {n + 1}: {exc}") from exc
     if row_numbers or not n:
         yield flush()
-
-
-def csv_line(fields: list[str]) -> str:
-    """Fields as one CSV line (used to keep surplus fields as text)."""
-    out = io.StringIO()
-    csv.writer(out, lineterminator="").writerow(fields)
-    return out.getvalue()

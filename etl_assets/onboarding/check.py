@@ -1,6 +1,6 @@
 """Check a source mapping against sample deliveries (``etl-assets check-mapping NAME [sample ...]``).
 
-Each sample is read and normalized exactly as the ``<source>/raw`` and ``<source>/normalized``
+Each sample is read and normalized through the stage files exactly as the ``<source>/raw`` and ``<source>/normalized``
 assets do. The report gives the coverage of the leads columns, the share of flagged values per
 source column (from ``_dq_flags`` and quarantine reasons naming the column), the quarantined share
 and the drift warnings. The mapping fails (``CheckReport.ok`` false, exit 1) when:
@@ -19,6 +19,7 @@ an address (``coverage.py``).
 from __future__ import annotations
 
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,8 +32,9 @@ from etl_assets.onboarding.natural_key import KeyStats, key_stats, record_conten
 from etl_assets.records import DQ_FLAGS, QUARANTINE_REASON, READ_ERROR, RECORD_KEY
 from etl_assets.sources.registry import LEADS_FILE
 from etl_assets.sources.spec import MappingError, load_leads_schema, load_spec
-from etl_assets.stages.land import land_delivery
-from etl_assets.stages.normalize import ColumnPrepareError, MissingColumnsError, normalize_delivery
+from etl_assets.stages.chain import stage_delivery
+from etl_assets.stages.headers import MissingColumnsError
+from etl_assets.stages.normalize_rows import ColumnPrepareError
 
 MAX_FAILURE_RATE = 0.5
 MAX_KEY_NULL_SHARE = 0.1
@@ -124,22 +126,22 @@ def check_sample(path: Path, spec, leads, limits: Limits | float = MAX_FAILURE_R
     max_failure_rate = limits.max_failure_rate
     report = SampleReport(sample=str(path))
     key = f"{spec.source}/{path.name}"
-    try:
-        with path.open("rb") as stream:
-            landed = land_delivery(stream, spec, key, '"check"', LANDED_AT, str(path), require_records=False)
-        report.warnings.extend(f"read: {w}" for w in landed.read.warnings)
-        report.placeholders = describe_placeholders(landed.read.placeholders)
-        raw = landed.frame
-        result = normalize_delivery(raw, spec, leads, where=key)
+    try:  # through the stage files, as the raw and normalized assets run it; the report reads them back
+        with tempfile.TemporaryDirectory(prefix="check-mapping-") as folder, path.open("rb") as stream:
+            staged = stage_delivery(stream, spec, leads, key, '"check"', LANDED_AT, str(path), Path(folder),
+                                    dedup=False, strict=False)
+            raw, rows = staged.raw.file.read(), staged.normalized.file.read()
     except (DeliveryReadError, MissingColumnsError, ColumnPrepareError) as exc:
         report.errors.append(str(exc))
         return report
-    rows = result.rows
+    report.warnings.extend(f"read: {w}" for w in staged.raw.read.warnings)
+    report.placeholders = describe_placeholders(staged.raw.read.placeholders)
+    result = staged.normalized
     report.records = len(rows)
     report.quarantined = int(rows[QUARANTINE_REASON].notna().sum())
     report.unmapped = result.unmapped_columns
     report.warnings.extend(f"drift: {w}" for w in result.warnings)
-    clean = result.clean
+    clean = rows[rows[QUARANTINE_REASON].isna()]
     for target in spec.target_columns:
         report.coverage[target] = float(clean[target].notna().mean()) if len(clean) else 0.0
     report.columns = column_flags(rows, raw, list(dict.fromkeys(result.column_map.values())))

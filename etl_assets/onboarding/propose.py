@@ -16,7 +16,8 @@ neutral 0.5 for plain text kinds (0 when the values are clearly phones, dates ..
 assigned best first, one column per kind; the rest are listed as unmatched (they stay in
 ``_extras``). The record key is the license number, else the provider id, else an id-like unique
 column, else a composite natural key chosen on the normalized sample (``natural_key.py``,
-``sample_run.py``). Nothing here writes files or talks to S3; the CLI does.
+``sample_run.py``, which runs the sample through the stage files in a temporary directory).
+Nothing here talks to S3 or writes the mapping; the CLI does.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from pathlib import PurePosixPath
 from typing import Any, BinaryIO
 
 from etl_assets.ingest.encoding import choose_encoding
-from etl_assets.ingest.read import ReadResult, read_delivery
+from etl_assets.ingest.read import ReadResult, read_whole
 from etl_assets.onboarding.headerless import guess_city_and_type
 from etl_assets.onboarding.kinds import KIND_BY_NAME, KINDS, Kind, header_similarity, normalize_header
 from etl_assets.onboarding.proposal import FieldProposal, Proposal
@@ -74,9 +75,9 @@ def header_looks_like_data(header: Sequence[str]) -> bool:
 def read_sample(data: bytes, name: str) -> ReadResult:
     """The sample read as the raw asset reads it; re-read without a header when row 1 is data."""
     options = ReadOptions(encoding="utf-8", fallback_encodings=("cp1252",))
-    result = read_delivery(io.BytesIO(data), options, name)
+    result = read_whole(io.BytesIO(data), options, name)
     if header_looks_like_data(result.header):
-        result = read_delivery(io.BytesIO(data), options.model_copy(update={"header": False}), name)
+        result = read_whole(io.BytesIO(data), options.model_copy(update={"header": False}), name)
     return result
 
 
@@ -178,8 +179,9 @@ def _delivery_date(sample_name: str) -> dict[str, str] | None:
     return None
 
 
-def propose(result: ReadResult, source: str, sample_name: str) -> Proposal:
-    """Match the sample's columns to leads columns and choose transforms, key and read options."""
+def propose(result: ReadResult, source: str, sample_name: str, data: bytes) -> Proposal:
+    """Match the sample's columns (``result``: ``data`` read whole) to leads columns and choose
+    transforms, key and read options."""
     header = result.header != [f"column_{i}" for i in range(1, len(result.columns) + 1)]
     records = result.records
     if "_read_error" in records:
@@ -266,7 +268,7 @@ def propose(result: ReadResult, source: str, sample_name: str) -> Proposal:
     if header and not natural:
         return proposal
     kinds = {c.column: name for name, c in assigned.items()}
-    return finish(proposal, result, kinds)
+    return finish(proposal, data, kinds)
 
 
 def _choose_record_key(assigned: dict[str, Candidate], columns, sniffed: dict[str, Sniffed], taken: set[str]) -> list[str]:
@@ -290,7 +292,7 @@ def _choose_record_key(assigned: dict[str, Candidate], columns, sniffed: dict[st
 def propose_mapping(stream: BinaryIO | bytes, source: str, sample_name: str) -> Proposal:
     """Read a sample delivery (bytes or a binary stream) and propose its mapping."""
     data = stream if isinstance(stream, bytes) else stream.read()
-    return propose(read_sample(data, sample_name), source, sample_name)
+    return propose(read_sample(data, sample_name), source, sample_name, data)
 
 
 def detect_encoding(data: bytes) -> str:

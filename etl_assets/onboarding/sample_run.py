@@ -9,20 +9,22 @@ ones ``check-mapping`` will print.
 
 from __future__ import annotations
 
+import io
+import tempfile
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from etl_assets.ingest.read import ReadResult
 from etl_assets.onboarding.check import column_flags
 from etl_assets.onboarding.natural_key import choose_natural_key, record_content
 from etl_assets.onboarding.proposal import Proposal
 from etl_assets.records import READ_ERROR
 from etl_assets.sources.registry import leads_schema
 from etl_assets.sources.spec import SourceSpec
-from etl_assets.stages.land import add_lineage
-from etl_assets.stages.normalize import ColumnPrepareError, NormalizeResult, normalize_delivery
+from etl_assets.stages.chain import stage_delivery
+from etl_assets.stages.normalize_rows import ColumnPrepareError
 
 _LANDED = pd.Timestamp("2000-01-01T00:00:00Z")
 _WHAT = {
@@ -38,22 +40,26 @@ _WHAT = {
 
 @dataclass(frozen=True)
 class SampleRun:
-    result: NormalizeResult
-    raw: pd.DataFrame
+    rows: pd.DataFrame  # the normalized stage file, read back
+    raw: pd.DataFrame  # the raw stage file, read back
 
 
-def run_sample(proposal: Proposal, read: ReadResult) -> SampleRun:
+def run_sample(proposal: Proposal, data: bytes) -> SampleRun:
+    """The sample's bytes through land and normalize with the proposed mapping."""
     spec = SourceSpec.model_validate(yaml.safe_load(proposal.to_yaml()))
-    raw = add_lineage(read.records, spec.source, proposal.sample_name, None, _LANDED, None)
-    return SampleRun(normalize_delivery(raw, spec, leads_schema(), where=proposal.sample_name), raw)
+    name = proposal.sample_name
+    with tempfile.TemporaryDirectory(prefix="sample-run-") as folder:
+        staged = stage_delivery(io.BytesIO(data), spec, leads_schema(), name, None, _LANDED, name, Path(folder),
+                                dedup=False, strict=False)
+        return SampleRun(staged.normalized.file.read(), staged.raw.file.read())
 
 
-def finish(proposal: Proposal, read: ReadResult, kinds: dict[str, str]) -> Proposal:
+def finish(proposal: Proposal, data: bytes, kinds: dict[str, str]) -> Proposal:
     """The proposal with its natural key chosen (when it has no license / id key) and, for a
     headerless file, a note per column saying what it holds and how much of it parsed.
-    ``kinds`` maps a mapped column to the kind it was matched as."""
+    ``data`` is the sample's bytes; ``kinds`` maps a mapped column to the kind it was matched as."""
     try:
-        run = run_sample(proposal, read)
+        run = run_sample(proposal, data)
     except ColumnPrepareError as exc:
         return replace(proposal, key_note=[*proposal.key_note, f"could not try the mapping on the sample: {exc}"])
     if proposal.natural_key:
@@ -64,7 +70,7 @@ def finish(proposal: Proposal, read: ReadResult, kinds: dict[str, str]) -> Propo
 
 
 def _with_natural_key(proposal: Proposal, run: SampleRun) -> Proposal:
-    rows = run.result.rows[run.raw[READ_ERROR].isna().to_numpy()]
+    rows = run.rows[run.raw[READ_ERROR].isna().to_numpy()]
     content = record_content(run.raw.loc[rows.index], proposal.columns)
     try:
         best, ranked = choose_natural_key(rows, content)
@@ -82,7 +88,7 @@ def _with_natural_key(proposal: Proposal, run: SampleRun) -> Proposal:
 
 
 def _column_notes(proposal: Proposal, run: SampleRun, kinds: dict[str, str]) -> dict[str, str]:
-    stats = {s.column: s for s in column_flags(run.result.rows, run.raw, proposal.columns)}
+    stats = {s.column: s for s in column_flags(run.rows, run.raw, proposal.columns)}
     notes = {}
     for column in proposal.columns:
         stat = stats[column]

@@ -1,43 +1,117 @@
 """Within one delivery: collapse records that share a record key into one survivor.
 
 A full-refresh delivery should hold each record key once; registries sometimes repeat a record.
-Survivorship (documented in the README): the most complete row wins (most non-null business
-columns), ties go to the later row in the file. The survivor lists the row numbers it absorbed
-in ``_collapsed_rows`` so every collapsed row stays traceable to its line.
+Survivorship: the most complete row wins (most non-null business columns), ties go to the later
+row in the file. The survivor lists the row numbers it absorbed in ``_collapsed_rows`` so every
+collapsed row stays traceable to its line.
 
 Records with *different* keys that describe the same provider are not collapsed here: two license
 numbers are two licenses. They are linked, not merged, by entity resolution at ``warehouse/leads``.
+
+How, over the normalized stage file: the rule is decided in DuckDB SQL (:func:`survivors_sql`)
+over only the columns it needs (record key, row number, which business columns are null), so no
+step holds the delivery: the survivors' row numbers (8 bytes a record) are then picked out of the
+normalized file row group by row group (Arrow, no pandas round trip), in file order, into the
+deduped file.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from etl_assets import progress
-from etl_assets.records import COLLAPSED_ROWS, RECORD_KEY, ROW_NUMBER, STRING, business_columns
+from etl_assets.records import COLLAPSED_ROWS, QUARANTINE_REASON, RECORD_KEY, ROW_NUMBER, STRING, is_meta
+from etl_assets.stages.files import StageFile, StageFileWriter, release_memory
+from etl_assets.warehouse.backend import quote_ident
+
+# DuckDB's working memory for the key-set query (it spills past it; the query is narrow).
+MEMORY_LIMIT = "512MB"
 
 
-@dataclass
-class DedupResult:
-    records: pd.DataFrame  # one row per record key
+@dataclass(frozen=True)
+class DedupedFile:
+    file: StageFile
     collapsed: int  # rows absorbed into a survivor
 
 
-def dedup_delivery(clean: pd.DataFrame) -> DedupResult:
-    """Keep one row per ``_record_key`` by the survivorship rule above."""
-    frame = clean.copy()
-    frame["_completeness"] = frame[business_columns(frame)].notna().sum(axis=1)
-    frame = frame.sort_values([RECORD_KEY, "_completeness", ROW_NUMBER], ascending=[True, False, False], kind="stable")
-    duplicated = frame.duplicated(RECORD_KEY, keep="first")
-    absorbed = (
-        frame.loc[duplicated]
-        .groupby(RECORD_KEY, sort=False)[ROW_NUMBER]
-        .agg(lambda rows: ",".join(str(r) for r in sorted(rows)))
+def survivors_sql(columns: tuple[str, ...] | list[str], relation: str) -> str:
+    """Per record key of the clean rows, the survivor's row number and the absorbed row numbers."""
+    business = [c for c in columns if not is_meta(c)]
+    completeness = " + ".join(f"CAST({quote_ident(c)} IS NOT NULL AS INTEGER)" for c in business) or "0"
+    return f"""
+    WITH ranked AS (
+        SELECT _record_key, _row_number,
+               row_number() OVER (PARTITION BY _record_key ORDER BY {completeness} DESC, _row_number DESC) AS _rank
+        FROM {relation} WHERE {quote_ident(QUARANTINE_REASON)} IS NULL
+    ), absorbed AS (
+        SELECT _record_key, string_agg(CAST(_row_number AS VARCHAR), ',' ORDER BY _row_number) AS rows
+        FROM ranked WHERE _rank > 1 GROUP BY _record_key
     )
-    survivors = frame.loc[~duplicated].drop(columns="_completeness")
-    survivors[COLLAPSED_ROWS] = pd.array(survivors[RECORD_KEY].map(absorbed), dtype=STRING)
-    survivors = survivors.sort_values(ROW_NUMBER, kind="stable").reset_index(drop=True)
-    progress.advance(len(clean))
-    return DedupResult(records=survivors, collapsed=int(duplicated.sum()))
+    SELECT r._row_number, a.rows AS {quote_ident(COLLAPSED_ROWS)}
+    FROM ranked AS r LEFT JOIN absorbed AS a USING (_record_key)
+    WHERE r._rank = 1 ORDER BY r._row_number"""
+
+
+def dedup_file(normalized: StageFile, writer: StageFileWriter) -> DedupedFile:
+    """Write the clean rows of ``normalized``, one per record key, into ``writer``."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        con.execute("SET threads = 2")
+        relation = "read_parquet($path)"  # DuckDB's own reader: streamed within its memory limit
+        found = con.sql(survivors_sql(normalized.columns, relation), params={"path": str(normalized.path)}).to_arrow_table()
+        clean = con.execute(f"SELECT count(*) FROM {relation} WHERE {quote_ident(QUARANTINE_REASON)} IS NULL",
+                            {"path": str(normalized.path)}).fetchall()[0][0]
+    finally:
+        con.close()
+    keep = found.column(ROW_NUMBER).to_numpy()
+    collapsed = found.column(COLLAPSED_ROWS).combine_chunks().cast(pa.string())
+    del found
+    big = normalized.row_groups > 1
+    if big:
+        release_memory()  # DuckDB's and the scan's pages
+    schema = None
+    for table in normalized.tables():
+        numbers = table.column(ROW_NUMBER).to_numpy()
+        at = np.minimum(np.searchsorted(keep, numbers), max(len(keep) - 1, 0))
+        kept = (keep[at] == numbers) if len(keep) else np.zeros(len(numbers), dtype=bool)
+        kept &= table.column(QUARANTINE_REASON).is_null().to_numpy(zero_copy_only=False)
+        out = table.filter(pa.array(kept)).append_column(COLLAPSED_ROWS, collapsed.take(pa.array(at[kept])))
+        if schema is None:
+            schema = out.schema.with_metadata(_pandas_metadata(normalized, out.schema))
+            writer.start(schema)
+        writer.write_table(out)
+        del table, out
+        if big:
+            release_memory(collect=False)
+    if schema is None:  # an empty normalized file: an empty deduped file of the same columns
+        writer.write(normalized.head(0).assign(**{COLLAPSED_ROWS: pd.array([], dtype=STRING)}))
+    progress.advance(clean)
+    return DedupedFile(writer.close(), collapsed=int(clean - len(keep)))
+
+
+def _pandas_metadata(normalized: StageFile, schema: pa.Schema) -> dict:
+    """The normalized file's pandas metadata plus ``_collapsed_rows`` (as a frame of text would have it)."""
+    sample = normalized.head(0).assign(**{COLLAPSED_ROWS: pd.array([], dtype=STRING)})
+    return pa.Table.from_pandas(sample, preserve_index=False).schema.metadata
+
+
+def unique_key_problems(deduped: StageFile, limit: int = 20) -> tuple[int, list[str], int]:
+    """(record keys appearing twice, the first `limit` of them sorted, null keys) of a stage file, in SQL."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        path = {"path": str(deduped.path)}
+        dup = con.execute(
+            f"SELECT _record_key FROM read_parquet($path) WHERE {quote_ident(RECORD_KEY)} IS NOT NULL "
+            "GROUP BY 1 HAVING count(*) > 1 ORDER BY 1", path
+        ).fetchall()
+        nulls = con.execute(f"SELECT count(*) FROM read_parquet($path) WHERE {quote_ident(RECORD_KEY)} IS NULL", path).fetchall()[0][0]
+    finally:
+        con.close()
+    return len(dup), [str(r[0]) for r in dup[:limit]], int(nulls)

@@ -1,8 +1,9 @@
-"""Land: one delivery's bytes and its S3 facts → the raw frame.
+"""Land: one delivery's bytes and its S3 facts → the raw stage file, chunk by chunk.
 
 Read (every field text, broken records kept with their line), date the delivery, add the lineage
-columns and validate the raw structure. Dagster-free: the raw asset, ``check-mapping``, the golden
-files and the benchmarks all land a delivery through :func:`land_delivery`, so they read alike.
+columns and validate the raw structure, one reader chunk at a time (memory is one chunk's).
+Dagster-free: the raw asset, ``check-mapping``, the golden files and the benchmarks all land a
+delivery through :func:`land_to_file`, so they read alike.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from typing import BinaryIO
 
 import pandas as pd
 
-from etl_assets.ingest.chunks import DeliveryChunks
-from etl_assets.ingest.read import DeliveryReadError, ReadResult, read_delivery
+from etl_assets.ingest.read import DeliveryChunks, DeliveryReadError, ReadResult
 from etl_assets.records import READ_ERROR, DATE, DELIVERY_DATE, DELIVERY_KEY, ETAG, INGESTED_AT, SOURCE, STRING, TIMESTAMP
 from etl_assets.sources.schemas import raw_schema
 from etl_assets.sources.spec import SourceSpec
@@ -23,35 +23,6 @@ from etl_assets.stages.files import StageFile, StageFileWriter
 
 class EmptyDeliveryError(DeliveryReadError):
     """A header and no records: a full refresh listing nothing is a broken export, not news."""
-
-
-@dataclass(frozen=True)
-class Landed:
-    frame: pd.DataFrame  # the raw frame: lineage + every source column as text
-    read: ReadResult  # header, encoding and read warnings, for metadata
-    delivery_date: date
-
-
-def land_delivery(
-    stream: BinaryIO,
-    spec: SourceSpec,
-    key: str,
-    etag: str | None,
-    landed_at: datetime | pd.Timestamp,
-    where: str,
-    require_records: bool = True,
-) -> Landed:
-    """The delivery under S3 ``key`` (ETag, LastModified = ``landed_at``) as its raw frame.
-
-    ``where`` names the delivery in errors (``s3://bucket/key``). Raises DeliveryReadError when the
-    bytes cannot be read, EmptyDeliveryError for a header without records (unless not required)."""
-    result = read_delivery(stream, spec.read, where)
-    if require_records and len(result.records) == 0:
-        raise EmptyDeliveryError(f"{where}: the file has a header and no records")
-    day = delivery_date(spec, key, landed_at)
-    frame = add_lineage(result.records, spec.source, key, etag, landed_at, day)
-    raw_schema(spec).validate(frame)
-    return Landed(frame=frame, read=result, delivery_date=day)
 
 
 def delivery_date(spec: SourceSpec, key: str, landed_at: datetime | pd.Timestamp) -> date:
@@ -94,10 +65,14 @@ def land_to_file(
     landed_at: datetime | pd.Timestamp,
     where: str,
     writer: StageFileWriter,
+    require_records: bool = True,
 ) -> LandedFile:
-    """:func:`land_delivery`, chunk by chunk into ``writer`` (one row group per reader chunk).
+    """The delivery under S3 ``key`` (ETag, LastModified = ``landed_at``) into ``writer``, one row
+    group per reader chunk; ``writer`` is closed (the file published) at the end.
 
-    Same rows, lineage, checks and errors as the whole-frame path; memory is one chunk's."""
+    ``where`` names the delivery in errors (``s3://bucket/key``). Raises DeliveryReadError when the
+    bytes cannot be read, EmptyDeliveryError for a header without records (unless not required:
+    ``check-mapping`` reports it)."""
     chunks = DeliveryChunks(stream, spec.read, where)
     day = delivery_date(spec, key, landed_at)
     schema = raw_schema(spec)
@@ -112,6 +87,6 @@ def land_to_file(
             sample = frame.head(5)
         writer.write(frame)
     result = chunks.result()
-    if chunks.records == 0:
+    if require_records and chunks.records == 0:
         raise EmptyDeliveryError(f"{where}: the file has a header and no records")
     return LandedFile(writer.close(), result, day, unreadable, sample)

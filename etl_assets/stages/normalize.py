@@ -1,263 +1,108 @@
-"""Raw text records → typed leads rows, following one source's mapping.
+"""Normalize: a delivery from its raw stage file into the normalized stage file, batch by batch.
 
-Pure: a DataFrame and a spec in, a DataFrame out. Every input record comes out exactly once,
-either clean (``_quarantine_reason`` null) or with the reasons it is quarantined, each naming the
-file line and the source column. Only a structural problem (a required column missing from the
-delivery) raises, because then no row could be trusted.
+Map, transform, type, validate with pandera and mark quarantine, following one source's mapping
+(the rules per batch are ``normalize_rows.py``'s). The column-level choices (header map, a date
+column's format) read only the columns they need from the raw file, then each batch of
+``BATCH_ROWS`` records is normalized alone and appended as one row group. What the asset's
+metadata shows (counts, previews) is gathered on the way. The quarantine-threshold rule
+(:func:`above_threshold`) fails a delivery before its file is published.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from etl_assets import progress
-from etl_assets.records import (DQ_FLAGS, EXTRA_FIELDS, EXTRAS, KEY_SEPARATOR, LINE_NUMBER, LINEAGE_COLUMNS,
-                                QUARANTINE_REASON, RAW_RECORD, READ_ERROR, RECORD_KEY, STRING)
-from etl_assets.sources.schemas import PANDAS_DTYPES, normalized_schema
-from etl_assets.sources.spec import FieldMap, LeadsSchema, SourceSpec
-from etl_assets.stages.headers import MissingColumnsError, resolve_columns  # noqa: F401 (MissingColumnsError: re-exported)
-from etl_assets.transforms import apply_transform, get_transform
-from etl_assets.transforms._common import quote
-from etl_assets.transforms.text import FORMULA_PATTERN
-
-
-class ColumnPrepareError(ValueError):
-    """A column cannot be read safely as a whole (e.g. an ambiguous date format): the delivery is held back."""
-
-
-@dataclass
-class NormalizeResult:
-    rows: pd.DataFrame
-    column_map: dict[str, str]  # mapping's source column -> header found in the delivery
-    unmapped_columns: list[str]  # delivery columns no mapping entry reads (kept in _extras)
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def quarantined(self) -> pd.DataFrame:
-        return self.rows[self.rows[QUARANTINE_REASON].notna()]
-
-    @property
-    def clean(self) -> pd.DataFrame:
-        return self.rows[self.rows[QUARANTINE_REASON].isna()]
-
-    def above_threshold(self, spec: SourceSpec) -> bool:
-        """The quarantine rule: more than the source's ``quarantine_threshold`` quarantined fails the delivery."""
-        return bool(len(self.rows)) and len(self.quarantined) / len(self.rows) > spec.quarantine_threshold
-
-
-class _Reasons:
-    """Collects per-row quarantine reasons and data-quality flags by row position."""
-
-    def __init__(self, n: int):
-        self.reasons: dict[int, list[str]] = {}
-        self.flags: dict[int, list[str]] = {}
-        self.n = n
-
-    @staticmethod
-    def _add(store: dict[int, list[str]], positions: np.ndarray, messages) -> None:
-        for pos, msg in zip(positions, messages):
-            store.setdefault(int(pos), []).append(msg)
-
-    def reason(self, positions, messages) -> None:
-        self._add(self.reasons, positions, messages)
-
-    def flag(self, positions, messages) -> None:
-        self._add(self.flags, positions, messages)
-
-    def as_series(self, store: dict[int, list[str]], index: pd.Index) -> pd.Series:
-        values = np.full(self.n, None, dtype=object)
-        for pos, msgs in store.items():
-            values[pos] = "; ".join(dict.fromkeys(msgs))
-        return pd.Series(pd.array(values, dtype=STRING), index=index)
-
-
-def _cast(values: pd.Series, type_name: str) -> tuple[pd.Series, np.ndarray]:
-    """Cast transform output to the leads type; returns the column and positions that failed."""
-    dtype = PANDAS_DTYPES[type_name]
-    try:
-        return values.astype(dtype), np.array([], dtype=int)
-    except Exception:  # noqa: BLE001 - any cast failure: fall back to one value at a time to name the bad rows
-        out, bad = [], []
-        for pos, v in enumerate(values.to_numpy()):
-            try:
-                pd.array([v], dtype=dtype)
-                out.append(v)
-            except Exception:  # noqa: BLE001
-                out.append(None)
-                bad.append(pos)
-        return pd.Series(pd.array(out, dtype=dtype), index=values.index), np.array(bad, dtype=int)
-
-
-def _field_inputs(f: FieldMap, raw: pd.DataFrame, column_map: dict[str, str]) -> list[pd.Series]:
-    if f.value is not None:
-        return [pd.Series(f.value, index=raw.index, dtype=object)]
-    return [raw[column_map[c]] if c in column_map else pd.Series(None, index=raw.index, dtype=object) for c in f.from_]
-
+from etl_assets.records import QUARANTINE_REASON, ROW_NUMBER
+from etl_assets.sources.spec import LeadsSchema, SourceSpec
+from etl_assets.stages.coverage import without_address
+from etl_assets.stages.files import StageFile, StageFileWriter, release_memory
+from etl_assets.stages.normalize_rows import normalize_batch, plan_normalize
 
 # Rows transformed, typed and validated at a time: the stage's temporaries (object columns, per-row
 # messages, JSON) scale with the batch, not the delivery. Column-level choices (header map, a date
 # column's format) are made once over the whole delivery first, so batches cannot disagree. A batch
 # costs a fixed ~0.5 s (pandera's validation), so batches stay large.
 BATCH_ROWS = 200_000
+_PREVIEW_ROWS = 5
+_REASON_ROWS = 10
 
 
-@dataclass(frozen=True)
-class _FieldPlan:
-    field: FieldMap
-    transform: object
-    params: dict
-    label: str
+@dataclass
+class NormalizedFile:
+    file: StageFile
+    column_map: dict[str, str]  # mapping's source column -> header found in the delivery
+    unmapped_columns: list[str]  # delivery columns no mapping entry reads (kept in _extras)
+    warnings: list[str]
+    quarantined: int
+    without_address: int
+    reasons: pd.DataFrame  # the first quarantined rows' row number and reason
+    clean_sample: pd.DataFrame  # the first clean rows (preview)
+    schema_sample: pd.DataFrame = field(repr=False)  # no rows, the normalized columns and dtypes
+
+    @property
+    def rows(self) -> int:
+        return self.file.rows
+
+    @property
+    def clean(self) -> int:
+        return self.rows - self.quarantined
+
+    def above_threshold(self, spec: SourceSpec) -> bool:
+        return above_threshold(self.rows, self.quarantined, spec)
 
 
-def normalize_delivery(raw: pd.DataFrame, spec: SourceSpec, leads: LeadsSchema, where: str) -> NormalizeResult:
-    """Apply the mapping's transforms, type the columns, validate with pandera, mark quarantine."""
-    source_columns = [c for c in raw.columns if not c.startswith("_")]
-    column_map, warnings = resolve_columns(spec, source_columns, where)
-    raw = raw.reset_index(drop=True)
-    plans = _plan_fields(spec, raw, column_map, where, warnings)
-    mapped_headers = set(column_map.values())
-    unmapped = [c for c in source_columns if c not in mapped_headers]
-    parts = []
-    for start in range(0, len(raw), BATCH_ROWS) if len(raw) else [0]:
-        batch = raw.iloc[start : start + BATCH_ROWS].reset_index(drop=True)
-        parts.append(_normalize_batch(batch, spec, leads, plans, column_map, source_columns, unmapped))
-        progress.advance(len(batch))
-    rows = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
-    return NormalizeResult(rows=rows, column_map=column_map, unmapped_columns=unmapped, warnings=warnings)
-
-
-def _plan_fields(spec: SourceSpec, raw: pd.DataFrame, column_map, where: str, warnings: list[str]) -> list[_FieldPlan]:
-    """Each field's transform and params; a transform's column-level pre-pass sees the whole delivery."""
-    plans = []
-    for f in spec.fields:
-        t = get_transform(f.transform)
-        label = ", ".join(repr(column_map.get(c, c)) for c in f.from_) or "constant"
-        params = f.params
-        if t.prepare is not None and f.value is None:
-            prepared = t.prepare(_field_inputs(f, raw, column_map), f.params)
-            if prepared.error:
-                raise ColumnPrepareError(f"{where}: column {label}: {prepared.error}")
-            params = prepared.params
-            warnings.extend(f"column {label}: {w}" for w in prepared.warnings)
-        plans.append(_FieldPlan(f, t, params, label))
-    return plans
-
-
-def _normalize_batch(raw, spec, leads, plans, column_map, source_columns, unmapped) -> pd.DataFrame:
-    """One batch of raw records (index 0..n-1) → its normalized rows."""
-    n = len(raw)
-    notes = _Reasons(n)
-    lines = raw[LINE_NUMBER].to_numpy()
-    targets = leads.all_columns
-    out: dict[str, pd.Series] = {}
-    origin: dict[str, str] = {}  # target -> source column(s) that fed it, for messages
-
-    for plan in plans:
-        f, label = plan.field, plan.label
-        result = apply_transform(plan.transform, _field_inputs(f, raw, column_map), plan.params)
-        for target, values in zip(f.to, result.columns.values()):
-            origin.setdefault(target, label)
-            out[target] = values if target not in out else out[target].where(out[target].notna(), values)
-        for series, add in ((result.errors, notes.reason), (result.flags, notes.flag)):
-            hit = np.flatnonzero(series.notna().to_numpy())
-            if len(hit):
-                add(hit, [f"line {lines[p]}, column {label}: {series.iat[p]}" for p in hit])
-
-    typed = pd.DataFrame(index=raw.index)
-    for name, column in targets.items():
-        values = out.get(name, pd.Series(None, index=raw.index, dtype=object))
-        typed[name], bad = _cast(values, column.type)
-        if len(bad):
-            notes.reason(bad, [f"line {lines[p]}, column {origin.get(name, name)}: not a valid {column.type} for {name}" for p in bad])
-
-    _validate(typed, spec, leads, notes, lines, origin)
-
-    read_errors = raw[READ_ERROR]
-    hit = np.flatnonzero(read_errors.notna().to_numpy())
-    notes.reason(hit, [read_errors.iat[p] for p in hit])
-    _flag_formulas(raw, source_columns, notes, lines)
-
-    key_parts = [typed[k].astype(STRING) for k in spec.record_key]
-    record_key = key_parts[0].str.cat(key_parts[1:], sep=KEY_SEPARATOR) if len(key_parts) > 1 else key_parts[0]
-    missing_key = np.flatnonzero(record_key.isna().to_numpy())
-    notes.reason(missing_key, [f"line {lines[p]}: record key {list(spec.record_key)} is missing" for p in missing_key])
-
-    rows = pd.concat([raw[list(LINEAGE_COLUMNS)], typed], axis=1)
-    rows[RECORD_KEY] = record_key
-    rows[DQ_FLAGS] = notes.as_series(notes.flags, raw.index)
-    rows[EXTRAS] = _json_records(raw, unmapped, extra_fields=raw[EXTRA_FIELDS])
-    rows[QUARANTINE_REASON] = notes.as_series(notes.reasons, raw.index)
-    quarantined = rows[QUARANTINE_REASON].notna()
-    rows[RAW_RECORD] = pd.Series(pd.array([None] * n, dtype=STRING), index=raw.index)
-    if quarantined.any():
-        rows.loc[quarantined, RAW_RECORD] = _json_records(raw[quarantined], source_columns, raw.loc[quarantined, EXTRA_FIELDS])
-    return rows
-
-
-def _validate(typed, spec, leads, notes: _Reasons, lines, origin) -> None:
-    """Run the pandera leads schema lazily and turn each failure case into a row reason."""
-    try:
-        normalized_schema(spec, leads).validate(typed, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-        row_cases = cases[cases["index"].notna()]
-        for column, check, value, index in row_cases[["column", "check", "failure_case", "index"]].itertuples(index=False):
-            pos = typed.index.get_loc(index)
-            problem = f"required value for {column} is missing" if check == "not_nullable" else f"{column} fails {check} ({value!r})"
-            notes.reason([pos], [f"line {lines[pos]}, column {origin.get(column, column)}: {problem}"])
-        schema_level = cases[cases["index"].isna()]
-        if len(schema_level):
-            raise ValueError(f"normalized schema error: {schema_level.to_dict('records')}") from exc
-
-
-def _flag_formulas(raw: pd.DataFrame, columns: list[str], notes: _Reasons, lines) -> None:
-    """Spreadsheet formulas in source values (``=HYPERLINK(...)``, ``@SUM``, ``+cmd|...``) are data
-    here: kept verbatim, flagged in ``_dq_flags``; CSV exports neutralise them (exports.safe_csv.to_safe_csv)."""
-    for column in columns:
-        values = raw[column] if raw[column].dtype == STRING else raw[column].astype(STRING)
-        hit = np.flatnonzero(values.str.match(FORMULA_PATTERN).fillna(False).to_numpy(dtype=bool))
-        if len(hit):
-            notes.flag(hit, [
-                f"line {lines[p]}, column {column!r}: looks like a spreadsheet formula ({quote(values.iat[p])}); "
-                "kept as text, neutralised in CSV exports" for p in hit
-            ])
-
-
-_JSON_CHUNK_ROWS = 50_000
-
-
-def _json_records(frame: pd.DataFrame, columns: list[str], extra_fields: pd.Series) -> pd.Series:
-    """One JSON object per row holding the named columns (and surplus fields, if any)."""
-    if not columns and extra_fields.isna().all():
-        return pd.Series(pd.array([None] * len(frame), dtype=STRING), index=frame.index)
-    parts = []
-    for start in range(0, len(frame), _JSON_CHUNK_ROWS):  # Python dicts for one chunk at a time
-        chunk = frame[columns].iloc[start : start + _JSON_CHUNK_ROWS]
-        records = chunk.astype(object).where(chunk.notna(), None).to_dict("records")
-        for record, extra in zip(records, extra_fields.iloc[start : start + _JSON_CHUNK_ROWS].to_numpy()):
-            if extra is not None and extra is not pd.NA:
-                record[EXTRA_FIELDS] = extra
-        parts.append(pd.Series(pd.array([json.dumps(r, ensure_ascii=False) for r in records], dtype=STRING)))
-    if not parts:
-        return pd.Series(pd.array([], dtype=STRING), index=frame.index)
-    return pd.Series(pd.concat(parts, ignore_index=True).array, index=frame.index)
-
-
-def check_quarantine_share(result: NormalizeResult, spec: SourceSpec, where: str) -> None:
-    """A delivery whose quarantined share exceeds the source's threshold is a structural failure."""
-    examples = result.quarantined[QUARANTINE_REASON].head(3).tolist()
-    check_share(len(result.rows), len(result.quarantined), examples, spec, where)
+def above_threshold(total: int, quarantined: int, spec: SourceSpec) -> bool:
+    """The quarantine rule: more than the source's ``quarantine_threshold`` quarantined fails the delivery."""
+    return bool(total) and quarantined / total > spec.quarantine_threshold
 
 
 def check_share(total: int, bad: int, examples: list[str], spec: SourceSpec, where: str) -> None:
-    """The quarantine-threshold rule on counts (the streaming stage counts batch by batch)."""
-    if total and bad / total > spec.quarantine_threshold:
+    """:func:`above_threshold` as an error naming the share and the first reasons."""
+    if above_threshold(total, bad, spec):
         raise ValueError(
             f"{where}: {bad} of {total} records ({bad / total:.0%}) failed validation, above the "
             f"threshold of {spec.quarantine_threshold:.0%}; first reasons: {examples}"
         )
+
+
+def normalize_file(
+    raw: StageFile, spec: SourceSpec, leads: LeadsSchema, where: str, writer: StageFileWriter,
+    enforce_threshold: bool = True,
+) -> NormalizedFile:
+    """Normalize ``raw`` into ``writer``; the quarantine-threshold rule is applied before the file
+    is published (above it: ValueError, no file; ``enforce_threshold=False``: published, the caller
+    judges, as ``check-mapping`` does). Raises MissingColumnsError or ColumnPrepareError when no
+    row could be trusted."""
+    source_columns = [c for c in raw.columns if not c.startswith("_")]
+    plan = plan_normalize(spec, leads, source_columns, where, lambda names: raw.read(columns=[ROW_NUMBER, *names]))
+    quarantined = no_address = 0
+    reasons, clean_sample, schema_sample = [], [], None
+    for batch in raw.batches(batch_rows=BATCH_ROWS):
+        rows = normalize_batch(batch, plan)
+        bad = rows[QUARANTINE_REASON].notna()
+        quarantined += int(bad.sum())
+        no_address += without_address(rows[~bad])
+        if sum(map(len, reasons)) < _REASON_ROWS:
+            reasons.append(rows.loc[bad, [ROW_NUMBER, QUARANTINE_REASON]].head(_REASON_ROWS).copy())
+        if sum(map(len, clean_sample)) < _PREVIEW_ROWS:
+            clean_sample.append(rows[~bad].head(_PREVIEW_ROWS).copy())
+        if schema_sample is None:
+            schema_sample = rows.head(0).copy()
+        writer.write(rows)
+        progress.advance(len(batch))
+        del rows, batch, bad
+        if raw.rows > BATCH_ROWS:  # more than one batch (a small delivery skips the 0.2 s collect)
+            release_memory()  # a batch's temporaries sit in reference cycles: without it RSS grows per batch
+    if schema_sample is None:  # no records at all: still a typed, empty file
+        rows = normalize_batch(raw.head(0), plan)
+        schema_sample = rows.head(0)
+        writer.write(rows)
+    reasons_frame = pd.concat(reasons, ignore_index=True).head(_REASON_ROWS) if reasons else schema_sample[[ROW_NUMBER, QUARANTINE_REASON]]
+    clean_frame = pd.concat(clean_sample, ignore_index=True).head(_PREVIEW_ROWS) if clean_sample else schema_sample
+    if enforce_threshold:
+        check_share(writer.rows, quarantined, reasons_frame[QUARANTINE_REASON].head(3).tolist(), spec, where)
+    return NormalizedFile(writer.close(), plan.column_map, plan.unmapped, plan.warnings, quarantined, no_address,
+                          reasons_frame, clean_frame, schema_sample)

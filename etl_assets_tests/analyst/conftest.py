@@ -12,6 +12,7 @@ import io
 import json
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,13 +22,10 @@ from dagster import instance_for_test
 
 import pandas as pd
 
-from etl_assets.records import QUARANTINE_REASON
 from etl_assets.orchestration.resources import build_resources
 from etl_assets.sources.registry import leads_schema, load_specs, spec_for_key
-from etl_assets.stages.dedup import dedup_delivery
-from etl_assets.stages.land import land_delivery
+from etl_assets.stages.chain import stage_delivery
 from etl_assets.stages.load import load_delivery
-from etl_assets.stages.normalize import normalize_delivery
 from etl_assets_tests.conftest import PROJECT_ROOT, SAMPLE_BUCKET
 from etl_assets_tests.support.pipeline import materialize_leads
 
@@ -88,11 +86,10 @@ def load_file(con: duckdb.DuckDBPyConnection, root: Path, key: str, run_id: str)
     """One delivery through land → normalize → dedup → load, as the chain's assets call them."""
     specs = load_specs()
     spec = spec_for_key(key, specs)
-    with open(root / key, "rb") as stream:
-        raw = land_delivery(stream, spec, key, f'"{run_id}"', pd.Timestamp("2023-09-30T12:00:00Z"), f"s3://b/{key}").frame
-    normalized = normalize_delivery(raw, spec, leads_schema(), where=key).rows
-    deduped = dedup_delivery(normalized[normalized[QUARANTINE_REASON].isna()]).records
-    load_delivery(con, spec, key, normalized, deduped, run_id)
+    with tempfile.TemporaryDirectory(prefix="analyst-") as folder, open(root / key, "rb") as stream:
+        staged = stage_delivery(stream, spec, leads_schema(), key, f'"{run_id}"', pd.Timestamp("2023-09-30T12:00:00Z"),
+                                f"s3://b/{key}", Path(folder), strict=False)
+        load_delivery(con, spec, key, staged.normalized.file, staged.deduped.file, run_id)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ formulas are kept but flagged and neutralised in CSV exports (unit tests of the 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 
 import pandas as pd
@@ -12,12 +11,11 @@ import pytest
 
 from etl_assets.exports.safe_csv import to_safe_csv
 from etl_assets.orchestration import metadata as md
-from etl_assets.stages.land import add_lineage
-from etl_assets.ingest.read import read_delivery
-from etl_assets.sources.registry import leads_schema, load_specs, spec_by_name
-from etl_assets.stages import normalize
-from etl_assets.stages.normalize import DQ_FLAGS, normalize_delivery
+from etl_assets.records import DQ_FLAGS
+from etl_assets.sources.registry import load_specs, spec_by_name
+from etl_assets.stages import normalize_rows
 from etl_assets.transforms.text import looks_like_formula, neutralize_formula
+from etl_assets_tests.support.stages import run_stages
 
 HOSTILE = ["[x](http://evil)", "<img src=x onerror=alert(1)>", "![t](http://evil/t.png)", "a|b\n| c |"]
 
@@ -75,9 +73,8 @@ def texas_rows(*records: list[str]) -> pd.DataFrame:
     header = ["Operation #", "Operation/Caregiver Name", "City", "Capacity", "Notes"]
     text = io.StringIO()
     csv.writer(text).writerows([header, *records])
-    result = read_delivery(io.BytesIO(text.getvalue().encode()), spec.read, "t.csv")
-    raw = add_lineage(result.records, "texas", "texas/t.csv", "e", pd.Timestamp("2023-07-07", tz="UTC"), dt.date(2023, 7, 7))
-    return normalize_delivery(raw, spec, leads_schema(), "t.csv").rows
+    return run_stages(text.getvalue(), spec, "texas/t.csv", etag="e", landed_at=pd.Timestamp("2023-07-07", tz="UTC"),
+                      where="t.csv").rows
 
 
 def test_normalize_keeps_formulas_verbatim_and_flags_them_with_line_and_column():
@@ -98,7 +95,7 @@ def test_normalize_keeps_formulas_verbatim_and_flags_them_with_line_and_column()
 def test_extras_json_is_the_same_whatever_the_chunk_size(monkeypatch):
     records = [[str(i), f"Kids {i}", "Austin", "5", f"note {i}", *(["surplus"] if i % 3 == 0 else [])] for i in range(7)]
     whole = texas_rows(*records)
-    monkeypatch.setattr(normalize, "_JSON_CHUNK_ROWS", 2)
+    monkeypatch.setattr(normalize_rows, "_JSON_CHUNK_ROWS", 2)
     chunked = texas_rows(*records)
     pd.testing.assert_frame_equal(whole, chunked)
     assert chunked["_extras"].iat[0] == '{"Notes": "note 0", "_extra_fields": "surplus"}'

@@ -7,16 +7,15 @@ import io
 import pandas as pd
 
 from etl_assets.ingest.placeholders import DEFAULT_NULL_VALUES
-from etl_assets.ingest.read import read_delivery
+from etl_assets.ingest.read import read_whole
 from etl_assets.sources.registry import leads_schema
 from etl_assets.sources.spec import ReadOptions, SourceSpec
-from etl_assets.stages.land import add_lineage
-from etl_assets.stages.normalize import normalize_delivery
 from etl_assets_tests.conftest import PROJECT_ROOT
+from etl_assets_tests.support.stages import run_stages
 
 
 def _read(text: str, **options):
-    return read_delivery(io.BytesIO(text.encode()), ReadOptions(**options), "k.csv")
+    return read_whole(io.BytesIO(text.encode()), ReadOptions(**options), "k.csv")
 
 
 def test_every_default_spelling_and_whitespace_reads_as_missing_and_is_counted_per_column():
@@ -58,9 +57,9 @@ def test_a_placeholder_street_is_missing_after_normalize_not_a_value_and_not_a_f
         ],
     })  # fmt: skip
     text = "Id,Name,Street,Zip\n1,Sunny Days Child Care,N/A,89101\n2,Little Stars Academy,12 Main St,unknown\n"
-    read = read_delivery(io.BytesIO(text.encode()), spec.read, "t/k.csv")
-    raw = add_lineage(read.records, "t", "t/k.csv", "e", pd.Timestamp("2023-08-01T00:00:00Z"), None)
-    rows = normalize_delivery(raw, spec, leads_schema(PROJECT_ROOT / "mappings"), where="t/k.csv").rows
+    staged = run_stages(text, spec, "t/k.csv", etag="e", landed_at=pd.Timestamp("2023-08-01T00:00:00Z"),
+                        leads=leads_schema(PROJECT_ROOT / "mappings"))
+    rows, read = staged.rows, staged.staged.raw.read
     assert rows["address1"].isna().tolist() == [True, False] and rows["address_std"].isna().tolist() == [True, False]
     assert rows["zip"].isna().tolist() == [False, True]
     assert rows["_dq_flags"].isna().all() and rows["_quarantine_reason"].isna().all()

@@ -2,7 +2,7 @@ import io
 
 import pytest
 
-from etl_assets.ingest.read import DeliveryReadError, read_delivery, unique_column_names
+from etl_assets.ingest.read import DeliveryReadError, read_whole, unique_column_names
 from etl_assets.sources.spec import ReadOptions
 from etl_assets_tests.conftest import SAMPLE_RECORDS, sample_file
 
@@ -11,7 +11,7 @@ from etl_assets_tests.conftest import SAMPLE_RECORDS, sample_file
 def test_every_sample_record_is_read(source):
     path = sample_file(source)
     with path.open("rb") as f:
-        result = read_delivery(f, ReadOptions(), str(path))
+        result = read_whole(f, ReadOptions(), str(path))
     assert len(result.records) == SAMPLE_RECORDS[source]
     assert result.records["_row_number"].tolist() == list(range(1, SAMPLE_RECORDS[source] + 1))
 
@@ -19,7 +19,7 @@ def test_every_sample_record_is_read(source):
 def test_nevada_is_cp1252_with_an_empty_header_cell():
     path = sample_file("nevada")
     with path.open("rb") as f:
-        result = read_delivery(f, ReadOptions(), str(path))
+        result = read_whole(f, ReadOptions(), str(path))
     assert result.encoding == "cp1252"
     assert result.header[7] == "" and result.columns[7] == "column_8"
     assert any("empty" in w for w in result.warnings)
@@ -30,7 +30,7 @@ def test_nevada_is_cp1252_with_an_empty_header_cell():
 def test_oklahoma_truncated_last_record_is_kept_with_a_reason_naming_its_line():
     path = sample_file("oklahoma")
     with path.open("rb") as f:
-        result = read_delivery(f, ReadOptions(), "ok.csv")
+        result = read_whole(f, ReadOptions(), "ok.csv")
     errors = result.records[result.records["_read_error"].notna()]
     assert errors["_row_number"].tolist() == [50]
     assert errors["_read_error"].iat[0] == "ok.csv, line 100: record has 14 fields, the header has 30"
@@ -43,7 +43,7 @@ def test_oklahoma_truncated_last_record_is_kept_with_a_reason_naming_its_line():
 def test_texas_misquoted_name_and_trailing_spaces_are_kept_verbatim():
     path = sample_file("texas")
     with path.open("rb") as f:
-        result = read_delivery(f, ReadOptions(), str(path))
+        result = read_whole(f, ReadOptions(), str(path))
     first = result.records.iloc[0]
     assert first["Operation/Caregiver Name"] == 'K" Street Learning Center LLC"'
     assert first["Address"] == "19290 K ST "
@@ -51,7 +51,7 @@ def test_texas_misquoted_name_and_trailing_spaces_are_kept_verbatim():
 
 def test_ragged_rows_keep_surplus_fields_and_mark_short_ones():
     data = b"a,b\n1,2\n3\n4,5,6,7\n"
-    result = read_delivery(io.BytesIO(data), ReadOptions(), "r.csv")
+    result = read_whole(io.BytesIO(data), ReadOptions(), "r.csv")
     r = result.records
     assert r["_read_error"].isna().tolist() == [True, False, False]
     assert r["_extra_fields"].iat[2] == "6,7"
@@ -68,7 +68,7 @@ def test_ragged_rows_keep_surplus_fields_and_mark_short_ones():
 )
 def test_unreadable_files_fail_with_a_clear_message(data, message):
     with pytest.raises(DeliveryReadError, match=message) as err:
-        read_delivery(io.BytesIO(data), ReadOptions(), "s3://b/bad.csv")
+        read_whole(io.BytesIO(data), ReadOptions(), "s3://b/bad.csv")
     assert "s3://b/bad.csv" in str(err.value)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import io
 import shutil
 import sys
 
@@ -11,16 +10,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from etl_assets.stages.land import add_lineage
 from etl_assets.cli import main as cli
-from etl_assets.ingest.read import read_delivery
 from etl_assets.onboarding.kinds import KINDS, header_similarity
 from etl_assets.onboarding.propose import header_looks_like_data, propose_mapping
 from etl_assets.onboarding.sniff import guess_date_format, sniff
 from etl_assets.sources.registry import leads_schema
 from etl_assets.sources.spec import load_spec
-from etl_assets.stages.normalize import normalize_delivery
 from etl_assets_tests.conftest import PROJECT_ROOT, sample_file
+from etl_assets_tests.support.stages import run_stages
 
 if "make_new_state" not in sys.modules:
     _spec = importlib.util.spec_from_file_location("make_new_state", PROJECT_ROOT / "scripts" / "make_new_state.py")
@@ -82,9 +79,7 @@ def test_headerless_file_is_detected_and_mapped_by_values(tmp_path):
     out.write_text(proposal.to_yaml())
     assert "header: false" in out.read_text()
     spec = load_spec(out, leads_schema(MAPPINGS))
-    read = read_delivery(io.BytesIO(data), spec.read, "k")
-    raw = add_lineage(read.records, "franklin", "k", "e", pd.Timestamp("2023-08-01T00:00:00Z"), None)
-    result = normalize_delivery(raw, spec, leads_schema(MAPPINGS), where="k")
+    result = run_stages(data, spec, "k", etag="e", landed_at=pd.Timestamp("2023-08-01T00:00:00Z"), leads=leads_schema(MAPPINGS))
     assert len(result.rows) == len(origins) == 199
     assert len(result.clean) / len(result.rows) >= 0.95
 

@@ -12,7 +12,7 @@ from etl_assets_tests.conftest import SAMPLE_RECORDS, sample_file
 
 
 def test_reading_a_delivery_counts_its_records_chunk_by_chunk(monkeypatch):
-    monkeypatch.setattr(read, "_CHUNK_ROWS", 40)  # the 99-record Texas sample in three chunks
+    monkeypatch.setattr(read, "CHUNK_ROWS", 40)  # the 99-record Texas sample in three chunks
     seen = []
     count = progress.advance
     monkeypatch.setattr(progress, "advance", lambda n: (count(n), seen.append(progress.records_done())))
@@ -21,7 +21,7 @@ def test_reading_a_delivery_counts_its_records_chunk_by_chunk(monkeypatch):
     position.start_stage("raw")
     path = sample_file("texas")
     with path.open("rb") as stream:
-        read.read_delivery(stream, ReadOptions(), str(path))
+        read.read_whole(stream, ReadOptions(), str(path))
     assert seen == [40, 80, SAMPLE_RECORDS["texas"]]
     line = position.line()
     assert f"delivery 1 of 1 (texas sample): raw, {SAMPLE_RECORDS['texas']:,} records done, " in line and "records/s" in line

@@ -1,4 +1,4 @@
-"""land (bytes + S3 facts → raw frame) and load (a delivery into the warehouse, one transaction),
+"""land (bytes + S3 facts → raw stage file) and load (a delivery into the warehouse, one transaction),
 without Dagster; and the warehouse's one declaration of its tables."""
 
 from __future__ import annotations
@@ -10,40 +10,45 @@ import pandas as pd
 import pytest
 
 from etl_assets import warehouse
-from etl_assets.records import LINEAGE_COLUMNS, QUARANTINE_REASON
+from etl_assets.records import LINEAGE_COLUMNS
 from etl_assets.sources.registry import leads_schema, load_specs, spec_by_name
-from etl_assets.stages.dedup import dedup_delivery
-from etl_assets.stages.land import EmptyDeliveryError, land_delivery
+from etl_assets.stages.chain import stage_delivery
+from etl_assets.stages.files import StageFileWriter
+from etl_assets.stages.land import EmptyDeliveryError, land_to_file
 from etl_assets.stages.load import load_delivery
-from etl_assets.stages.normalize import normalize_delivery
 from etl_assets.warehouse import backend, tables
 from etl_assets_tests.conftest import sample_file
 
 LANDED_AT = pd.Timestamp("2023-07-07T12:00:00Z")
 
 
-def landed(source: str = "nevada"):
+def staged(folder, source: str = "nevada"):
     spec = spec_by_name(source, load_specs())
     path = sample_file(source)
     key = f"{source}/{path.name}"
     with path.open("rb") as stream:
-        return spec, key, land_delivery(stream, spec, key, '"e1"', LANDED_AT, f"s3://b/{key}")
+        return spec, key, stage_delivery(stream, spec, leads_schema(), key, '"e1"', LANDED_AT, f"s3://b/{key}", folder)
 
 
-def test_land_adds_lineage_and_dates_the_delivery_from_its_key():
-    spec, key, result = landed()
-    assert list(result.frame.columns[:5]) == ["_source", "_delivery_key", "_etag", "_ingested_at", "_delivery_date"]
-    assert set(LINEAGE_COLUMNS) <= set(result.frame.columns)
-    assert str(result.delivery_date) == "2023-07-07" and (result.frame["_delivery_key"] == key).all()
+def test_land_adds_lineage_and_dates_the_delivery_from_its_key(tmp_path):
+    spec, key, result = staged(tmp_path)
+    frame = result.raw.file.read()
+    assert list(frame.columns[:5]) == ["_source", "_delivery_key", "_etag", "_ingested_at", "_delivery_date"]
+    assert set(LINEAGE_COLUMNS) <= set(frame.columns)
+    assert str(result.raw.delivery_date) == "2023-07-07" and (frame["_delivery_key"] == key).all()
 
 
-def test_land_refuses_a_header_without_records_unless_told():
+def test_land_refuses_a_header_without_records_unless_told(tmp_path):
     spec = spec_by_name("nevada", load_specs())
     header = sample_file("nevada").read_bytes().splitlines(keepends=True)[0]
     with pytest.raises(EmptyDeliveryError, match="s3://b/k: the file has a header and no records"):
-        land_delivery(io.BytesIO(header), spec, "nevada/k.csv", None, LANDED_AT, "s3://b/k")
-    empty = land_delivery(io.BytesIO(header), spec, "nevada/k.csv", None, LANDED_AT, "s3://b/k", require_records=False)
-    assert len(empty.frame) == 0
+        with StageFileWriter(tmp_path / "raw.parquet") as writer:
+            land_to_file(io.BytesIO(header), spec, "nevada/k.csv", None, LANDED_AT, "s3://b/k", writer)
+    assert not (tmp_path / "raw.parquet").exists() and not list(tmp_path.glob("*.tmp-*"))
+    with StageFileWriter(tmp_path / "raw.parquet") as writer:
+        empty = land_to_file(io.BytesIO(header), spec, "nevada/k.csv", None, LANDED_AT, "s3://b/k", writer,
+                             require_records=False)
+    assert len(empty.file) == 0 and empty.file.read().columns.tolist()[:5] == ["_source", "_delivery_key", "_etag", "_ingested_at", "_delivery_date"]
 
 
 def test_ensure_warehouse_creates_every_declared_table_and_view():
@@ -56,10 +61,9 @@ def test_ensure_warehouse_creates_every_declared_table_and_view():
     assert backend.columns(con, tables.CURRENT)
 
 
-def test_load_writes_history_quarantine_profiles_and_one_load_log_row():
-    spec, key, result = landed()
-    normalized = normalize_delivery(result.frame, spec, leads_schema(), where=key).rows
-    deduped = dedup_delivery(normalized[normalized[QUARANTINE_REASON].isna()]).records
+def test_load_writes_history_quarantine_profiles_and_one_load_log_row(tmp_path):
+    spec, key, result = staged(tmp_path)
+    normalized, deduped = result.normalized.file, result.deduped.file
     con = duckdb.connect()
     counts = load_delivery(con, spec, key, normalized, deduped, "run-1")
     again = load_delivery(con, spec, key, normalized, deduped, "run-2")

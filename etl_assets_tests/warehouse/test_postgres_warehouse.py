@@ -20,14 +20,13 @@ import pytest
 from dagster import instance_for_test
 
 from etl_assets import warehouse
-from etl_assets.records import DELIVERY_DATE, DELIVERY_KEY, QUARANTINE_REASON
+from etl_assets.records import DELIVERY_DATE, DELIVERY_KEY
 from etl_assets.orchestration.resources import build_resources
-from etl_assets.sources.registry import leads_schema, load_specs, spec_by_name
-from etl_assets.stages.dedup import dedup_delivery
+from etl_assets.sources.registry import load_specs, spec_by_name
+from etl_assets.stages.dedup import dedup_file
+from etl_assets.stages.files import StageFileWriter
 from etl_assets.stages.history import apply_delivery
-from etl_assets.stages.land import land_delivery
 from etl_assets.stages.load import load_delivery
-from etl_assets.stages.normalize import normalize_delivery
 from etl_assets.warehouse import scopes
 from etl_assets.warehouse.postgres import mirror
 from etl_assets.warehouse.postgres import server as postgres
@@ -36,6 +35,7 @@ from etl_assets_tests.support.backends import WAREHOUSE_TABLES, Warehouse, norma
 from etl_assets_tests.conftest import SAMPLE_RECORDS, sample_file
 from etl_assets_tests.support.pipeline import materialize_leads
 from etl_assets_tests.support.history import pg_tables, records
+from etl_assets_tests.support.stages import run_stages
 
 LANDED_AT = pd.Timestamp("2023-07-07T12:00:00Z")
 WALL_CLOCK = ("applied_at", "loaded_at", "dagster_run_id", "recorded_at", "raised_at", "alert_id")
@@ -45,9 +45,7 @@ def _prepared(source: str) -> tuple:
     spec = spec_by_name(source, load_specs())
     path = sample_file(source)
     key = f"{source}/{path.name}"
-    with path.open("rb") as stream:
-        raw = land_delivery(stream, spec, key, '"e1"', LANDED_AT, f"s3://b/{key}").frame
-    normalized = normalize_delivery(raw, spec, leads_schema(), where=key).rows
+    normalized = run_stages(path.read_bytes(), spec, key, landed_at=LANDED_AT, where=f"s3://b/{key}").rows
     return spec, key, normalized
 
 
@@ -61,10 +59,16 @@ def _later_delivery(normalized: pd.DataFrame, key: str, day: date) -> pd.DataFra
     return later
 
 
-def _load(resources, spec, key: str, normalized: pd.DataFrame) -> None:
-    deduped = dedup_delivery(normalized[normalized[QUARANTINE_REASON].isna()]).records
+def _load(resources, spec, key: str, normalized: pd.DataFrame, folder) -> None:
+    """A normalized frame (a sample's, or one derived from it) as its stage file, deduped and loaded."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with StageFileWriter(folder / "normalized.parquet") as writer:
+        writer.write(normalized)
+        normalized_file = writer.close()
+    with StageFileWriter(folder / "deduped.parquet") as writer:
+        deduped = dedup_file(normalized_file, writer)
     with resources["duckdb"].open(scopes.source_load(spec.source)) as con:
-        load_delivery(con, spec, key, normalized, deduped, "run")
+        load_delivery(con, spec, key, normalized_file, deduped.file, "run")
 
 
 def test_both_backends_end_with_identical_tables(tmp_path, pg_url, s3_endpoint, bucket_name):
@@ -78,10 +82,11 @@ def test_both_backends_end_with_identical_tables(tmp_path, pg_url, s3_endpoint, 
     for kind, target in (("duckdb", str(tmp_path / "w.duckdb")), ("postgres", pg_url)):
         resources = build_resources(bucket=bucket_name, endpoint_url=s3_endpoint, warehouse=target,
                                     storage_dir=tmp_path / kind, region="us-east-1")
-        _load(resources, spec, later_key, later)  # the later delivery arrives first
+        stages = tmp_path / f"{kind}-stages"
+        _load(resources, spec, later_key, later, stages / "later")  # the later delivery arrives first
         for source_spec, source_key, frame in prepared.values():
-            _load(resources, source_spec, source_key, frame)
-        _load(resources, spec, key, nevada)  # an exact replay
+            _load(resources, source_spec, source_key, frame, stages / source_spec.source)
+        _load(resources, spec, key, nevada, stages / "replay")  # an exact replay
         with instance_for_test() as instance:
             materialize_leads(instance, resources)
         found = Warehouse(kind, target)

@@ -43,10 +43,10 @@ from etl_assets.sources.registry import leads_schema
 from etl_assets.sources.spec import SourceSpec
 from etl_assets.stages.files import StageFile
 from etl_assets.orchestration.io_manager import PartitionedParquetIOManager
-from etl_assets.stages.dedup_file import dedup_file
+from etl_assets.stages.dedup import dedup_file
 from etl_assets.stages.land import land_to_file
 from etl_assets.stages.load import load_delivery
-from etl_assets.stages.normalize_file import normalize_file
+from etl_assets.stages.normalize import normalize_file
 
 # The stage IO manager as a resource: an asset asks it for its own output file's writer.
 StageStore = ResourceParam[PartitionedParquetIOManager]

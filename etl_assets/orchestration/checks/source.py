@@ -25,7 +25,7 @@ from etl_assets.orchestration.checks import rules
 from etl_assets.sources.spec import SourceSpec
 from etl_assets.records import DELIVERY_DATE, DELIVERY_KEY, QUARANTINE_REASON, ROW_NUMBER
 from etl_assets.stages.files import StageFile
-from etl_assets.stages.dedup_file import unique_key_problems
+from etl_assets.stages.dedup import unique_key_problems
 from etl_assets.stages.load import null_rates as stage_null_rates
 from etl_assets.stages.load import quarantined_rows
 from etl_assets.stages import history

@@ -98,7 +98,7 @@ def check_records(records: Records, where: str) -> None:
 
 def _check_file(records: StageFile, where: str) -> None:
     """check_records over a stage file: the key checks in SQL on its own connection."""
-    from etl_assets.stages.dedup_file import unique_key_problems
+    from etl_assets.stages.dedup import unique_key_problems
 
     if RECORD_KEY not in records.columns:
         raise ValueError(f"{where}: records have no {RECORD_KEY} column")
