@@ -6,8 +6,8 @@ A Texas delivery of ``--rows`` records (``benchmarks/generate.py``) is rewritten
 in a fifth of its Address cells (``N/A``) and a tenth of its Phone cells (``-``). Each variant runs
 in its own spawned child (its own peak RSS), ``--repeats`` times, median reported:
 
-* **floor**: ``read_delivery`` with the placeholder pass replaced by a no-op (timing only);
-* **with placeholders**: the real ``read_delivery`` (default list), which nulls and counts them.
+* **floor**: ``read_whole`` with the placeholder pass replaced by a no-op (timing only);
+* **with placeholders**: the real ``read_whole`` (default list), which nulls and counts them.
 
 Goal: the pass adds at most 25% to the read and at most 10% to its peak RSS. Writes
 benchmarks/results/placeholders.md.
@@ -67,7 +67,7 @@ def _child(path: str, variant: str, queue) -> None:
         read.null_placeholders = lambda *args, **kwargs: {}
     start = time.perf_counter()
     with open(path, "rb") as stream:
-        result = read.read_delivery(stream, ReadOptions(), path)
+        result = read.read_whole(stream, ReadOptions(), path)
     seconds = time.perf_counter() - start
     nulled = sum(n for spellings in result.placeholders.values() for n in spellings.values())
     queue.put((seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, len(result.records), nulled))

@@ -33,13 +33,10 @@ import psycopg
 
 from benchmarks.generate import PROJECT_ROOT, generate
 from etl_assets.devtools import local_postgres
-from etl_assets.records import QUARANTINE_REASON
 from etl_assets.orchestration.resources import warehouse_resource
 from etl_assets.sources.registry import leads_schema, load_specs, spec_by_name
-from etl_assets.stages.dedup import dedup_delivery
-from etl_assets.stages.land import land_delivery
+from etl_assets.stages.chain import stage_delivery
 from etl_assets.stages.load import load_delivery
-from etl_assets.stages.normalize import normalize_delivery
 from etl_assets.warehouse import scopes
 
 RESULTS = PROJECT_ROOT / "benchmarks" / "results" / "postgres.md"
@@ -50,10 +47,9 @@ SOURCES = ("nevada", "oklahoma", "texas")
 def prepare(source: str, path: Path, key: str):
     spec = spec_by_name(source, load_specs())
     with path.open("rb") as stream:
-        raw = land_delivery(stream, spec, key, '"bench"', LANDED_AT, f"s3://bench/{key}").frame
-    normalized = normalize_delivery(raw, spec, leads_schema(), where=key).rows
-    deduped = dedup_delivery(normalized[normalized[QUARANTINE_REASON].isna()]).records
-    return spec, key, normalized, deduped
+        staged = stage_delivery(stream, spec, leads_schema(), key, '"bench"', LANDED_AT, f"s3://bench/{key}",
+                                path.parent / f"{path.stem}-stages", strict=False)
+    return spec, key, staged.normalized.file, staged.deduped.file
 
 
 def load(target: str, prepared) -> float:

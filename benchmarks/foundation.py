@@ -245,12 +245,14 @@ def bench_one_delivery(workdir: Path, file: str, source: str, rows: int) -> dict
 
 
 def bench_normalize_stage(workdir: Path, file: str, source: str, rows: int) -> dict[str, Any]:
-    """normalize_delivery alone on the raw frame of the delivery, with a per-transform breakdown."""
-    import etl_assets.stages.normalize as normalize
+    """normalize_file alone on the raw stage file of the delivery, with a per-transform breakdown."""
+    import etl_assets.stages.normalize_rows as normalize_rows
     from etl_assets.devtools import local_s3
     from etl_assets.ingest import s3 as s3_ingest
     from etl_assets.sources.registry import leads_schema, load_specs
-    from etl_assets.stages.land import land_delivery
+    from etl_assets.stages.files import StageFileWriter
+    from etl_assets.stages.land import land_to_file
+    from etl_assets.stages.normalize import normalize_file
 
     spec = next(s for s in load_specs() if s.source == source)
     bucket = "bench-deliveries"
@@ -261,7 +263,8 @@ def bench_normalize_stage(workdir: Path, file: str, source: str, rows: int) -> d
         t0 = time.perf_counter()
         download = s3_ingest.download(local_s3.client(endpoint), bucket, key)
         try:
-            raw = land_delivery(download.file, spec, key, download.etag, download.last_modified, f"s3://{bucket}/{key}").frame
+            with StageFileWriter(workdir / "normalize_stage" / "raw.parquet") as writer:
+                raw = land_to_file(download.file, spec, key, download.etag, download.last_modified, f"s3://{bucket}/{key}", writer).file
         finally:
             download.file.close()
         read_s = time.perf_counter() - t0
@@ -286,20 +289,21 @@ def bench_normalize_stage(workdir: Path, file: str, source: str, rows: int) -> d
 
         return wrapper
 
-    originals = {name: getattr(normalize, name) for name in ("apply_transform", "_cast", "_validate", "_json_records")}
+    originals = {name: getattr(normalize_rows, name) for name in ("apply_transform", "_cast", "_validate", "_json_records")}
     for name, func in originals.items():
-        setattr(normalize, name, timed(name, func))
+        setattr(normalize_rows, name, timed(name, func))
     try:
         t0 = time.perf_counter()
-        result = normalize.normalize_delivery(raw, spec, leads_schema(), where=key)
+        with StageFileWriter(workdir / "normalize_stage" / "normalized.parquet") as writer:
+            result = normalize_file(raw, spec, leads_schema(), key, writer, enforce_threshold=False)
         total_s = time.perf_counter() - t0
     finally:
         for name, func in originals.items():
-            setattr(normalize, name, func)
-    quarantined = int(result.rows[normalize.QUARANTINE_REASON].notna().sum())
+            setattr(normalize_rows, name, func)
+    quarantined = result.quarantined
     return {
         "source": source,
-        "rows": len(raw),
+        "rows": raw.rows,
         "read_s": read_s,
         "rss_after_read_mib": rss_after_read,
         "normalize_s": total_s,

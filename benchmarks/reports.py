@@ -100,15 +100,15 @@ def report_normalize(r: dict, floor: dict) -> str:
         ["pandera validation (`_validate`)", _fmt_s(parts.get("_validate", 0)), f"{100 * parts.get('_validate', 0) / total:.1f}%"],
         ["`_extras`/`_raw_record` JSON (`_json_records`)", _fmt_s(parts.get("_json_records", 0)), f"{100 * parts.get('_json_records', 0) / total:.1f}%"],
         ["rest (reasons, record key, concat)", _fmt_s(total - instrumented), f"{100 * (total - instrumented) / total:.1f}%"],
-        [f"**normalize_delivery total** ({_fmt_n(r['rows'] / total)} rows/s, **{ratio:.1f}x floor**)", f"**{_fmt_s(total)}**", "100%"],
-        ["(before: download + land_delivery, not in the ratio)", _fmt_s(r["read_s"]), ""],
+        [f"**normalize_file total** ({_fmt_n(r['rows'] / total)} rows/s, **{ratio:.1f}x floor**)", f"**{_fmt_s(total)}**", "100%"],
+        ["(before: download + land_to_file, not in the ratio)", _fmt_s(r["read_s"]), ""],
     ]
     verdict = "met" if ratio <= 20 else "NOT met"
     verdict_m = "met" if r["peak_rss_mib"] < 2048 else "NOT met"
     return (
         f"### normalize_stage ({r['source']}, {_fmt_n(r['rows'])} rows)\n\n"
         + _table(["part", "seconds", "share"], rows)
-        + f"\n\nQuarantined rows: {r['quarantined']}. RSS after building the raw frame: {r['rss_after_read_mib']:.0f} MiB; "
+        + f"\n\nQuarantined rows: {r['quarantined']}. RSS after landing the raw file: {r['rss_after_read_mib']:.0f} MiB; "
         + f"peak RSS (ru_maxrss): {r['peak_rss_mib']:.0f} MiB."
         + f"\nGoal normalize ≤ 20x floor: **{verdict}** ({ratio:.1f}x); peak RSS < 2 GiB: **{verdict_m}**."
     )

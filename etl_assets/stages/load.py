@@ -48,20 +48,19 @@ def load_delivery(
     con: duckdb.DuckDBPyConnection,
     spec: SourceSpec,
     delivery_key: str,
-    normalized: pd.DataFrame | StageFile,
-    deduped: pd.DataFrame | StageFile,
+    normalized: StageFile,
+    deduped: StageFile,
     run_id: str,
 ) -> LoadCounts:
     """Apply the delivery (``normalized``: every record, quarantined ones marked; ``deduped``: the
     clean records, one per key) to the warehouse in one transaction; return its counts.
 
-    Stage files are read column by column and batch by batch (the history reads the deduped file
-    through DuckDB), so the load holds no whole delivery; frames give the same result."""
+    The stage files are read column by column and batch by batch (the history reads the deduped
+    file through DuckDB), so the load holds no whole delivery."""
     source = spec.source
     quarantined = quarantined_rows(normalized)
-    etag = _first(normalized, ETAG)
-    etag = str(etag) if len(normalized) else None
-    delivery_date = _first(normalized, DELIVERY_DATE) if len(normalized) else None
+    etag = str(normalized.first(ETAG)) if len(normalized) else None
+    delivery_date = normalized.first(DELIVERY_DATE) if len(normalized) else None
     with bound_memory(con), warehouse.transaction(con):
         warehouse.ensure_warehouse(con)
         warehouse.replace_quarantine(con, source, delivery_key, quarantined)
@@ -108,25 +107,15 @@ def bound_memory(con: duckdb.DuckDBPyConnection):
             con.execute(f"SET memory_limit = '{before}'")
 
 
-def _first(rows: pd.DataFrame | StageFile, column: str):
-    if isinstance(rows, StageFile):
-        return rows.first(column)
-    return rows[column].iat[0] if len(rows) else None
-
-
-def quarantined_rows(normalized: pd.DataFrame | StageFile) -> pd.DataFrame:
-    """The quarantined records (the quarantine table's columns only, batch by batch from a file)."""
-    if not isinstance(normalized, StageFile):
-        return normalized[normalized[QUARANTINE_REASON].notna()]
+def quarantined_rows(normalized: StageFile) -> pd.DataFrame:
+    """The quarantined records (the quarantine table's columns only, read batch by batch)."""
     columns = [c for c in QUARANTINE_COLUMNS if c in normalized.columns]
     parts = [b[b[QUARANTINE_REASON].notna()] for b in normalized.batches(columns=columns)]
     return pd.concat(parts, ignore_index=True) if parts else normalized.head(0)[columns]
 
 
-def null_rates(normalized: pd.DataFrame | StageFile, columns) -> dict[str, float]:
-    """warehouse.null_rates, summed batch by batch over a stage file's columns."""
-    if not isinstance(normalized, StageFile):
-        return warehouse.null_rates(normalized, columns)
+def null_rates(normalized: StageFile, columns) -> dict[str, float]:
+    """Null rate per mapped column (1.0 when the delivery lacks it), summed batch by batch."""
     if not normalized.rows:
         return {c: 0.0 for c in columns}
     nulls = normalized.null_counts([c for c in columns if c in normalized.columns])
