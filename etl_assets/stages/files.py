@@ -4,8 +4,8 @@ Why: a delivery of millions of records does not fit a run pod several times over
 reads its input one row group (or a few columns) at a time and appends its output batch by batch
 (one row group per batch, ``pyarrow.parquet.ParquetWriter``), so its memory is set by the batch,
 not by the delivery. The file appears atomically (temp file + rename): readers see the previous
-file or the new one, never half. Frames per batch stay pandas, typed as the whole-frame path
-typed them (Arrow-backed strings, the pandas metadata of the first batch).
+file or the new one, never half. Frames per batch stay pandas, typed alike in every batch
+(Arrow-backed strings, the pandas metadata of the first batch).
 """
 
 from __future__ import annotations
