@@ -33,7 +33,7 @@ from benchmarks.generate import PROJECT_ROOT, SOURCES, generate
 RESULTS_FILE = PROJECT_ROOT / "benchmarks" / "results" / "job_path.md"
 BUCKET = "bench-job-path"
 MIB = 1024 * 1024
-GOALS = "end-to-end within 10x the DuckDB floor; peak RSS of the process tree under 2 GiB (issue #17)"
+GOALS = "end-to-end within 10x the DuckDB floor; peak RSS of the process tree under 2 GiB"
 
 
 def _tree_rss_bytes(root: int) -> int:

@@ -1,4 +1,4 @@
-"""Benchmark of reading placeholders as missing (#16): the read with and without the pass.
+"""Benchmark of reading placeholders as missing: the read with and without the pass.
 
     .venv/bin/python -m benchmarks.bench_placeholders [--rows 300000] [--repeats 3] [--no-write]
 

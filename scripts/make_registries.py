@@ -1,4 +1,4 @@
-"""Generate three synthetic registries without a license number (issue #16), for onboarding tests.
+"""Generate three synthetic registries without a license number, for onboarding tests.
 
     .venv/bin/python scripts/make_registries.py [OUT_DIR]   (default: .local/registries)
 

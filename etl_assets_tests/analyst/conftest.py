@@ -26,6 +26,7 @@ from etl_assets.orchestration.resources import build_resources
 from etl_assets.sources.registry import leads_schema, load_specs, spec_for_key
 from etl_assets.stages.chain import stage_delivery
 from etl_assets.stages.load import load_delivery
+from etl_assets.warehouse import scopes
 from etl_assets_tests.conftest import PROJECT_ROOT, SAMPLE_BUCKET
 from etl_assets_tests.support.pipeline import materialize_leads
 
@@ -133,3 +134,21 @@ def sample_warehouse(tmp_path_factory, s3_endpoint) -> str:
     with instance_for_test() as instance:
         materialize_leads(instance, resources)
     return str(work / "warehouse.duckdb")
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse_postgres(pg_server, tmp_path_factory, s3_endpoint) -> str:
+    """The same four samples and leads run on the PostgreSQL backend (each load through the warehouse
+    resource, as the asset does): the README's queries must answer the same there. Returns the URL."""
+    url = pg_server.create_database("readme_queries")
+    work = tmp_path_factory.mktemp("sample-warehouse-postgres")
+    resources = build_resources(bucket="unused", endpoint_url=s3_endpoint, warehouse=url,
+                                storage_dir=work / "storage", region="us-east-1")
+    specs = load_specs()
+    for n, path in enumerate(sorted(SAMPLE_BUCKET.glob("*/*.csv"))):
+        key = str(path.relative_to(SAMPLE_BUCKET))
+        with resources["duckdb"].open(scopes.source_load(spec_for_key(key, specs).source)) as con:
+            load_file(con, SAMPLE_BUCKET, key, f"run-{n}")
+    with instance_for_test() as instance:
+        materialize_leads(instance, resources)
+    return url

@@ -1,5 +1,6 @@
 """Every query of README's "Questions the warehouse answers", run on the warehouse built from the four
-samples, against numbers written by hand from the sample files (data/sample_bucket/PROVENANCE.md):
+samples, on DuckDB and on PostgreSQL (the README says the same SQL runs on both), against numbers written
+by hand from the sample files (data/sample_bucket/PROVENANCE.md):
 Nevada 100 records (no e-mail column; two phones with unassigned area codes, 362 and 565), Oklahoma 50
 (the last one truncated: quarantined), Texas 99 (60 with an e-mail; no contact name or license number
 column), Salesforce 39 test leads in other states with placeholder phones, none of them a registry provider."""
@@ -7,8 +8,10 @@ column), Salesforce 39 test leads in other states with placeholder phones, none 
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import duckdb
+import psycopg
 import pytest
 
 from etl_assets_tests.conftest import PROJECT_ROOT
@@ -52,10 +55,20 @@ def test_the_readme_has_one_query_per_question():
     assert len(readme_queries()) == len(EXPECTED)
 
 
+def run_query(backend: str, request, sql: str) -> list[tuple]:
+    """The query's rows on one backend, as an analyst would run it (read-only DuckDB file, or psql)."""
+    if backend == "duckdb":
+        with duckdb.connect(request.getfixturevalue("sample_warehouse"), read_only=True) as con:
+            return con.execute(sql).fetchall()
+    with psycopg.connect(request.getfixturevalue("sample_warehouse_postgres"), autocommit=True) as con:
+        rows = con.execute(sql).fetchall()
+    return [tuple(float(v) if isinstance(v, Decimal) else v for v in row) for row in rows]
+
+
+@pytest.mark.parametrize("backend", ["duckdb", "postgres"])
 @pytest.mark.parametrize("number", range(len(EXPECTED)))
-def test_readme_query_answers_with_the_sample_numbers(sample_warehouse, number):
-    with duckdb.connect(sample_warehouse, read_only=True) as con:
-        rows = con.execute(readme_queries()[number]).fetchall()
+def test_readme_query_answers_with_the_sample_numbers(request, backend, number):
+    rows = run_query(backend, request, readme_queries()[number])
     expected = EXPECTED[number]
     assert len(rows) == len(expected)
     for row, want in zip(rows, expected):

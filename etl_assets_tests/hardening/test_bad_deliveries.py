@@ -54,7 +54,7 @@ EXPECTED: dict[str, Lands | Fails] = {
     # a missing required column is held back by the blocking raw/schema_drift check
     "no_header.csv": Fails("raw_schema_drift", ("required column(s) ['Operation #', 'Operation/Caregiver Name'] missing",)),
     "binary_garbage.csv": Fails("raw", ("binary content (a NUL byte at byte 413)",)),
-    # decision: a gzip file under a .csv name fails clearly (no transparent decompression, see README)
+    # decision: a gzip file under a .csv name fails clearly (no transparent decompression, see docs/architecture.md)
     "gzip_named_csv.csv": Fails("raw", ("gzip-compressed",)),
     "xlsx_named_csv.csv": Fails("raw", ("binary content (a NUL byte at byte 5)",)),
     "html_error_page.csv": Fails("raw_schema_drift", ("required column(s)",)),

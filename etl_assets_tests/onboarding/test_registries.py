@@ -1,4 +1,4 @@
-"""Registries without a license number (#16), onboarded with no hand edit and ingested end to end.
+"""Registries without a license number, onboarded with no hand edit and ingested end to end.
 
 ``scripts/make_registries.py`` writes three invented registries: a headerless directory with
 ``N/A`` streets (lakeshore), a provider-API export with an opaque id and no address (kidfinder), a
