@@ -47,6 +47,7 @@ HEROES = ["Lincoln", "Washington", "Jefferson", "Roosevelt", "Kennedy", "Wilson"
           "Parks", "Truman", "Hamilton", "Edison", "Douglass"]
 PUNCTUATED = ["Children's", "Kids'", "Pre-School", "Day-Care", "A.B.C.", "St. Mark's", "1-2-3", "Y.E.S."]
 UNIT = ["Apt {}", "Apt. {}", "#{}", "Unit {}"]
+MAIL = ["gmail.com", "yahoo.com", "outlook.com"]
 # more name words than the first classes draw from (theirs stay as they were), so that the larger
 # one-site classes do not run out of unused names
 MORE_ADJ = ["Sunshine", "Tender", "Smart", "Brilliant", "Jubilee", "Lighthouse", "Kingdom", "Evergreen",
@@ -193,7 +194,7 @@ def no_address(w: World, case: str) -> list[dict]:
     def api(true_id, name, phone, owner):
         first, last = owner
         row = _at(w, "api_export", true_id, name, None, metro, None, phone, first_name=first, last_name=last,
-                  email=f"{_slug(name)}{r.randrange(1, 99)}@{r.choice(['gmail.com', 'yahoo.com', 'outlook.com'])}")
+                  email=w.unique(lambda: f"{_slug(name)}{r.randrange(1, 999)}@{r.choice(MAIL)}"))  # one mailbox each
         return {**row, "state": state if r.random() < 0.5 else None}
 
     def directory(true_id, name, phone):
