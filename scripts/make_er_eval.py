@@ -1,10 +1,10 @@
 """A labelled entity-resolution evaluation set written from registry shapes, not from the resolver's rules.
 
-    python scripts/make_er_eval.py OUT_DIR [--seed 13] [--cases 120]
+    python -m scripts.make_er_eval OUT_DIR [--seed 13] [--cases 120]
 
 Writes ``OUT_DIR/er_eval.parquet``: normalized leads rows (the columns ``resolve_leads`` reads, made
 by the benchmark's stand-in normalizer) plus ``true_id`` (ground-truth provider), ``er_class``,
-``er_case`` and ``split`` (``train`` / ``test``, by case). Every case is a small world of one
+``er_case``, ``split`` (``train`` / ``test``, by case) and ``er_world``. Every case is a small world of one
 variation class; each holds both records that are one provider and records that are not:
 
 * ``city``: a copy without zip whose city is spelled another way ("OKC", a neighbourhood, the
@@ -18,6 +18,15 @@ variation class; each holds both records that are one provider and records that 
   separate licenses in one registry) and a directory copy of one of them.
 * ``chain``: three sites of one brand sharing a phone at different addresses, directory copies of two.
 * ``background``: the four real sample deliveries (all distinct providers) and synthetic singletons.
+* the one-site classes (``scripts/er_eval_sites.py``): dual licenses, per-age-group permits,
+  house-number tokens, records without an address, apartment buildings, a district's schools,
+  re-punctuated names. They are drawn after all of the above, so a seed's records above stay as
+  they were before these classes existed.
+
+The set is a few worlds (``WORLDS``, column ``er_world``), each resolved on its own like one
+warehouse. Seeds: ``TUNING_SEEDS`` are looked at while rules change; ``HELD_BACK_SEED`` is looked
+at by nobody while tuning, reported last and once per change (``benchmarks.er_eval --held-back``),
+and never graded in a test.
 
 The variations were written from how registries and directories spell things (the samples, the
 issue's failure classes), before and independently of the resolver's normalization; the truth is
