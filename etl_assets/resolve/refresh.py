@@ -34,7 +34,7 @@ from etl_assets.resolve.pairs import BLOCK_KEYS_SQL, PREP_BLOCK_COLUMNS
 from etl_assets.resolve.splink_scoring import SplinkModel, TF_COLUMNS
 from etl_assets.warehouse import backend, frames
 from etl_assets.resolve import state as lead_state
-from etl_assets.warehouse.columns import business_columns
+from etl_assets.warehouse.columns import leads_columns
 from etl_assets.warehouse.queries import live_records, previous_crosswalk
 from etl_assets.warehouse.review import replace_review, review_decisions
 from etl_assets.warehouse.tables import LEAD_REVIEW, LEAD_SOURCES, LEADS
@@ -62,7 +62,7 @@ def refresh_leads(con: duckdb.DuckDBPyConnection, cfg: ResolveConfig, *, full: b
     caller's transaction. Events are returned, not written (the caller appends them with its run id)."""
     t0 = time.perf_counter()
     if cfg.lead_columns is None:  # the records carry the history's own columns too: a lead has the declared ones
-        cfg = dataclasses.replace(cfg, lead_columns=tuple(c.name for c in business_columns()))
+        cfg = dataclasses.replace(cfg, lead_columns=tuple(c.name for c in leads_columns()))
     model = _stored_model(con)
     n_live = lead_state.live_total(con)
     reason = "retrain requested" if retrain else retrain_reason(model, n_live, cfg)

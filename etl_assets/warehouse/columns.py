@@ -42,7 +42,7 @@ BUSINESS = Business()
 BUSINESS_AS_DELIVERED = Business(as_delivered=True)
 
 
-def business_columns() -> tuple[Column, ...]:
+def leads_columns() -> tuple[Column, ...]:
     """The leads columns of mappings/leads.yaml (sales columns, then matching), typed and described."""
     return tuple(Column(name, LEADS_TYPES[c.type], c.doc) for name, c in leads_schema().all_columns.items())
 
@@ -58,7 +58,7 @@ class Table:
         out: list[Column] = []
         for item in self.declared:
             if isinstance(item, Business):
-                out += business_columns()
+                out += leads_columns()
             else:
                 out.append(item)
         return tuple(out)
@@ -71,7 +71,7 @@ class Table:
             if isinstance(item, Column):
                 out[item.name] = item.type
             elif not item.as_delivered:
-                out.update((c.name, c.type) for c in business_columns())
+                out.update((c.name, c.type) for c in leads_columns())
         return out
 
     @property

@@ -10,7 +10,7 @@ built from it.
 from __future__ import annotations
 
 from etl_assets.sources.registry import load_specs
-from etl_assets.warehouse.columns import business_columns
+from etl_assets.warehouse.columns import leads_columns
 from etl_assets.warehouse.tables import CURRENT, HISTORY, LEADS, TABLES
 from etl_assets.warehouse.tables import VIEWS as TABLE_VIEWS
 from etl_assets.warehouse.views import VIEWS
@@ -47,7 +47,7 @@ def column_doc(table: str, column: str) -> str:
 
 def lineage() -> dict[str, dict[str, str]]:
     """Per leads column, per source: the source column(s) and transform it comes from."""
-    out: dict[str, dict[str, str]] = {c.name: {} for c in business_columns()}
+    out: dict[str, dict[str, str]] = {c.name: {} for c in leads_columns()}
     for spec in load_specs():
         for field in spec.fields:
             origin = ", ".join(field.from_) if field.from_ else f"constant {field.value!r}"
