@@ -60,4 +60,5 @@ def create_table_sql(table: str, columns: Mapping[str, str], key: tuple[str, ...
 
 
 def add_column_sql(table: str, column: str, sql_type: str, dialect: str = DUCKDB) -> str:
-    return f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {quote_ident(column)} {column_type(sql_type, dialect)}"
+    sql_type = column_type(sql_type, dialect)
+    return f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {quote_ident(column)} {sql_type}"

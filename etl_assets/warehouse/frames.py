@@ -28,7 +28,7 @@ def conforms(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return backend.columns(con, table) == declared_types(table)
 
 
-def _select(table: str, frame_name: str, frame_columns) -> tuple[str, str]:
+def _select(table: str, name: str, frame_columns) -> tuple[str, str]:
     """(column list, SELECT list) writing the frame's rows in the table's declared layout."""
     declared = declared_types(table)
     undeclared = [str(c) for c in frame_columns if c not in declared]
@@ -38,7 +38,7 @@ def _select(table: str, frame_name: str, frame_columns) -> tuple[str, str]:
             f"undeclared: {undeclared}")
     present = set(frame_columns)
     select = ", ".join(f"CAST({quote_ident(c) if c in present else 'NULL'} AS {t})" for c, t in declared.items())
-    return ", ".join(map(quote_ident, declared)), f"SELECT {select} FROM {frame_name}"
+    return ", ".join(map(quote_ident, declared)), f"SELECT {select} FROM {name}"
 
 
 def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:

@@ -166,9 +166,9 @@ def add_columns(pg: psycopg.Connection, table: str, new: Mapping[str, str]) -> N
 def recreate_table(pg: psycopg.Connection, table: str) -> None:
     """Drop and create a table from its declaration (a refresh replaced an older shape, e.g. of
     leads); the declared views are created again (CASCADE drops those that read it)."""
-    declared = TABLES[table]
-    pg.execute(f"DROP TABLE IF EXISTS {pg_name(table)} CASCADE")
-    pg.execute(ddl.create_table_sql(pg_name(table), declared.columns, declared.key, ddl.POSTGRES))
+    declared, name = TABLES[table], pg_name(table)
+    pg.execute(f"DROP TABLE IF EXISTS {name} CASCADE")
+    pg.execute(ddl.create_table_sql(name, declared.columns, declared.key, ddl.POSTGRES))
     create_views(pg)
 
 
