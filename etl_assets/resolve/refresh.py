@@ -13,7 +13,8 @@ ids included (``etl_assets_tests/resolve/test_incremental.py`` checks it on rand
 delivery sequences).
 
 A full re-resolve runs when asked for (run config ``full``), when there is no state yet, when the
-leads' columns changed, or when the model must be retrained (``retrain``, or
+leads tables are not in their declared shape (``warehouse/tables.py``; the full refresh writes
+them so), or when the model must be retrained (``retrain``, or
 ``resolve_model.retrain_reason``: rules changed, live records outgrew the training set).
 """
 
@@ -31,11 +32,12 @@ from etl_assets.resolve.resolver import ResolveConfig, ResolveResult, prepare, r
 from etl_assets.resolve.model import ResolveModel, retrain_reason
 from etl_assets.resolve.pairs import BLOCK_KEYS_SQL, PREP_BLOCK_COLUMNS
 from etl_assets.resolve.splink_scoring import SplinkModel, TF_COLUMNS
-from etl_assets.warehouse import backend
+from etl_assets.warehouse import backend, frames
 from etl_assets.resolve import state as lead_state
+from etl_assets.warehouse.columns import leads_columns
 from etl_assets.warehouse.queries import live_records, previous_crosswalk
 from etl_assets.warehouse.review import replace_review, review_decisions
-from etl_assets.warehouse.tables import LEAD_SOURCES, LEADS
+from etl_assets.warehouse.tables import LEAD_REVIEW, LEAD_SOURCES, LEADS
 
 
 @dataclass
@@ -59,6 +61,8 @@ def refresh_leads(con: duckdb.DuckDBPyConnection, cfg: ResolveConfig, *, full: b
     """Bring leads, lead_sources, lead_review and the match state up to the live records, in the
     caller's transaction. Events are returned, not written (the caller appends them with its run id)."""
     t0 = time.perf_counter()
+    if cfg.lead_columns is None:  # the records carry the history's own columns too: a lead has the declared ones
+        cfg = dataclasses.replace(cfg, lead_columns=tuple(c.name for c in leads_columns()))
     model = _stored_model(con)
     n_live = lead_state.live_total(con)
     reason = "retrain requested" if retrain else retrain_reason(model, n_live, cfg)
@@ -68,6 +72,8 @@ def refresh_leads(con: duckdb.DuckDBPyConnection, cfg: ResolveConfig, *, full: b
         return _full(con, cfg, model, "full re-resolve requested", t0)
     if not lead_state.has_state(con) or not backend.table_exists(con, LEADS):
         return _full(con, cfg, model, "no match state from an earlier refresh", t0)
+    if not all(frames.conforms(con, t) for t in (LEADS, LEAD_SOURCES, LEAD_REVIEW)):
+        return _full(con, cfg, model, "the leads tables are not in their declared shape", t0)
     return _incremental(con, cfg, model, t0)
 
 
@@ -77,8 +83,8 @@ def _full(con, cfg: ResolveConfig, model: ResolveModel | None, reason: str, t0: 
     if model is not None and model.splink is not None:  # every value's term frequency: all records resolve
         model = _with_tf(model, lead_state.read_model_tf(con))
     result = resolve_leads(records, previous_crosswalk(con), cfg, review_decisions(con), model=model)
-    backend.replace_table(con, LEADS, _leads_frame(result))
-    backend.replace_table(con, LEAD_SOURCES, result.crosswalk)
+    frames.replace_table(con, LEADS, _leads_frame(result))
+    frames.replace_table(con, LEAD_SOURCES, result.crosswalk)
     replace_review(con, result.review)
     with backend.registered(con, _numbered_prep(result.prep, records)) as prep:
         lead_state.replace_all_state(con, _state(result, records), BLOCK_KEYS_SQL.format(id="rid", records=prep))
@@ -112,10 +118,7 @@ def _incremental(con, cfg: ResolveConfig, model: ResolveModel, t0: float) -> Ref
                            sizes=lead_state.part_block_sizes(con),
                            reserved_ids=lambda ids: lead_state.ids_held_outside(con, ids))
     timings["resolve_s"] = time.perf_counter() - t0 - sum(timings.values())
-    leads = _leads_frame(result)
-    if not (set(leads.columns) <= set(lead_state.table_columns(con, LEADS))):
-        return _full(con, cfg, model, "the leads gained columns", t0)
-    lead_state.replace_part(con, leads, result.crosswalk, result.review, _state(result, records))
+    lead_state.replace_part(con, _leads_frame(result), result.crosswalk, result.review, _state(result, records))
     timings["write_s"] = time.perf_counter() - t0 - sum(timings.values())
     timings["refresh_s"] = time.perf_counter() - t0
     return RefreshResult("incremental", f"{changed} changed and {gone} gone record(s) reached {n_part} to re-resolve",

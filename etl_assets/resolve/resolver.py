@@ -58,11 +58,11 @@ from etl_assets.resolve.pairs import (RULE_RANK, block_sizes, candidate_pairs, c
                                              pair_features, splink_guard)
 from etl_assets.resolve.review import decision_pairs, review_queue
 from etl_assets.resolve.survivorship import build_leads
+from etl_assets.warehouse.tables import LEAD_SOURCES, TABLES
 
 log = logging.getLogger(__name__)
 
-CROSSWALK_COLUMNS = (SOURCE, RECORD_KEY, "lead_id", "match_rule", "match_score", "matched_to", "match_weight",
-                     "match_evidence")
+CROSSWALK_COLUMNS = tuple(TABLES[LEAD_SOURCES].columns)  # lead_sources as declared
 
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from etl_assets.records import INGESTED_AT, RECORD_KEY, SOURCE
 from etl_assets.resolve.pairs import BLOCK_HASH, BLOCK_KIND
-from etl_assets.warehouse import backend
+from etl_assets.warehouse import backend, frames
 from etl_assets.warehouse.tables import (CURRENT, LEAD_BLOCK_KEYS, LEAD_MATCH_STATE, LEAD_MODEL, LEAD_MODEL_TF,
                                          LEAD_REVIEW, LEAD_SOURCES, LEADS)
 
@@ -57,7 +57,7 @@ def replace_model(con: duckdb.DuckDBPyConnection, row: dict, tf: dict[str, pd.Da
     )
     for column, table in tf.items():
         frame = pd.DataFrame({"column_name": column, "value": table[column].astype(str), "tf": table[f"tf_{column}"]})
-        backend.insert_frame(con, LEAD_MODEL_TF, frame[frame["value"].notna()])
+        frames.insert_frame(con, LEAD_MODEL_TF, frame[frame["value"].notna()])
 
 
 # --------------------------------------------------------------------------- what changed
@@ -230,16 +230,13 @@ def replace_part(con: duckdb.DuckDBPyConnection, leads: pd.DataFrame, crosswalk:
     con.execute(f"DELETE FROM {LEAD_MATCH_STATE} WHERE rid IN (SELECT rid FROM {PART} UNION SELECT rid FROM {DELTA})")
     for table, frame in ((LEADS, leads), (LEAD_SOURCES, crosswalk), (LEAD_REVIEW, review), (LEAD_MATCH_STATE, state)):
         if len(frame):
-            backend.insert_frame(con, table, frame)
+            frames.insert_frame(con, table, frame)
 
 
 def replace_all_state(con: duckdb.DuckDBPyConnection, state: pd.DataFrame, block_keys_sql: str) -> None:
     con.execute(f"DELETE FROM {LEAD_MATCH_STATE}")
     con.execute(f"DELETE FROM {LEAD_BLOCK_KEYS}")
     if len(state):
-        backend.insert_frame(con, LEAD_MATCH_STATE, state)
+        frames.insert_frame(con, LEAD_MATCH_STATE, state)
         insert_block_keys(con, block_keys_sql)
 
-
-def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    return list(backend.columns(con, table))

@@ -1,9 +1,10 @@
-"""The one owner of the warehouse's shape and access: ``tables`` declares every table and view,
-``backend`` holds the engine's statements and transactions, ``lock`` opens the file (one writer
-process, a bounded wait), ``writes`` and ``queries`` are what
-the stages, assets and checks call."""
+"""The one owner of the warehouse's shape and access: ``tables`` declares every table and view
+(columns, types, descriptions), ``ddl`` turns the declaration into DuckDB's and PostgreSQL's DDL,
+``frames`` writes frames conformed to it, ``backend`` holds the engine's statements and
+transactions, ``writes`` and ``queries`` are what the stages, assets and checks call."""
 
-from etl_assets.warehouse.backend import quote_ident, registered, replace_table, table_exists, transaction
+from etl_assets.warehouse.backend import quote_ident, registered, table_exists, transaction
+from etl_assets.warehouse.frames import UndeclaredColumnError, insert_frame, replace_table
 from etl_assets.warehouse.queries import (
     column_profile,
     lead_id_collisions,
@@ -53,5 +54,5 @@ __all__ = [
     "create_analyst_views",
     "ensure_warehouse", "lead_id_collisions", "leads_summary", "live_count", "live_records", "newest_delivery_dates", "null_rates",
     "previous_crosswalk", "previous_delivery", "quote_ident", "record_load", "registered", "replace_column_profiles",
-    "replace_quarantine", "replace_table", "resolution_coverage", "table_exists", "transaction",
+    "replace_quarantine", "replace_table", "insert_frame", "UndeclaredColumnError", "resolution_coverage", "table_exists", "transaction",
 ]

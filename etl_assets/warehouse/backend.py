@@ -17,11 +17,9 @@ from collections.abc import Iterator, Mapping
 import duckdb
 import pandas as pd
 
+from etl_assets.warehouse.ddl import add_column_sql, quote_ident  # noqa: F401 (quote_ident: re-exported)
+
 _names = itertools.count()
-
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 @contextlib.contextmanager
@@ -68,13 +66,6 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return bool(rows[0][0])
 
 
-def create_table(con: duckdb.DuckDBPyConnection, table: str, declared: Mapping[str, str], key: tuple[str, ...] = ()) -> None:
-    body = ", ".join(f"{quote_ident(c)} {t}" for c, t in declared.items())
-    if key:
-        body += f", PRIMARY KEY ({', '.join(map(quote_ident, key))})"
-    con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({body})")
-
-
 def create_view(con: duckdb.DuckDBPyConnection, table: str, select: str) -> None:
     con.execute(f"CREATE OR REPLACE VIEW {table} AS {select}")
 
@@ -84,7 +75,7 @@ def add_columns(con: duckdb.DuckDBPyConnection, table: str, new: Mapping[str, st
     existing = columns(con, table)
     for name, sql_type in new.items():
         if name not in existing:
-            con.execute(f"ALTER TABLE {table} ADD COLUMN {quote_ident(name)} {sql_type}")
+            con.execute(add_column_sql(table, name, sql_type))
 
 
 def delete_delivery(con: duckdb.DuckDBPyConnection, table: str, source: str, delivery_key: str) -> None:
@@ -106,20 +97,3 @@ def upsert_row(con: duckdb.DuckDBPyConnection, table: str, key: tuple[str, ...],
         f"ON CONFLICT ({', '.join(map(quote_ident, key))}) DO UPDATE SET {cols_sql}",
         list(row.values()),
     )
-
-
-def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    """Append a DataFrame's rows, columns matched by name."""
-    with registered(con, frame) as name:
-        cols_sql = ", ".join(map(quote_ident, frame.columns))
-        con.execute(f"INSERT INTO {table} ({cols_sql}) SELECT {cols_sql} FROM {name}")
-
-
-def replace_table(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    """Replace a whole table with a DataFrame's rows (inside the caller's transaction)."""
-    with registered(con, frame) as name:
-        # an all-null object column has DuckDB's type NULL, which no later row could be inserted into
-        types = con.execute(f"DESCRIBE SELECT * FROM {name}").fetchall()
-        select = ", ".join(f"CAST({quote_ident(c)} AS VARCHAR) AS {quote_ident(c)}" if str(t).strip('"') == "NULL"
-                           else quote_ident(c) for c, t, *_ in types)
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {select} FROM {name}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from etl_assets.warehouse import backend
+from etl_assets.warehouse import backend, frames
 from etl_assets.warehouse.tables import LEAD_REVIEW, LEAD_REVIEW_DECISIONS
 
 DECISIONS = ("accept", "reject")
@@ -27,7 +27,7 @@ def review_decisions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def replace_review(con: duckdb.DuckDBPyConnection, review: pd.DataFrame) -> None:
-    backend.replace_table(con, LEAD_REVIEW, review)
+    frames.replace_table(con, LEAD_REVIEW, review)
 
 
 def review_pairs(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFrame:

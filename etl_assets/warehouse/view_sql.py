@@ -7,9 +7,9 @@ and list/struct/JSON functions (a cross join with a ``VALUES`` list of column na
 EXCLUDE`` (explicit column lists), ``GROUP BY ALL`` and ``count_if`` (``SUM(CASE ...)``), ``::``
 casts. ``date - date`` is an integer number of days on both engines.
 
-Column lists of ``leads`` and ``source_history`` come from the YAML (a column no source maps is
-absent), so the SQL is built from the columns present when the refresh runs; a missing column
-reads as NULL.
+Column lists of ``leads`` and ``source_history`` come from the YAML (``leads`` holds every one;
+the history only those a delivery brought), so the SQL is built from the columns present when the
+refresh runs; a missing column reads as NULL.
 """
 
 from __future__ import annotations

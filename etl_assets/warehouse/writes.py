@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 
 from etl_assets.records import DELIVERY_KEY, QUARANTINE_COLUMNS, SOURCE
-from etl_assets.warehouse import backend
+from etl_assets.warehouse import backend, frames
 from etl_assets.warehouse.tables import ALERTS, COLUMN_PROFILES, DELIVERIES, LEAD_EVENTS, QUARANTINE, TABLES, ensure_warehouse
 
 
@@ -14,7 +14,7 @@ def replace_quarantine(con: duckdb.DuckDBPyConnection, source: str, delivery_key
     """The delivery's quarantined rows replace whatever an earlier load of it left."""
     backend.delete_delivery(con, QUARANTINE, source, delivery_key)
     if len(rows):
-        backend.insert_frame(con, QUARANTINE, rows[list(QUARANTINE_COLUMNS)].rename(columns=QUARANTINE_COLUMNS))
+        frames.insert_frame(con, QUARANTINE, rows[list(QUARANTINE_COLUMNS)].rename(columns=QUARANTINE_COLUMNS))
 
 
 def record_load(con: duckdb.DuckDBPyConnection, source: str, delivery_key: str, **values) -> None:
@@ -48,7 +48,7 @@ def append_lead_events(con: duckdb.DuckDBPyConnection, events: pd.DataFrame, run
     frame = events[["event_type", "lead_id", "related_lead_ids", "record_count", "detail"]].assign(
         dagster_run_id=run_id, recorded_at=pd.Timestamp.now(tz="UTC")
     )
-    backend.insert_frame(con, LEAD_EVENTS, frame)
+    frames.insert_frame(con, LEAD_EVENTS, frame)
 
 
 def append_alert(con: duckdb.DuckDBPyConnection, row: dict) -> None:

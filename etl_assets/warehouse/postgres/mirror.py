@@ -7,10 +7,11 @@ Order of a session (why: no deadlocks, no half state visible):
    if this process dies);
 2. read the scope's rows in one REPEATABLE READ transaction (a consistent snapshot);
 3. the caller's work on the mirror;
-4. new columns / a reshaped leads table: DDL in its own short transaction (nullable columns only,
-   harmless if step 5 then fails: a NULL column changes no row hash);
-5. DELETE the scope's rows + COPY the mirror's rows, one transaction: readers see the rows before
-   or after it, never between. A failure or kill before COMMIT leaves PostgreSQL as it was.
+4. new business columns: DDL in its own short transaction (nullable columns only, harmless if
+   step 5 then fails: a NULL column changes no row hash);
+5. DELETE the scope's rows (or, for a table a refresh replaced whole in another shape than the
+   server's, DROP and CREATE it as declared) + COPY the mirror's rows, one transaction: readers
+   see the rows before or after it, never between. A failure or kill before COMMIT leaves PostgreSQL as it was.
 """
 
 from __future__ import annotations
@@ -48,9 +49,9 @@ def _read(pg: psycopg.Connection, mem: duckdb.DuckDBPyConnection, scope: Scope) 
         types = postgres.columns(pg, table)
         if not types:
             continue
-        if TABLES[table].columns:
+        if TABLES[table].grows:
             backend.add_columns(mem, table, types)  # the business columns PostgreSQL has and the mirror lacks
-        else:
+        elif types != backend.columns(mem, table):  # an older shape (its writer replaces it with the declared one)
             body = ", ".join(f"{backend.quote_ident(c)} {t}" for c, t in types.items())
             mem.execute(f"CREATE OR REPLACE TABLE {table} ({body})")
         postgres.copy_into_duckdb(pg, mem, table, types, _predicate(where, scope))
@@ -58,25 +59,28 @@ def _read(pg: psycopg.Connection, mem: duckdb.DuckDBPyConnection, scope: Scope) 
 
 
 def _reshape(pg: psycopg.Connection, mem: duckdb.DuckDBPyConnection, scope: Scope) -> None:
-    """Step 4: give PostgreSQL the mirror's columns where it lacks them."""
+    """Step 4: give PostgreSQL the mirror's business columns where it lacks them."""
     targets = [t for t, _ in scope.replaces] + list(scope.appends)
-    changes = []
+    changes = {}
     for table in targets:
-        have, want = postgres.columns(pg, table), backend.columns(mem, table)
-        if not want:
-            continue
-        if TABLES[table].columns:
-            new = {c: t for c, t in want.items() if c not in have}
+        if TABLES[table].grows and backend.columns(mem, table):
+            have = postgres.columns(pg, table)
+            new = {c: t for c, t in backend.columns(mem, table).items() if c not in have}
             if new:
-                changes.append(lambda table=table, new=new: postgres.add_columns(pg, table, new))
-        elif [(c, postgres.pg_type(t)) for c, t in have.items()] != [(c, postgres.pg_type(t)) for c, t in want.items()]:
-            changes.append(lambda table=table, want=want: postgres.recreate_table(pg, table, want))
+                changes[table] = new
     if changes:
         with pg.transaction():
             postgres.lock(pg, "ddl")
-            for change in changes:
-                change()
+            for table, new in changes.items():
+                postgres.add_columns(pg, table, new)
             postgres.create_views(pg)
+
+
+def _other_shape(pg: psycopg.Connection, table: str, cols: dict[str, str]) -> bool:
+    """A fixed-shape table whose server copy has other columns or types than the mirror's."""
+    have = postgres.columns(pg, table)
+    return not TABLES[table].grows and ([(c, postgres.pg_type(t)) for c, t in have.items()]
+                                        != [(c, postgres.pg_type(t)) for c, t in cols.items()])
 
 
 def _write(pg: psycopg.Connection, mem: duckdb.DuckDBPyConnection, scope: Scope) -> None:
@@ -85,6 +89,9 @@ def _write(pg: psycopg.Connection, mem: duckdb.DuckDBPyConnection, scope: Scope)
             cols = backend.columns(mem, table)
             if not cols:
                 continue
+            if where is None and _other_shape(pg, table, cols):
+                postgres.lock(pg, "ddl")
+                postgres.recreate_table(pg, table)  # transactional DDL: undone with the rows on failure
             delete = sql.SQL("DELETE FROM {}").format(sql.Identifier(*postgres.pg_name(table).split(".")))
             predicate = _predicate(where, scope)
             _only_scope_rows(mem, table, where, scope)

@@ -1,5 +1,6 @@
-"""The PostgreSQL side: connecting (password never shown), DuckDB ⇄ PostgreSQL types, the
-declared tables and views in ``public``, and bulk moves of rows as CSV through ``COPY``.
+"""The PostgreSQL side: connecting (password never shown), PostgreSQL → DuckDB types (the other
+way is ``ddl.pg_type``), the declared tables and views in ``public`` (their DDL from ``ddl.py``),
+and bulk moves of rows as CSV through ``COPY``.
 
 Rows cross as CSV text because both engines speak it exactly: PostgreSQL's CSV writes NULL
 unquoted and the empty string as ``""``, and DuckDB reads it back so (``allow_quoted_nulls``
@@ -17,20 +18,12 @@ import duckdb
 import psycopg
 from psycopg import sql
 
-from etl_assets.warehouse.backend import quote_ident
+from etl_assets.warehouse import ddl
+from etl_assets.warehouse.ddl import pg_type, quote_ident  # noqa: F401 (pg_type: the mirror compares shapes in it)
 from etl_assets.warehouse.tables import SCHEMA, TABLES, VIEWS
 
 PG_SCHEMA = "public"
 COPY_CHUNK = 1 << 20
-# DuckDB type → PostgreSQL type (constraints such as NOT NULL follow the type unchanged).
-_TO_PG = {
-    "VARCHAR": "text", "BIGINT": "bigint", "INTEGER": "integer", "SMALLINT": "smallint", "TINYINT": "smallint",
-    "UBIGINT": "numeric(20)", "UINTEGER": "bigint", "HUGEINT": "numeric(39)", "DOUBLE": "double precision",
-    "FLOAT": "real", "BOOLEAN": "boolean", "DATE": "date", "TIMESTAMP": "timestamp",
-    "TIMESTAMP WITH TIME ZONE": "timestamptz", "TIMESTAMPTZ": "timestamptz", "TIMESTAMP_NS": "timestamp",
-    "TIME": "time", "UUID": "uuid", "BLOB": "bytea",
-    "NULL": "text",  # a frame column that is entirely null (no type to keep)
-}
 _TO_DUCKDB = {
     "text": "VARCHAR", "character varying": "VARCHAR", "bigint": "BIGINT", "integer": "INTEGER",
     "smallint": "SMALLINT", "double precision": "DOUBLE", "real": "FLOAT", "boolean": "BOOLEAN", "date": "DATE",
@@ -87,21 +80,6 @@ def connect(url: str, password: str | None = None, *, connect_timeout: int = 10)
 def pg_name(table: str) -> str:
     """A declared table's name in PostgreSQL (same name, schema ``public``)."""
     return f"{PG_SCHEMA}.{table.split('.', 1)[1]}"
-
-
-def pg_type(duckdb_type: str) -> str:
-    """``VARCHAR NOT NULL`` → ``text NOT NULL``; DECIMAL(p,s) → numeric(p,s); lists → arrays."""
-    base, _, rest = duckdb_type.partition(" NOT NULL")
-    base = base.strip().strip('"').upper()
-    if base.endswith("[]"):
-        return pg_type(base[:-2]) + "[]" + (" NOT NULL" if rest or " NOT NULL" in duckdb_type else "")
-    if base.startswith("DECIMAL"):
-        mapped = "numeric" + base[len("DECIMAL"):]
-    elif base in _TO_PG:
-        mapped = _TO_PG[base]
-    else:
-        raise TypeError(f"no PostgreSQL type for DuckDB type {duckdb_type!r}")
-    return mapped + (" NOT NULL" if " NOT NULL" in duckdb_type else "")
 
 
 def duckdb_type(data_type: str, udt_name: str, precision: int | None, scale: int | None) -> str:
@@ -174,31 +152,23 @@ def ensure_tables(pg: psycopg.Connection) -> None:
     with pg.transaction():
         lock(pg, "ddl")
         for table, declared in TABLES.items():
-            if declared.columns:
-                body = ", ".join(f"{quote_ident(c)} {pg_type(t)}" for c, t in declared.columns.items())
-                if declared.key:
-                    body += f", PRIMARY KEY ({', '.join(map(quote_ident, declared.key))})"
-                name = pg_name(table)
-                pg.execute(f"CREATE TABLE IF NOT EXISTS {name} ({body})")
+            pg.execute(ddl.create_table_sql(pg_name(table), declared.columns, declared.key, ddl.POSTGRES))
         missing = [v for v in VIEWS if not columns(pg, v)]
         if missing:
             create_views(pg)
 
 
 def add_columns(pg: psycopg.Connection, table: str, new: Mapping[str, str]) -> None:
-    name = pg_name(table)
     for column, t in new.items():
-        sql_type = pg_type(t)
-        pg.execute(f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS {quote_ident(column)} {sql_type}")
+        pg.execute(ddl.add_column_sql(pg_name(table), column, t, ddl.POSTGRES))
 
 
-def recreate_table(pg: psycopg.Connection, table: str, types: Mapping[str, str]) -> None:
-    """Drop and create a frame-shaped table (leads, lead_sources) with these columns; the
-    declared views are created again (CASCADE drops those that read it)."""
-    body = ", ".join(f"{quote_ident(c)} {pg_type(t)}" for c, t in types.items())
-    name = pg_name(table)
+def recreate_table(pg: psycopg.Connection, table: str) -> None:
+    """Drop and create a table from its declaration (a refresh replaced an older shape, e.g. of
+    leads); the declared views are created again (CASCADE drops those that read it)."""
+    declared, name = TABLES[table], pg_name(table)
     pg.execute(f"DROP TABLE IF EXISTS {name} CASCADE")
-    pg.execute(f"CREATE TABLE {name} ({body})")
+    pg.execute(ddl.create_table_sql(name, declared.columns, declared.key, ddl.POSTGRES))
     create_views(pg)
 
 
