@@ -95,11 +95,11 @@ class WarehouseSink:
 
 def _open_for_alert(database: str):
     """The DuckDB file, or a PostgreSQL session appending to ``alerts`` (``database`` a URL)."""
-    from etl_assets.warehouse import mirror, postgres, scopes
+    from etl_assets.warehouse import mirror, postgres, scopes, spill
 
     if postgres.is_postgres_url(database):
         return mirror.session(database, scopes.alert_append(), password=settings.warehouse_password())
-    return duckdb.connect(database)
+    return spill.connect(database)
 
 
 def _post_json(url: str, payload: dict) -> int:

@@ -8,7 +8,9 @@ DuckDB connection is used inside). Steps:
 2. Candidate pairs (DuckDB): records sharing a block key — license number within a source, phone
    (phone or phone2), address line, email, zip/city + house number, zip/city + token-sorted company
    or person name (a person ``LAST FIRST`` also meets a company named after the person). Blocks
-   larger than ``max_block_size`` are skipped (license blocks never), so cost grows with n, not n².
+   larger than ``max_block_size`` (license blocks: ``max_license_block``) are skipped and reported
+   (``stats["oversized_blocks"]``), so a record has a bounded number of candidates and cost grows
+   with n, not n², whatever the data (thousands of copies of one listing share every key).
 3. Pair features: phone agreement, address level (2 same line, 1 close: same house number and
    line ratio >= ``address_similarity``, 0 unknown, -1 same house number but another street text,
    -2 conflict: another house number or street, or different zips on different lines; city text
@@ -42,7 +44,6 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -55,9 +56,10 @@ from etl_assets.stages.resolve_ids import assign_lead_ids
 from etl_assets.stages.resolve_model import ResolveModel, linking_rules, train_model  # noqa: F401 (linking_rules: re-exported)
 from etl_assets.stages.resolve_pairs import (RULE_RANK, block_sizes, candidate_pairs, colocated_review,  # noqa: F401
                                              components, deterministic_rule, email_counts, evidence_text,
-                                             pair_features, splink_guard)
+                                             oversized_blocks, pair_features, splink_guard)
 from etl_assets.stages.resolve_review import decision_pairs, review_queue
 from etl_assets.stages.survivorship import build_leads
+from etl_assets.warehouse import spill
 
 log = logging.getLogger(__name__)
 
@@ -108,15 +110,26 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     return p
 
 
+def largest_component(root: np.ndarray, keys_arr: np.ndarray) -> dict:
+    """Size of the largest candidate-graph component and its first record: what one change there
+    makes an incremental refresh re-resolve."""
+    if not len(root):
+        return {"records": 0, "first_record": None}
+    sizes = np.bincount(root)
+    top = int(np.argmax(sizes))
+    return {"records": int(sizes[top]), "first_record": str(keys_arr[top])}
+
+
 # --------------------------------------------------------------------------- entry point
 def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None,
                   config: ResolveConfig | None = None, decisions: pd.DataFrame | None = None, *,
                   model: ResolveModel | None = None, sizes: pd.DataFrame | None = None,
-                  reserved_ids=None) -> ResolveResult:
+                  reserved_ids=None, previous_model: ResolveModel | None = None) -> ResolveResult:
     """Resolve live source records into leads; see the module docstring for the rules.
 
     ``decisions``: a reviewer's rows of ``lead_review_decisions`` (must-link / cannot-link).
-    ``model``: the stored matching model (``resolve_model``); None trains one on these records.
+    ``model``: the stored matching model (``resolve_model``); None trains one on these records
+    (``previous_model``, the stored one being replaced, lends m values EM cannot estimate).
     An incremental refresh (``resolve_refresh``) passes a closed part of the live records — whole
     components of the candidate graph — with ``sizes``, the block sizes over every live record, and
     ``reserved_ids``, lead ids held outside the part; the part then resolves exactly as it would
@@ -130,14 +143,12 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
         raise ValueError("records: (_source, _record_key) must be unique")
     prep = prepare(records)
     timings["prepare_s"] = time.perf_counter() - t0
-    con = duckdb.connect()
-    try:
+    with spill.connect() as con:
         if sizes is None:
             sizes = block_sizes(con, prep)
         pairs = candidate_pairs(con, prep, cfg, sizes)
         emails = email_counts(con, prep, sizes)
-    finally:
-        con.close()
+        oversized = oversized_blocks(con, prep, cfg, sizes)
     timings["candidates_s"] = time.perf_counter() - t0 - sum(timings.values())
     accepts, rejects = decision_pairs(prep, decisions)
     reject_l, reject_r = (np.array(x, dtype=np.int64) for x in (zip(*rejects) if rejects else ([], [])))
@@ -148,7 +159,7 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
     n_rule_pairs = int(all_rules.notna().sum())  # pairs some rule would link: the prior's evidence
     timings["deterministic_s"] = time.perf_counter() - t0 - sum(timings.values())
     if model is None:
-        model = train_model(prep, n_rule_pairs, cfg)
+        model = train_model(prep, n_rule_pairs, cfg, previous_model)
         timings["train_s"] = time.perf_counter() - t0 - sum(timings.values())
     f["rule"] = all_rules.where(all_rules.isin(model.linking_rules), None)
     del all_rules
@@ -220,6 +231,7 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
         "accepted_edges": len(accepted), "n_leads": len(leads), "review_pairs": len(review),
         "reviewer_accepts": len(accepts), "reviewer_rejects": len(rejects),
         "share_of_all_pairs_scored": n_candidates / max(n * (n - 1) / 2, 1),
+        "oversized_blocks": oversized, "largest_component": largest_component(component_root, keys_arr),
         **timings, "total_s": time.perf_counter() - t0,
     }
     log.info("resolve_leads: %s", stats)

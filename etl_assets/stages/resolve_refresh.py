@@ -62,7 +62,7 @@ def refresh_leads(con: duckdb.DuckDBPyConnection, cfg: ResolveConfig, *, full: b
     n_live = lead_state.live_total(con)
     reason = "retrain requested" if retrain else retrain_reason(model, n_live, cfg)
     if reason is not None:
-        return _full(con, cfg, None, reason, t0)
+        return _full(con, cfg, None, reason, t0, previous=model)
     if full:
         return _full(con, cfg, model, "full re-resolve requested", t0)
     if not lead_state.has_state(con) or not backend.table_exists(con, LEADS):
@@ -70,12 +70,14 @@ def refresh_leads(con: duckdb.DuckDBPyConnection, cfg: ResolveConfig, *, full: b
     return _incremental(con, cfg, model, t0)
 
 
-def _full(con, cfg: ResolveConfig, model: ResolveModel | None, reason: str, t0: float) -> RefreshResult:
+def _full(con, cfg: ResolveConfig, model: ResolveModel | None, reason: str, t0: float,
+          previous: ResolveModel | None = None) -> RefreshResult:
     records = live_records(con)
     records["_rid"] = lead_state.record_ids(con, records)
     if model is not None and model.splink is not None:  # every value's term frequency: all records resolve
         model = _with_tf(model, lead_state.read_model_tf(con))
-    result = resolve_leads(records, previous_crosswalk(con), cfg, review_decisions(con), model=model)
+    result = resolve_leads(records, previous_crosswalk(con), cfg, review_decisions(con), model=model,
+                           previous_model=previous)
     backend.replace_table(con, LEADS, _leads_frame(result))
     backend.replace_table(con, LEAD_SOURCES, result.crosswalk)
     replace_review(con, result.review)
@@ -103,7 +105,7 @@ def _incremental(con, cfg: ResolveConfig, model: ResolveModel, t0: float) -> Ref
     with backend.registered(con, _numbered_prep(prepare(changed_rows), changed_rows)) as prep:
         lead_state.replace_changed_block_keys(con, BLOCK_KEYS_SQL.format(id="rid", records=prep))
     del changed_rows
-    n_part = lead_state.mark_part(con, cfg.max_block_size, cfg.max_identifier_share, decision_keys)
+    n_part = lead_state.mark_part(con, cfg.max_block_size, cfg.max_identifier_share, decision_keys, cfg.max_license_block)
     timings["mark_part_s"] = time.perf_counter() - t0 - sum(timings.values())
     records = lead_state.part_records(con)
     part_model = _with_part_tf(con, model, records)

@@ -149,21 +149,22 @@ def replace_changed_block_keys(con: duckdb.DuckDBPyConnection, new_block_keys_sq
 
 
 def mark_part(con: duckdb.DuckDBPyConnection, max_block_size: int, max_identifier_share: int,
-              decision_keys: pd.DataFrame) -> int:
+              decision_keys: pd.DataFrame, max_license_block: int = 1_000) -> int:
     """``_lr_part``: the live records to re-resolve — every record a change can reach — and
     ``_lr_touched_records``: those and the gone ones. Returns the part's size.
 
     Seeds: the changed records; the records sharing a usable block with one; every member of a
-    block whose usability flipped (its size crossed ``max_block_size``, or an email crossed
-    ``max_identifier_share``); the records of a reviewer's decisions. The part is the seeds and
+    block whose usability flipped (its size crossed ``max_block_size``, a license's
+    ``max_license_block``, or an email ``max_identifier_share``); the records of a reviewer's decisions. The part is the seeds and
     every record of each component (last refresh's) that holds a seed or a changed or gone record.
     """
-    big, share = int(max_block_size), int(max_identifier_share)
-    flipped = f"""SELECT block_hash FROM _lr_touched_keys WHERE block_kind <> 1 AND (
+    big, share, lic = int(max_block_size), int(max_identifier_share), int(max_license_block)
+    flipped = f"""SELECT block_hash FROM _lr_touched_keys WHERE (block_kind <> 1 AND (
                       (n_old <= {big}) <> (n_new <= {big})
-                      OR (block_kind = 2 AND (n_old <= {share}) <> (n_new <= {share})))"""
+                      OR (block_kind = 2 AND (n_old <= {share}) <> (n_new <= {share}))))
+                      OR (block_kind = 1 AND (n_old <= {lic}) <> (n_new <= {lic}))"""
     usable_new = f"""SELECT block_hash FROM _lr_new_bk JOIN _lr_touched_keys USING (block_hash, block_kind)
-                     WHERE block_kind = 1 OR n_new <= {big}"""
+                     WHERE CASE WHEN block_kind = 1 THEN n_new <= {lic} ELSE n_new <= {big} END"""
     with backend.registered(con, decision_keys[[SOURCE, RECORD_KEY]]) as decided:
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _lr_seeds AS
