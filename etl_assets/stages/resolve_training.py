@@ -31,6 +31,7 @@ from splink.internals.exceptions import SplinkException
 log = logging.getLogger(__name__)
 
 EPS = 1e-6  # Splink's own stand-in for a level never observed
+PRIOR_MIN = 1e-12  # the prior of a million records is ~1e-7: it only must not be 0
 # two EM sessions, each blind to the columns it blocks on (Splink fixes those); per session its
 # blocking columns in order of preference: the first alternative that yields pairs runs
 EM_SESSIONS: tuple[tuple[tuple[str, ...], ...], ...] = (
@@ -68,21 +69,22 @@ def rule_pairs(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, .
     return int(con.execute(sql).fetchall()[0][0])
 
 
-def _bounded(value, where: str, clamped: list[str]):
+def _bounded(value, where: str, clamped: list[str], low: float = EPS):
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return value  # None, or Splink's "level not observed" text (read by Splink as EPS)
-    fixed = EPS if math.isnan(value) else min(max(float(value), EPS), 1 - EPS)
+    fixed = low if math.isnan(value) else min(max(float(value), low), 1 - EPS)
     if fixed != value:
         clamped.append(f"{where}: {value:g} -> {fixed:g}")
     return fixed
 
 
 def clamp(settings: dict, clamped: list[str] | None = None) -> dict:
-    """A copy of Splink settings with the prior and every m and u in [EPS, 1 - EPS]."""
+    """A copy of Splink settings with every m and u in [EPS, 1 - EPS] and the prior in [PRIOR_MIN, 1 - EPS]."""
     clamped = [] if clamped is None else clamped
     out = copy.deepcopy(settings)
     if "probability_two_random_records_match" in out:
-        out["probability_two_random_records_match"] = _bounded(out["probability_two_random_records_match"], "prior", clamped)
+        out["probability_two_random_records_match"] = _bounded(out["probability_two_random_records_match"], "prior",
+                                                               clamped, low=PRIOR_MIN)
     for comparison in out.get("comparisons", []):
         for i, level in enumerate(comparison.get("comparison_levels", [])):
             for key in ("m_probability", "u_probability"):
@@ -104,20 +106,23 @@ def plan_sessions(con: duckdb.DuckDBPyConnection, table: str, report: TrainingRe
     return plan
 
 
-def run_session(linker, columns: tuple[str, ...], pairs: int, max_pairs: float) -> str:
-    """One EM session; returns its outcome. Lambda runs free (Splink's default) unless that fails."""
+def run_session(linker_factory, settings: dict, columns: tuple[str, ...], pairs: int, max_pairs: float):
+    """One EM session from ``settings``: (outcome, the trained linker or None). Lambda runs free
+    (Splink's default) unless that fails; each attempt on a fresh linker (a failed session leaves
+    its linker's comparisons cut down to the ones it estimates)."""
     sample = {"max_pairs": max_pairs} if pairs > max_pairs else {}
     error = None
     for fixed in (False, True):
+        linker = linker_factory(settings)
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
                 block_on(*columns), fix_probability_two_random_records_match=fixed, **sample)
-            return "trained with the prior fixed" if fixed else "trained"
+            return ("trained with the prior fixed" if fixed else "trained"), linker
         except (SplinkException, ValueError, duckdb.Error) as exc:  # no pairs, a runaway lambda, an m of 0
             error = exc
             log.warning("Splink EM blocked on %s%s failed: %s", columns, " (prior fixed)" if fixed else "",
                         str(exc).splitlines()[0][:200])
-    return f"skipped: {type(error).__name__}: {str(error).splitlines()[0][:160]}"
+    return f"skipped: {type(error).__name__}: {str(error).splitlines()[0][:160]}", None
 
 
 def fill_untrained(settings: dict, estimated: set[str], previous: dict | None, report: TrainingReport) -> dict:
@@ -147,11 +152,10 @@ def em_train(linker_factory, con: duckdb.DuckDBPyConnection, table: str, setting
     estimated: set[str] = set()
     names = [c["output_column_name"] for c in settings["comparisons"]]
     for columns, pairs in plan_sessions(con, table, report):
-        linker = linker_factory(settings)
-        outcome = run_session(linker, columns, pairs, max_pairs)
+        outcome, linker = run_session(linker_factory, settings, columns, pairs, max_pairs)
         report.sessions.append({"blocked_on": " + ".join(columns), "pairs": pairs,
                                 "sampled_to": int(max_pairs) if pairs > max_pairs else None, "outcome": outcome})
-        if outcome.startswith("trained"):
+        if linker is not None:
             settings = clamp(_without_uid(linker.misc.save_model_to_json()), report.clamped)
             estimated |= {n for n in names if n not in columns}
         else:
