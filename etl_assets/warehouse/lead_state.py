@@ -16,6 +16,7 @@ import pandas as pd
 from etl_assets.records import INGESTED_AT, RECORD_KEY, SOURCE
 from etl_assets.stages.resolve_pairs import BLOCK_HASH, BLOCK_KIND
 from etl_assets.warehouse import backend
+from etl_assets.warehouse.queries import resolution_columns, resolution_frame
 from etl_assets.warehouse.tables import (CURRENT, LEAD_BLOCK_KEYS, LEAD_MATCH_STATE, LEAD_MODEL, LEAD_MODEL_TF,
                                          LEAD_REVIEW, LEAD_SOURCES, LEADS)
 
@@ -109,8 +110,8 @@ def find_changes(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
 
 def changed_records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The new and changed live rows, with their ``_rid``."""
-    return con.execute(f"SELECT c.*, d.rid AS _rid FROM {CURRENT} c JOIN {DELTA} d USING ({KEY}) "
-                       f"WHERE d.live ORDER BY {KEY}").df()
+    return resolution_frame(con, f"SELECT {resolution_columns(con, 'c')}, d.rid AS _rid FROM {CURRENT} c "
+                                 f"JOIN {DELTA} d USING ({KEY}) WHERE d.live ORDER BY {KEY}")
 
 
 # --------------------------------------------------------------------------- block keys
@@ -190,7 +191,8 @@ def mark_part(con: duckdb.DuckDBPyConnection, max_block_size: int, max_identifie
 
 def part_records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The part's live rows with their ``_rid``, in key order."""
-    return con.execute(f"SELECT c.*, p.rid AS _rid FROM {CURRENT} c JOIN {PART} p USING ({KEY}) ORDER BY {KEY}").df()
+    return resolution_frame(con, f"SELECT {resolution_columns(con, 'c')}, p.rid AS _rid FROM {CURRENT} c "
+                                 f"JOIN {PART} p USING ({KEY}) ORDER BY {KEY}")
 
 
 def part_block_sizes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
