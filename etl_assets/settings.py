@@ -75,7 +75,7 @@ def storage_dir() -> Path:
 def duckdb_memory_limit() -> str:
     """``ETL_DUCKDB_MEMORY_LIMIT``: the working memory of each DuckDB connection (DuckDB's own default
     is 80% of the machine); past it DuckDB spills under the storage directory (``warehouse/spill.py``)."""
-    return os.environ.get("ETL_DUCKDB_MEMORY_LIMIT") or "1GB"
+    return os.environ.get("ETL_DUCKDB_MEMORY_LIMIT") or "512MB"
 
 
 def aws_region() -> str:

@@ -82,34 +82,79 @@ class ResolveResult:
 
 # --------------------------------------------------------------------------- preparation
 def prepare(records: pd.DataFrame) -> pd.DataFrame:
-    """Matching keys per record, indexed by a dense integer ``uid``."""
+    """Matching keys per record, indexed by a dense integer ``uid``.
+
+    Each family of keys is computed once per distinct combination of the columns it reads, then
+    spread to the records (the key functions are per row, their street-word table depends only on
+    the set of values): a million copies of a hundred listings cost a hundred, and every distinct
+    string is one Python object."""
     n = len(records)
     col = lambda c: records[c].reset_index(drop=True) if c in records else pd.Series([None] * n, dtype=object)  # noqa: E731
     p = pd.DataFrame({"uid": np.arange(n, dtype=np.int64)})
-    p["source"] = col(SOURCE).astype(str).to_numpy()
-    p["key"] = p["source"] + ":" + col(RECORD_KEY).astype(str).to_numpy()
-    p["license"] = col("license_number").astype(STR).str.upper().str.replace(r"[^A-Z0-9]", "", regex=True).replace("", pd.NA).astype(object).to_numpy()
-    p["name_key"] = keys.name_key(col("company_std"), col("company")).to_numpy()
-    p["person_key"] = keys.person_key(col("first_name"), col("last_name"), col("licensee_name")).to_numpy()
-    p["name_sorted"] = keys.sorted_tokens(pd.Series(p["name_key"])).to_numpy()
-    p["person_sorted"] = keys.sorted_tokens(pd.Series(p["person_key"])).to_numpy()
-    line, z = keys.address_parts(col("address_std"), col("address1"), col("zip"))
-    p["addr_line"] = line.to_numpy()
-    p["zip"] = z.to_numpy()
-    p["house"] = keys.house_number(line).to_numpy()
-    p["street"] = keys.street_key(line, pd.Series(p["house"])).to_numpy()
-    p["name_core"] = keys.name_core(pd.Series(p["name_key"])).to_numpy()
-    p["city"] = col("city").astype(STR).str.upper().str.replace(r"[^A-Z ]", "", regex=True).str.strip().replace("", pd.NA).astype(object).to_numpy()
-    state = col("state").astype(STR).str.upper().str.strip()
-    p["state"] = state.where(state.str.fullmatch(r"[A-Z]{2}").fillna(False).astype(bool)).astype(object).to_numpy()
-    p["phone"] = keys.canonical_phone(col("phone")).to_numpy()
-    p["phone2"] = keys.canonical_phone(col("phone2")).to_numpy()
-    p["email"] = col("email").astype(STR).str.lower().str.strip().replace("", pd.NA).astype(object).to_numpy()
-    p = p.replace({pd.NA: None, np.nan: None})
-    p["uid"] = p["uid"].astype(np.int64)
-    for c in p.columns.drop(["uid", "key"]):
-        p[c] = _shared(p[c].to_numpy())
-    return p
+    source = col(SOURCE).astype(str).to_numpy()
+    p["key"] = (pd.Series(source, dtype=object) + ":" + col(RECORD_KEY).astype(str).to_numpy()).to_numpy()
+    p["source"] = _shared(source)
+    for columns, family in _FAMILIES:
+        codes, first = _distinct([col(c) for c in columns])
+        found = family(*(col(c).iloc[first].reset_index(drop=True) for c in columns))
+        for name, values in found.items():
+            p[name] = _shared(np.asarray(values, dtype=object))[codes]
+    return p[["uid", "source", "key", *_KEY_ORDER]]
+
+
+def _license(number: pd.Series) -> dict:
+    return {"license": number.astype(STR).str.upper().str.replace(r"[^A-Z0-9]", "", regex=True).replace("", pd.NA).astype(object).to_numpy()}
+
+
+def _names(company_std: pd.Series, company: pd.Series, first: pd.Series, last: pd.Series, licensee: pd.Series) -> dict:
+    name_key = keys.name_key(company_std, company).to_numpy()
+    person_key = keys.person_key(first, last, licensee).to_numpy()
+    return {"name_key": name_key, "person_key": person_key,
+            "name_sorted": keys.sorted_tokens(pd.Series(name_key)).to_numpy(),
+            "person_sorted": keys.sorted_tokens(pd.Series(person_key)).to_numpy(),
+            "name_core": keys.name_core(pd.Series(name_key)).to_numpy()}
+
+
+def _address(address_std: pd.Series, address1: pd.Series, zip_: pd.Series) -> dict:
+    line, z = keys.address_parts(address_std, address1, zip_)
+    house = keys.house_number(line).to_numpy()
+    return {"addr_line": line.to_numpy(), "zip": z.to_numpy(), "house": house,
+            "street": keys.street_key(line, pd.Series(house)).to_numpy()}
+
+
+def _city(city: pd.Series) -> dict:
+    return {"city": city.astype(STR).str.upper().str.replace(r"[^A-Z ]", "", regex=True).str.strip().replace("", pd.NA).astype(object).to_numpy()}
+
+
+def _state(state: pd.Series) -> dict:
+    state = state.astype(STR).str.upper().str.strip()
+    return {"state": state.where(state.str.fullmatch(r"[A-Z]{2}").fillna(False).astype(bool)).astype(object).to_numpy()}
+
+
+def _phones(phone: pd.Series, phone2: pd.Series) -> dict:
+    return {"phone": keys.canonical_phone(phone).to_numpy(), "phone2": keys.canonical_phone(phone2).to_numpy()}
+
+
+def _email(email: pd.Series) -> dict:
+    return {"email": email.astype(STR).str.lower().str.strip().replace("", pd.NA).astype(object).to_numpy()}
+
+
+_FAMILIES = ((("license_number",), _license), (("company_std", "company", "first_name", "last_name", "licensee_name"), _names),
+             (("address_std", "address1", "zip"), _address), (("city",), _city), (("state",), _state),
+             (("phone", "phone2"), _phones), (("email",), _email))
+_KEY_ORDER = ("license", "name_key", "person_key", "name_sorted", "person_sorted", "addr_line", "zip", "house", "street",
+              "name_core", "city", "state", "phone", "phone2", "email")
+
+
+def _distinct(columns: list[pd.Series]) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the number of its distinct combination of ``columns`` (missing values alike), and
+    the first row of each combination."""
+    codes = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
+    for c in columns:
+        values, _ = pd.factorize(c, use_na_sentinel=True)
+        codes, _ = pd.factorize(codes * (int(values.max(initial=-1)) + 2) + values + 1)
+    _, first = np.unique(codes, return_index=True)
+    return codes, first
 
 
 def _shared(values: np.ndarray) -> np.ndarray:

@@ -27,6 +27,7 @@ import duckdb
 import pandas as pd
 
 from etl_assets.records import INGESTED_AT, RECORD_KEY, SOURCE
+from etl_assets.stage_files import release_memory
 from etl_assets.stages.resolve import ResolveConfig, ResolveResult, prepare, resolve_leads
 from etl_assets.stages.resolve_model import ResolveModel, retrain_reason
 from etl_assets.stages.resolve_pairs import BLOCK_KEYS_SQL, PREP_BLOCK_COLUMNS
@@ -73,19 +74,24 @@ def refresh_leads(con: duckdb.DuckDBPyConnection, cfg: ResolveConfig, *, full: b
 def _full(con, cfg: ResolveConfig, model: ResolveModel | None, reason: str, t0: float,
           previous: ResolveModel | None = None) -> RefreshResult:
     records = live_records(con)
+    release_memory()  # the query's Arrow and DuckDB pages: a million records' peaks must not stack
     records["_rid"] = lead_state.record_ids(con, records)
     if model is not None and model.splink is not None:  # every value's term frequency: all records resolve
         model = _with_tf(model, lead_state.read_model_tf(con))
     result = resolve_leads(records, previous_crosswalk(con), cfg, review_decisions(con), model=model,
                            previous_model=previous)
+    n, state, numbered = len(records), _state(result, records), _numbered_prep(result.prep, records)
+    del records  # the leads hold what is written; the records are not needed again
+    release_memory()
     backend.replace_table(con, LEADS, _leads_frame(result))
     backend.replace_table(con, LEAD_SOURCES, result.crosswalk)
     replace_review(con, result.review)
-    with backend.registered(con, _numbered_prep(result.prep, records)) as prep:
-        lead_state.replace_all_state(con, _state(result, records), BLOCK_KEYS_SQL.format(id="rid", records=prep))
+    with backend.registered(con, numbered) as prep:
+        lead_state.replace_all_state(con, state, BLOCK_KEYS_SQL.format(id="rid", records=prep))
+    del state, numbered
     if model is None:
         _store_model(con, result.model)
-    return RefreshResult("full", reason, result, changed=len(records), resolved=len(records), retrained=model is None,
+    return RefreshResult("full", reason, result, changed=n, resolved=n, retrained=model is None,
                          timings={**{f"resolve_leads.{k}": v for k, v in result.stats.items() if k.endswith("_s")},
                                   "refresh_s": time.perf_counter() - t0})
 
@@ -125,7 +131,8 @@ def _incremental(con, cfg: ResolveConfig, model: ResolveModel, t0: float) -> Ref
 
 
 def _leads_frame(result: ResolveResult) -> pd.DataFrame:
-    return result.leads.assign(is_net_new=~result.leads["is_existing_crm_lead"])
+    result.leads["is_net_new"] = ~result.leads["is_existing_crm_lead"]  # in place: a million leads are not copied
+    return result.leads
 
 
 def _state(result: ResolveResult, records: pd.DataFrame) -> pd.DataFrame:
