@@ -56,7 +56,8 @@ from etl_assets.stages.resolve_ids import assign_lead_ids
 from etl_assets.stages.resolve_model import ResolveModel, linking_rules, train_model  # noqa: F401 (linking_rules: re-exported)
 from etl_assets.stages.resolve_pairs import (RULE_RANK, block_sizes, candidate_pairs, colocated_review,  # noqa: F401
                                              components, deterministic_rule, email_counts, evidence_text,
-                                             oversized_blocks, pair_features, splink_guard)
+                                             pair_features, splink_guard)
+from etl_assets.stages.resolve_oversized import oversized_blocks
 from etl_assets.stages.resolve_review import decision_pairs, review_queue
 from etl_assets.stages.survivorship import build_leads
 from etl_assets.warehouse import spill

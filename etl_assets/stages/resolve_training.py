@@ -24,7 +24,6 @@ import math
 from dataclasses import dataclass, field
 
 import duckdb
-import pandas as pd
 from splink import block_on
 from splink.internals.exceptions import SplinkException
 
@@ -167,6 +166,3 @@ def _without_uid(settings: dict) -> dict:
     settings.pop("linker_uid", None)  # a random name per linker: the same training stores the same model
     return settings
 
-
-def column_counts(records: pd.DataFrame, columns: list[str]) -> dict[str, int]:
-    return {c: int(records[c].notna().sum()) for c in columns if c in records}
