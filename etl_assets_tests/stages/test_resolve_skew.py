@@ -18,7 +18,6 @@ import subprocess
 import time
 
 import pandas as pd
-import pytest
 from dagster import instance_for_test
 
 from benchmarks.generate import generate
@@ -105,8 +104,6 @@ def oversized_kinds() -> tuple[str, ...]:
     return tuple(BLOCK_NAMES.values())
 
 
-@pytest.mark.slow  # a minute: 50,000 records through the real chain; the smallest case is the test below
-@pytest.mark.xdist_group("headless")
 def test_generated_texas_alone_trains_and_scores_without_infinite_weights(resources, bucket_name, s3_client, tmp_path):
     """The delivery the crash was found with: 50,000 generated Texas records alone in a fresh warehouse."""
     delivery = generate("texas", 50_000, tmp_path / "texas" / "01-15-2024 generated.csv").path
