@@ -16,6 +16,10 @@ sample's own encoding (Nevada: cp1252) with its CRLF line ends. Records that do 
 header's width (the Oklahoma sample ends in a record cut off mid-field) are not used as templates:
 the cut-off is an artefact of how the sample was taken, not a property of a record.
 
+``templates`` = k uses only the sample's first k records: ``rows / k`` copies of each, the skewed
+shape of a registry full of franchise sites or a bulk re-registration (one name, phone and address
+on thousands of records).
+
 Rows are streamed to the file; memory stays flat whatever ``rows`` is.
 The sample files are only read, never modified.
 
@@ -29,7 +33,7 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -139,15 +143,18 @@ def synthetic_records(
     for n in range(first_id, first_id + rows):
         template = _mix(seed, n) % size
         if revision and _mix(seed + 7919 * revision, n) % 10 == 0:
-            template = (template + 1 + _mix(seed + revision, n) % (size - 1)) % size
+            template = (template + 1 + _mix(seed + revision, n) % max(size - 1, 1)) % size
         record = list(pool[template])
         record[k] = make_key(record[k], n)
         yield record
 
 
-def generate(source: str, rows: int, out: Path, seed: int = 0, first_id: int = 1, revision: int = 0) -> Generated:
+def generate(source: str, rows: int, out: Path, seed: int = 0, first_id: int = 1, revision: int = 0,
+             templates: int | None = None) -> Generated:
     """Write one synthetic delivery of ``rows`` records to ``out`` (streamed)."""
     sample = load_sample(source)
+    if templates is not None:
+        sample = replace(sample, records=sample.records[:templates])
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "wb") as raw:
@@ -165,9 +172,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--first-id", type=int, default=1)
     parser.add_argument("--revision", type=int, default=0, help="> 0: about 1 record in 10 changes")
+    parser.add_argument("--templates", type=int, help="only the sample's first N records (N copies-heavy blocks)")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    g = generate(args.source, args.rows, args.out, seed=args.seed, first_id=args.first_id, revision=args.revision)
+    g = generate(args.source, args.rows, args.out, seed=args.seed, first_id=args.first_id, revision=args.revision,
+                 templates=args.templates)
     print(f"{g.path}: {g.rows} records, {g.bytes} bytes, {g.encoding}")
 
 

@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--small-rows", type=int, default=100, help="records per small delivery (default 100)")
     parser.add_argument("--source", choices=SOURCES, default="texas", help="source of the big delivery (default texas)")
     parser.add_argument("--quick", action="store_true", help="fast smoke run: 20,000 rows and 10 small deliveries")
-    parser.add_argument("--only", choices=(*BENCHMARKS, "sensor", "postgres", "job_path", "incremental"), action="append", help="run only this benchmark (repeatable; sensor = benchmarks/bench_sensor.py, postgres = benchmarks/bench_postgres.py, job_path = benchmarks/bench_job_path.py, incremental = benchmarks/bench_incremental.py)")
+    parser.add_argument("--only", choices=(*BENCHMARKS, "sensor", "postgres", "job_path", "incremental", "first_refresh"), action="append", help="run only this benchmark (repeatable; sensor = benchmarks/bench_sensor.py, postgres = benchmarks/bench_postgres.py, job_path = benchmarks/bench_job_path.py, incremental = benchmarks/bench_incremental.py, first_refresh = benchmarks/bench_first_refresh.py)")
     parser.add_argument("--profile", action="store_true", help="cProfile each benchmark; the report names the profile files (implies --keep)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (inputs, logs, warehouses)")
     parser.add_argument(
@@ -64,6 +64,13 @@ def main(argv: list[str] | None = None) -> int:
         bench_incremental.main(["--rows", str(args.rows or (20_000 if args.quick else 1_000_000)),
                                 "--small", str(args.small or 100)])
         args.only = [name for name in args.only if name != "incremental"]
+        if not args.only:
+            return 0
+    if args.only and "first_refresh" in args.only:  # its own script and results file (results/first_refresh.md)
+        from benchmarks import bench_first_refresh
+
+        bench_first_refresh.main(["--rows", str(args.rows or (20_000 if args.quick else 1_000_000))])
+        args.only = [name for name in args.only if name != "first_refresh"]
         if not args.only:
             return 0
     if args.only and "sensor" in args.only:  # its own script and results file (results/sensor.md)

@@ -72,6 +72,12 @@ def storage_dir() -> Path:
     return _path_from_env("ETL_STORAGE_DIR", ".local/storage")
 
 
+def duckdb_memory_limit() -> str:
+    """``ETL_DUCKDB_MEMORY_LIMIT``: the working memory of each DuckDB connection (DuckDB's own default
+    is 80% of the machine); past it DuckDB spills under the storage directory (``warehouse/spill.py``)."""
+    return os.environ.get("ETL_DUCKDB_MEMORY_LIMIT") or "512MB"
+
+
 def aws_region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 

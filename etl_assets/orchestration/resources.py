@@ -56,17 +56,20 @@ def build_resources(
     )
     return {
         "bucket": DeliveryBucket(bucket=bucket or settings.bucket(), s3=s3),
-        "duckdb": warehouse_resource(warehouse),
+        "duckdb": warehouse_resource(warehouse, storage_dir),
         "stage_io_manager": PartitionedParquetIOManager(base_dir=str(storage_dir or settings.storage_dir())),
     }
 
 
-def warehouse_resource(warehouse: str | Path | None = None) -> WarehouseResource | PostgresWarehouseResource:
-    """A ``postgresql://`` URL (argument, else ETL_WAREHOUSE_URL) → PostgreSQL; else the DuckDB file."""
+def warehouse_resource(warehouse: str | Path | None = None,
+                       storage_dir: str | Path | None = None) -> WarehouseResource | PostgresWarehouseResource:
+    """A ``postgresql://`` URL (argument, else ETL_WAREHOUSE_URL) → PostgreSQL; else the DuckDB file.
+    DuckDB spills under ``storage_dir`` (default: the settings')."""
     target = warehouse or settings.warehouse_url() or settings.warehouse_path()
+    spill_at = str(storage_dir or settings.storage_dir())
     if is_postgres_url(target):
-        return PostgresWarehouseResource(database=without_password(str(target)))
-    return WarehouseResource(database=str(target))
+        return PostgresWarehouseResource(database=without_password(str(target)), storage_dir=spill_at)
+    return WarehouseResource(database=str(target), storage_dir=spill_at)
 
 
 def default_resources() -> dict[str, Any]:

@@ -27,6 +27,7 @@ from pydantic import Field, PrivateAttr
 
 from etl_assets import settings
 from etl_assets.orchestration.dead_runs import record_worker, run_holding
+from etl_assets.warehouse import spill
 from etl_assets.warehouse.scopes import Scope
 
 _HOLDER_PID = re.compile(r"\(PID (\d+)\)")
@@ -99,6 +100,10 @@ class WarehouseResource(DuckDBResource):
         default_factory=settings.warehouse_lock_timeout_seconds,
         description="How long a step waits for another process to release the warehouse file.",
     )
+    storage_dir: str = Field(
+        default_factory=lambda: str(settings.storage_dir()),
+        description="The run's stage storage: DuckDB spills under its duckdb_spill/ (warehouse/spill.py).",
+    )
 
     _instance: Any = PrivateAttr(default=None)
 
@@ -114,18 +119,19 @@ class WarehouseResource(DuckDBResource):
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        config = {"custom_user_agent": "dagster", **self.connection_config}
-        con = connect_waiting(
-            self.database,
-            timeout_seconds=self.lock_timeout_seconds,
-            config=config,
-            describe_holder=self._describe_holder,
-            log=get_dagster_logger().info,
-        )
-        try:
-            yield con
-        finally:
-            con.close()
+        with spill.under(self.storage_dir), spill.temp_directory() as temp:
+            config = spill.config(temp, {"custom_user_agent": "dagster", **self.connection_config})
+            con = connect_waiting(
+                self.database,
+                timeout_seconds=self.lock_timeout_seconds,
+                config=config,
+                describe_holder=self._describe_holder,
+                log=get_dagster_logger().info,
+            )
+            try:
+                yield con
+            finally:
+                con.close()
 
     @contextmanager
     def open(self, scope: Scope) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -20,6 +20,7 @@ from etl_assets import settings
 from etl_assets.orchestration.dead_runs import record_worker
 from etl_assets.warehouse.postgres import mirror
 from etl_assets.warehouse.postgres import server as postgres
+from etl_assets.warehouse import spill
 from etl_assets.warehouse.scopes import Scope
 
 
@@ -30,6 +31,10 @@ class PostgresWarehouseResource(DuckDBResource):
         default_factory=settings.warehouse_lock_timeout_seconds,
         description="How long a step waits for another run holding its source (or the leads) to commit.",
     )
+    storage_dir: str = Field(
+        default_factory=lambda: str(settings.storage_dir()),
+        description="The run's stage storage: the DuckDB mirror spills under its duckdb_spill/ (warehouse/spill.py).",
+    )
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         if context.instance is not None and context.dagster_run is not None:
@@ -37,8 +42,8 @@ class PostgresWarehouseResource(DuckDBResource):
 
     @contextmanager
     def open(self, scope: Scope) -> Iterator[duckdb.DuckDBPyConnection]:
-        with mirror.session(self.database, scope, password=settings.warehouse_password(),
-                            lock_timeout_seconds=self.lock_timeout_seconds) as con:
+        with spill.under(self.storage_dir), mirror.session(self.database, scope, password=settings.warehouse_password(),
+                                                           lock_timeout_seconds=self.lock_timeout_seconds) as con:
             yield con
 
     def publish_views(self, views: dict[str, str]) -> None:

@@ -25,8 +25,10 @@ class ResolveConfig:
     splink_em: bool = True  # m by EM on the data (blocked on phone, then zip + name core)
     splink_em_min_records: int = 1_000  # below this many records the starting m values stand
     u_max_pairs: float = 2e6  # estimate_u_using_random_sampling sample size
+    splink_em_max_pairs: float = 1e6  # an EM session blocking more pairs than this is sampled down to about this many
     det_recall_assumption: float = 0.7  # prior = deterministic pairs / recall / all pairs
-    max_block_size: int = 100  # candidate blocks larger than this are skipped (not license blocks)
+    max_block_size: int = 100  # candidate blocks larger than this are skipped and reported (license blocks: below)
+    max_license_block: int = 1_000  # a license number on more records of one source than this is not a key
     max_identifier_share: int = 5  # an email on more records than this is not evidence
     license_cannot_link: bool = True  # two licenses of one registry are two providers
     seed: int = 42

@@ -25,7 +25,7 @@ from etl_assets.resolve.splink_scoring import SplinkModel
 
 # Bump when the matching code changes what a pair's outcome is: a stored model of another version
 # is retrained (its results would not be the ones today's code gives).
-RULES_VERSION = 1
+RULES_VERSION = 2  # 2: training guarded (resolve_training), oversized license blocks skipped
 
 
 @dataclass(frozen=True)
@@ -55,9 +55,11 @@ def linking_rules(cfg: ResolveConfig, n_records: int) -> tuple[str, ...]:
     return tuple(k for k in RULE_RANK if k.startswith("deterministic:"))
 
 
-def train_model(prep: pd.DataFrame, n_rule_pairs: int, cfg: ResolveConfig) -> ResolveModel:
+def train_model(prep: pd.DataFrame, n_rule_pairs: int, cfg: ResolveConfig,
+                previous: ResolveModel | None = None) -> ResolveModel:
     """Learn the model from every live record (``prep``: the matching keys) and the number of
-    candidate pairs some deterministic rule would link (the prior's evidence)."""
+    candidate pairs some deterministic rule would link (the prior's evidence). ``previous``: the
+    stored model, whose m values serve where no EM session can estimate them."""
     n = len(prep)
     prior = max(n_rule_pairs, 1) / cfg.det_recall_assumption / max(n * (n - 1) / 2, 1)
     splink = None
@@ -65,7 +67,9 @@ def train_model(prep: pd.DataFrame, n_rule_pairs: int, cfg: ResolveConfig) -> Re
         from etl_assets.resolve.splink_scoring import train_splink
 
         splink = train_splink(prep.rename(columns={"uid": "unique_id"}), prior=prior, u_max_pairs=cfg.u_max_pairs,
-                              seed=cfg.seed, use_em=cfg.splink_em, em_min_records=cfg.splink_em_min_records)
+                              seed=cfg.seed, use_em=cfg.splink_em, em_min_records=cfg.splink_em_min_records,
+                              em_max_pairs=cfg.splink_em_max_pairs,
+                              previous=previous.splink.settings if previous is not None and previous.splink else None)
     return ResolveModel(linking_rules=linking_rules(cfg, n), prior=prior, splink=splink, trained_on_records=n,
                         fingerprint=fingerprint(cfg))
 

@@ -100,7 +100,7 @@ def candidate_pairs(con: duckdb.DuckDBPyConnection, prep: pd.DataFrame, cfg: Res
             WITH bk AS ({BLOCK_KEYS_SQL.format(id="uid", records="prep_in")}),
             usable AS (
                 SELECT bk.uid, bk.k FROM bk JOIN sizes_in s ON s.h = {BLOCK_HASH.format(k="bk.k")}
-                WHERE starts_with(bk.k, 'L|') OR s.n <= {int(cfg.max_block_size)}
+                WHERE {usable_block("bk.k", "s.n", cfg)}
             )
             SELECT DISTINCT a.uid AS l, b.uid AS r FROM usable a JOIN usable b ON a.k = b.k AND a.uid < b.uid
         """).df()
@@ -108,6 +108,15 @@ def candidate_pairs(con: duckdb.DuckDBPyConnection, prep: pd.DataFrame, cfg: Res
         con.unregister("prep_in")
         con.unregister("sizes_in")
     return pairs
+
+
+def usable_block(k: str, n: str, cfg: ResolveConfig) -> str:
+    """SQL: is the block with key ``k`` and ``n`` records (over every live record) a blocking key?
+    A license number within ``max_license_block`` records, another key within ``max_block_size``:
+    so a record has at most a few hundred candidates, whatever the data (thousands of copies of one
+    listing share every key; such blocks are skipped and reported, ``oversized_blocks``)."""
+    return (f"CASE WHEN starts_with({k}, 'L|') THEN {n} <= {int(cfg.max_license_block)} "
+            f"ELSE {n} <= {int(cfg.max_block_size)} END")
 
 
 def components(n: int, *edge_lists: tuple[np.ndarray, np.ndarray]) -> np.ndarray:

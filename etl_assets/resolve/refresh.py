@@ -32,6 +32,7 @@ from etl_assets.resolve.resolver import ResolveConfig, ResolveResult, prepare, r
 from etl_assets.resolve.model import ResolveModel, retrain_reason
 from etl_assets.resolve.pairs import BLOCK_KEYS_SQL, PREP_BLOCK_COLUMNS
 from etl_assets.resolve.splink_scoring import SplinkModel, TF_COLUMNS
+from etl_assets.stages.files import release_memory
 from etl_assets.warehouse import backend, frames
 from etl_assets.resolve import state as lead_state
 from etl_assets.warehouse.columns import leads_columns
@@ -67,7 +68,7 @@ def refresh_leads(con: duckdb.DuckDBPyConnection, cfg: ResolveConfig, *, full: b
     n_live = lead_state.live_total(con)
     reason = "retrain requested" if retrain else retrain_reason(model, n_live, cfg)
     if reason is not None:
-        return _full(con, cfg, None, reason, t0)
+        return _full(con, cfg, None, reason, t0, previous=model)
     if full:
         return _full(con, cfg, model, "full re-resolve requested", t0)
     if not lead_state.has_state(con) or not backend.table_exists(con, LEADS):
@@ -77,20 +78,27 @@ def refresh_leads(con: duckdb.DuckDBPyConnection, cfg: ResolveConfig, *, full: b
     return _incremental(con, cfg, model, t0)
 
 
-def _full(con, cfg: ResolveConfig, model: ResolveModel | None, reason: str, t0: float) -> RefreshResult:
+def _full(con, cfg: ResolveConfig, model: ResolveModel | None, reason: str, t0: float,
+          previous: ResolveModel | None = None) -> RefreshResult:
     records = live_records(con)
+    release_memory()  # the query's Arrow and DuckDB pages: a million records' peaks must not stack
     records["_rid"] = lead_state.record_ids(con, records)
     if model is not None and model.splink is not None:  # every value's term frequency: all records resolve
         model = _with_tf(model, lead_state.read_model_tf(con))
-    result = resolve_leads(records, previous_crosswalk(con), cfg, review_decisions(con), model=model)
+    result = resolve_leads(records, previous_crosswalk(con), cfg, review_decisions(con), model=model,
+                           previous_model=previous)
+    n, state, numbered = len(records), _state(result, records), _numbered_prep(result.prep, records)
+    del records  # the leads hold what is written; the records are not needed again
+    release_memory()
     frames.replace_table(con, LEADS, _leads_frame(result))
     frames.replace_table(con, LEAD_SOURCES, result.crosswalk)
     replace_review(con, result.review)
-    with backend.registered(con, _numbered_prep(result.prep, records)) as prep:
-        lead_state.replace_all_state(con, _state(result, records), BLOCK_KEYS_SQL.format(id="rid", records=prep))
+    with backend.registered(con, numbered) as prep:
+        lead_state.replace_all_state(con, state, BLOCK_KEYS_SQL.format(id="rid", records=prep))
+    del state, numbered
     if model is None:
         _store_model(con, result.model)
-    return RefreshResult("full", reason, result, changed=len(records), resolved=len(records), retrained=model is None,
+    return RefreshResult("full", reason, result, changed=n, resolved=n, retrained=model is None,
                          timings={**{f"resolve_leads.{k}": v for k, v in result.stats.items() if k.endswith("_s")},
                                   "refresh_s": time.perf_counter() - t0})
 
@@ -110,7 +118,7 @@ def _incremental(con, cfg: ResolveConfig, model: ResolveModel, t0: float) -> Ref
     with backend.registered(con, _numbered_prep(prepare(changed_rows), changed_rows)) as prep:
         lead_state.replace_changed_block_keys(con, BLOCK_KEYS_SQL.format(id="rid", records=prep))
     del changed_rows
-    n_part = lead_state.mark_part(con, cfg.max_block_size, cfg.max_identifier_share, decision_keys)
+    n_part = lead_state.mark_part(con, cfg.max_block_size, cfg.max_identifier_share, decision_keys, cfg.max_license_block)
     timings["mark_part_s"] = time.perf_counter() - t0 - sum(timings.values())
     records = lead_state.part_records(con)
     part_model = _with_part_tf(con, model, records)
@@ -127,7 +135,8 @@ def _incremental(con, cfg: ResolveConfig, model: ResolveModel, t0: float) -> Ref
 
 
 def _leads_frame(result: ResolveResult) -> pd.DataFrame:
-    return result.leads.assign(is_net_new=~result.leads["is_existing_crm_lead"])
+    result.leads["is_net_new"] = ~result.leads["is_existing_crm_lead"]  # in place: a million leads are not copied
+    return result.leads
 
 
 def _state(result: ResolveResult, records: pd.DataFrame) -> pd.DataFrame:

@@ -8,7 +8,9 @@ DuckDB connection is used inside). Steps:
 2. Candidate pairs (DuckDB): records sharing a block key — license number within a source, phone
    (phone or phone2), address line, email, zip/city + house number, zip/city + token-sorted company
    or person name (a person ``LAST FIRST`` also meets a company named after the person). Blocks
-   larger than ``max_block_size`` are skipped (license blocks never), so cost grows with n, not n².
+   larger than ``max_block_size`` (license blocks: ``max_license_block``) are skipped and reported
+   (``stats["oversized_blocks"]``), so a record has a bounded number of candidates and cost grows
+   with n, not n², whatever the data (thousands of copies of one listing share every key).
 3. Pair features: phone agreement, address level (2 same line, 1 close: same house number and
    line ratio >= ``address_similarity``, 0 unknown, -1 same house number but another street text,
    -2 conflict: another house number or street, or different zips on different lines; city text
@@ -42,7 +44,6 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -56,8 +57,10 @@ from etl_assets.resolve.model import ResolveModel, linking_rules, train_model  #
 from etl_assets.resolve.pairs import (RULE_RANK, block_sizes, candidate_pairs, colocated_review,  # noqa: F401
                                              components, deterministic_rule, email_counts, evidence_text,
                                              pair_features, splink_guard)
+from etl_assets.resolve.oversized import oversized_blocks
 from etl_assets.resolve.review import decision_pairs, review_queue
 from etl_assets.resolve.survivorship import build_leads
+from etl_assets.warehouse import spill
 from etl_assets.warehouse.tables import LEAD_SOURCES, TABLES
 
 log = logging.getLogger(__name__)
@@ -80,43 +83,111 @@ class ResolveResult:
 
 # --------------------------------------------------------------------------- preparation
 def prepare(records: pd.DataFrame) -> pd.DataFrame:
-    """Matching keys per record, indexed by a dense integer ``uid``."""
+    """Matching keys per record, indexed by a dense integer ``uid``.
+
+    Each family of keys is computed once per distinct combination of the columns it reads, then
+    spread to the records (the key functions are per row, their street-word table depends only on
+    the set of values): a million copies of a hundred listings cost a hundred, and every distinct
+    string is one Python object."""
     n = len(records)
     col = lambda c: records[c].reset_index(drop=True) if c in records else pd.Series([None] * n, dtype=object)  # noqa: E731
     p = pd.DataFrame({"uid": np.arange(n, dtype=np.int64)})
-    p["source"] = col(SOURCE).astype(str).to_numpy()
-    p["key"] = p["source"] + ":" + col(RECORD_KEY).astype(str).to_numpy()
-    p["license"] = col("license_number").astype(STR).str.upper().str.replace(r"[^A-Z0-9]", "", regex=True).replace("", pd.NA).astype(object).to_numpy()
-    p["name_key"] = keys.name_key(col("company_std"), col("company")).to_numpy()
-    p["person_key"] = keys.person_key(col("first_name"), col("last_name"), col("licensee_name")).to_numpy()
-    p["name_sorted"] = keys.sorted_tokens(pd.Series(p["name_key"])).to_numpy()
-    p["person_sorted"] = keys.sorted_tokens(pd.Series(p["person_key"])).to_numpy()
-    line, z = keys.address_parts(col("address_std"), col("address1"), col("zip"))
-    p["addr_line"] = line.to_numpy()
-    p["zip"] = z.to_numpy()
-    p["house"] = keys.house_number(line).to_numpy()
-    p["street"] = keys.street_key(line, pd.Series(p["house"])).to_numpy()
-    p["name_core"] = keys.name_core(pd.Series(p["name_key"])).to_numpy()
-    p["city"] = col("city").astype(STR).str.upper().str.replace(r"[^A-Z ]", "", regex=True).str.strip().replace("", pd.NA).astype(object).to_numpy()
-    state = col("state").astype(STR).str.upper().str.strip()
-    p["state"] = state.where(state.str.fullmatch(r"[A-Z]{2}").fillna(False).astype(bool)).astype(object).to_numpy()
-    p["phone"] = keys.canonical_phone(col("phone")).to_numpy()
-    p["phone2"] = keys.canonical_phone(col("phone2")).to_numpy()
-    p["email"] = col("email").astype(STR).str.lower().str.strip().replace("", pd.NA).astype(object).to_numpy()
-    p = p.replace({pd.NA: None, np.nan: None})
-    p["uid"] = p["uid"].astype(np.int64)
-    return p
+    source = col(SOURCE).astype(str).to_numpy()
+    p["key"] = (pd.Series(source, dtype=object) + ":" + col(RECORD_KEY).astype(str).to_numpy()).to_numpy()
+    p["source"] = _shared(source)
+    for columns, family in _FAMILIES:
+        codes, first = _distinct([col(c) for c in columns])
+        found = family(*(col(c).iloc[first].reset_index(drop=True) for c in columns))
+        for name, values in found.items():
+            p[name] = _shared(np.asarray(values, dtype=object))[codes]
+    return p[["uid", "source", "key", *_KEY_ORDER]]
+
+
+def _license(number: pd.Series) -> dict:
+    return {"license": number.astype(STR).str.upper().str.replace(r"[^A-Z0-9]", "", regex=True).replace("", pd.NA).astype(object).to_numpy()}
+
+
+def _names(company_std: pd.Series, company: pd.Series, first: pd.Series, last: pd.Series, licensee: pd.Series) -> dict:
+    name_key = keys.name_key(company_std, company).to_numpy()
+    person_key = keys.person_key(first, last, licensee).to_numpy()
+    return {"name_key": name_key, "person_key": person_key,
+            "name_sorted": keys.sorted_tokens(pd.Series(name_key)).to_numpy(),
+            "person_sorted": keys.sorted_tokens(pd.Series(person_key)).to_numpy(),
+            "name_core": keys.name_core(pd.Series(name_key)).to_numpy()}
+
+
+def _address(address_std: pd.Series, address1: pd.Series, zip_: pd.Series) -> dict:
+    line, z = keys.address_parts(address_std, address1, zip_)
+    house = keys.house_number(line).to_numpy()
+    return {"addr_line": line.to_numpy(), "zip": z.to_numpy(), "house": house,
+            "street": keys.street_key(line, pd.Series(house)).to_numpy()}
+
+
+def _city(city: pd.Series) -> dict:
+    return {"city": city.astype(STR).str.upper().str.replace(r"[^A-Z ]", "", regex=True).str.strip().replace("", pd.NA).astype(object).to_numpy()}
+
+
+def _state(state: pd.Series) -> dict:
+    state = state.astype(STR).str.upper().str.strip()
+    return {"state": state.where(state.str.fullmatch(r"[A-Z]{2}").fillna(False).astype(bool)).astype(object).to_numpy()}
+
+
+def _phones(phone: pd.Series, phone2: pd.Series) -> dict:
+    return {"phone": keys.canonical_phone(phone).to_numpy(), "phone2": keys.canonical_phone(phone2).to_numpy()}
+
+
+def _email(email: pd.Series) -> dict:
+    return {"email": email.astype(STR).str.lower().str.strip().replace("", pd.NA).astype(object).to_numpy()}
+
+
+_FAMILIES = ((("license_number",), _license), (("company_std", "company", "first_name", "last_name", "licensee_name"), _names),
+             (("address_std", "address1", "zip"), _address), (("city",), _city), (("state",), _state),
+             (("phone", "phone2"), _phones), (("email",), _email))
+_KEY_ORDER = ("license", "name_key", "person_key", "name_sorted", "person_sorted", "addr_line", "zip", "house", "street",
+              "name_core", "city", "state", "phone", "phone2", "email")
+
+
+def _distinct(columns: list[pd.Series]) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the number of its distinct combination of ``columns`` (missing values alike), and
+    the first row of each combination."""
+    codes = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
+    for c in columns:
+        values, _ = pd.factorize(c, use_na_sentinel=True)
+        codes, _ = pd.factorize(codes * (int(values.max(initial=-1)) + 2) + values + 1)
+    _, first = np.unique(codes, return_index=True)
+    return codes, first
+
+
+def _shared(values: np.ndarray) -> np.ndarray:
+    """The same values, each distinct string one Python object: a million records of one source
+    hold one ``"texas"``, not a million (object columns cost ~60 bytes per value otherwise)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    out = np.full(len(values), None, dtype=object)
+    found = codes >= 0
+    out[found] = np.asarray(uniques, dtype=object)[codes[found]]
+    return out
+
+
+def largest_component(root: np.ndarray, keys_arr: np.ndarray) -> dict:
+    """Size of the largest candidate-graph component and its first record: what one change there
+    makes an incremental refresh re-resolve."""
+    if not len(root):
+        return {"records": 0, "first_record": None}
+    sizes = np.bincount(root)
+    top = int(np.argmax(sizes))
+    return {"records": int(sizes[top]), "first_record": str(keys_arr[top])}
 
 
 # --------------------------------------------------------------------------- entry point
 def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None,
                   config: ResolveConfig | None = None, decisions: pd.DataFrame | None = None, *,
                   model: ResolveModel | None = None, sizes: pd.DataFrame | None = None,
-                  reserved_ids=None) -> ResolveResult:
+                  reserved_ids=None, previous_model: ResolveModel | None = None) -> ResolveResult:
     """Resolve live source records into leads; see the module docstring for the rules.
 
     ``decisions``: a reviewer's rows of ``lead_review_decisions`` (must-link / cannot-link).
-    ``model``: the stored matching model (``resolve_model``); None trains one on these records.
+    ``model``: the stored matching model (``resolve_model``); None trains one on these records
+    (``previous_model``, the stored one being replaced, lends m values EM cannot estimate).
     An incremental refresh (``resolve_refresh``) passes a closed part of the live records — whole
     components of the candidate graph — with ``sizes``, the block sizes over every live record, and
     ``reserved_ids``, lead ids held outside the part; the part then resolves exactly as it would
@@ -130,14 +201,12 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
         raise ValueError("records: (_source, _record_key) must be unique")
     prep = prepare(records)
     timings["prepare_s"] = time.perf_counter() - t0
-    con = duckdb.connect()
-    try:
+    with spill.connect() as con:
         if sizes is None:
             sizes = block_sizes(con, prep)
         pairs = candidate_pairs(con, prep, cfg, sizes)
         emails = email_counts(con, prep, sizes)
-    finally:
-        con.close()
+        oversized = oversized_blocks(con, prep, cfg, sizes)
     timings["candidates_s"] = time.perf_counter() - t0 - sum(timings.values())
     accepts, rejects = decision_pairs(prep, decisions)
     reject_l, reject_r = (np.array(x, dtype=np.int64) for x in (zip(*rejects) if rejects else ([], [])))
@@ -148,7 +217,7 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
     n_rule_pairs = int(all_rules.notna().sum())  # pairs some rule would link: the prior's evidence
     timings["deterministic_s"] = time.perf_counter() - t0 - sum(timings.values())
     if model is None:
-        model = train_model(prep, n_rule_pairs, cfg)
+        model = train_model(prep, n_rule_pairs, cfg, previous_model)
         timings["train_s"] = time.perf_counter() - t0 - sum(timings.values())
     f["rule"] = all_rules.where(all_rules.isin(model.linking_rules), None)
     del all_rules
@@ -220,6 +289,7 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
         "accepted_edges": len(accepted), "n_leads": len(leads), "review_pairs": len(review),
         "reviewer_accepts": len(accepts), "reviewer_rejects": len(rejects),
         "share_of_all_pairs_scored": n_candidates / max(n * (n - 1) / 2, 1),
+        "oversized_blocks": oversized, "largest_component": largest_component(component_root, keys_arr),
         **timings, "total_s": time.perf_counter() - t0,
     }
     log.info("resolve_leads: %s", stats)

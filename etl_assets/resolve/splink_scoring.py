@@ -10,23 +10,27 @@ Jaccard), house number and street separately, zip, city (soft, term frequencies)
 ``u`` probabilities are estimated with ``estimate_u_using_random_sampling`` over all records; ``m``
 probabilities start from the values below and, with ``ResolveConfig.splink_em`` (default) and at
 least ``splink_em_min_records`` records, are estimated by EM on the data itself (blocked on phone,
-then on zip + name core). Below that, EM on a handful of records is unstable and the starting
-values stand.
+then on zip + name core; ``resolve_training`` chooses, bounds and guards the sessions). Below that,
+EM on a handful of records is unstable and the starting values stand. Comparisons on a column no
+record fills are left out.
 The prior (probability that two random records match) comes from the deterministic pass.
+Every connection is ``spill.connect``'s: a memory limit, spill files under the storage directory.
 """
 
 from __future__ import annotations
 
 import copy
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-import duckdb
 import pandas as pd
 
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+from etl_assets.resolve import training
+from etl_assets.warehouse import spill
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +83,9 @@ def _comparisons() -> list:
     return [name, core, house, street, phone, email, zip_, city]
 
 
+COMPARED = ("name_sorted", "name_core", "house", "street", "phone", "email", "zip", "city")  # _comparisons' columns
+
+
 TF_COLUMNS = ("name_sorted", "name_core", "city")  # the comparisons with term-frequency adjustments
 
 
@@ -91,13 +98,14 @@ class SplinkModel:
 
     settings: dict
     tf_tables: dict[str, pd.DataFrame]  # column -> DataFrame(<column>, tf_<column>)
+    report: dict = field(default_factory=dict, compare=False)  # how it was trained (resolve_training), not stored
 
 
-def _settings(prior: float) -> SettingsCreator:
+def _settings(prior: float, columns: set[str] | None = None) -> SettingsCreator:
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=_comparisons(),
+        comparisons=[c for c, name in zip(_comparisons(), COMPARED) if columns is None or name in columns],
         # documentation of the blocks; the candidate pairs themselves are registered for predict
         blocking_rules_to_generate_predictions=[block_on("phone"), block_on("addr_line"), block_on("zip")],
         probability_two_random_records_match=min(max(prior, 1e-9), 0.5),
@@ -107,31 +115,42 @@ def _settings(prior: float) -> SettingsCreator:
 
 
 def train_splink(records: pd.DataFrame, *, prior: float, u_max_pairs: float, seed: int, use_em: bool = False,
-                 em_min_records: int = 1_000) -> SplinkModel:
-    """u by random sampling over ``records`` (SPLINK_COLUMNS), m by EM when there are enough records."""
-    con = duckdb.connect()
-    try:
+                 em_min_records: int = 1_000, em_max_pairs: float = 1e6,
+                 previous: dict | None = None) -> SplinkModel | None:
+    """u by random sampling over ``records`` (SPLINK_COLUMNS), m by EM when there are enough records.
+
+    ``previous``: the stored model's settings, whose m values serve a comparison no EM session can
+    estimate. None when no record fills any compared column."""
+    report = training.TrainingReport()
+    with spill.connect() as con:
         db_api = DuckDBAPI(connection=con)
         sdf = db_api.register(records[SPLINK_COLUMNS], dataset_display_name="leads_records")
-        linker = Linker(sdf, _settings(prior), log_level=logging.WARNING)
+        filled = training.filled_columns(con, sdf.physical_name, list(COMPARED))
+        report.left_out = [c for c in COMPARED if c not in filled]
+        if not filled:
+            return None
+        linker = Linker(sdf, _settings(prior, filled), log_level=logging.WARNING)
         n = len(records)
         # every pair fits in the sample: one pass over them (Splink's chunked probing would make
         # ~90 passes over a few dozen records before giving up on its minimum counts per level)
         chunks = 1 if n * (n - 1) / 2 <= u_max_pairs else 10
         linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed, num_chunks=chunks)
+        settings = training.clamp(_without_uid(linker.misc.save_model_to_json()), report.clamped)
         if use_em and len(records) >= em_min_records:
-            # m from the data: two sessions, each blind to the fields it blocks on (Splink fixes those)
-            for blocking in (block_on("phone"), block_on("zip", "name_core")):
-                try:
-                    linker.training.estimate_parameters_using_expectation_maximisation(blocking)
-                except ValueError as exc:  # e.g. a level no pair reaches drives an m to 0: keep the m values so far
-                    log.warning("Splink EM session skipped: %s", exc)
-        tf = {c: linker.table_management.compute_tf_table(c).as_pandas_dataframe() for c in TF_COLUMNS}
-        settings = linker.misc.save_model_to_json()
-        settings.pop("linker_uid", None)  # a random name per linker: the same training stores the same model
-        return SplinkModel(settings=settings, tf_tables=tf)
-    finally:
-        con.close()
+            settings = training.em_train(lambda s: Linker(sdf, copy.deepcopy(s), log_level=logging.WARNING),
+                                         con, sdf.physical_name, settings, max_pairs=em_max_pairs,
+                                         previous=previous, report=report)
+        else:
+            report.warnings.append(f"{n:,} records: fewer than {em_min_records:,}, or EM off; starting m values")
+            report.m_from = {c["output_column_name"]: "default" for c in settings["comparisons"]}
+        linker = Linker(sdf, copy.deepcopy(settings), log_level=logging.WARNING)
+        tf = {c: linker.table_management.compute_tf_table(c).as_pandas_dataframe() for c in TF_COLUMNS if c in filled}
+        return SplinkModel(settings=settings, tf_tables=tf, report=report.as_dict())
+
+
+def _without_uid(settings: dict) -> dict:
+    settings.pop("linker_uid", None)  # a random name per linker: the same training stores the same model
+    return settings
 
 
 def splink_score(records: pd.DataFrame, pairs: pd.DataFrame, model: SplinkModel) -> pd.DataFrame:
@@ -141,12 +160,14 @@ def splink_score(records: pd.DataFrame, pairs: pd.DataFrame, model: SplinkModel)
     """
     if pairs.empty:
         return pd.DataFrame({"l": [], "r": [], "match_probability": [], "match_weight": []})
-    con = duckdb.connect()
-    try:
+    with spill.connect() as con:
         db_api = DuckDBAPI(connection=con)
         sdf = db_api.register(records[SPLINK_COLUMNS], dataset_display_name="leads_records")
-        linker = Linker(sdf, copy.deepcopy(model.settings), log_level=logging.WARNING)
+        linker = Linker(sdf, training.clamp(model.settings), log_level=logging.WARNING)  # a model stored before the clamp
+        compared = {c["output_column_name"] for c in model.settings["comparisons"]}
         for column, table in model.tf_tables.items():
+            if column not in compared:
+                continue
             tf_sdf = db_api.register(table, dataset_display_name=f"tf_lookup_{column}")
             linker.table_management.register_term_frequency_lookup(tf_sdf, column)
         blocked = pd.DataFrame({
@@ -160,5 +181,3 @@ def splink_score(records: pd.DataFrame, pairs: pd.DataFrame, model: SplinkModel)
         return pred.as_duckdbpyrelation().select(
             "unique_id_l AS l, unique_id_r AS r, match_probability, match_weight"
         ).df()
-    finally:
-        con.close()

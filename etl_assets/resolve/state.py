@@ -16,6 +16,7 @@ import pandas as pd
 from etl_assets.records import INGESTED_AT, RECORD_KEY, SOURCE
 from etl_assets.resolve.pairs import BLOCK_HASH, BLOCK_KIND
 from etl_assets.warehouse import backend, frames
+from etl_assets.warehouse.queries import resolution_columns, resolution_frame
 from etl_assets.warehouse.tables import (CURRENT, LEAD_BLOCK_KEYS, LEAD_MATCH_STATE, LEAD_MODEL, LEAD_MODEL_TF,
                                          LEAD_REVIEW, LEAD_SOURCES, LEADS)
 
@@ -109,8 +110,8 @@ def find_changes(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
 
 def changed_records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The new and changed live rows, with their ``_rid``."""
-    return con.execute(f"SELECT c.*, d.rid AS _rid FROM {CURRENT} c JOIN {DELTA} d USING ({KEY}) "
-                       f"WHERE d.live ORDER BY {KEY}").df()
+    return resolution_frame(con, f"SELECT {resolution_columns(con, 'c')}, d.rid AS _rid FROM {CURRENT} c "
+                                 f"JOIN {DELTA} d USING ({KEY}) WHERE d.live ORDER BY {KEY}")
 
 
 # --------------------------------------------------------------------------- block keys
@@ -149,21 +150,22 @@ def replace_changed_block_keys(con: duckdb.DuckDBPyConnection, new_block_keys_sq
 
 
 def mark_part(con: duckdb.DuckDBPyConnection, max_block_size: int, max_identifier_share: int,
-              decision_keys: pd.DataFrame) -> int:
+              decision_keys: pd.DataFrame, max_license_block: int = 1_000) -> int:
     """``_lr_part``: the live records to re-resolve — every record a change can reach — and
     ``_lr_touched_records``: those and the gone ones. Returns the part's size.
 
     Seeds: the changed records; the records sharing a usable block with one; every member of a
-    block whose usability flipped (its size crossed ``max_block_size``, or an email crossed
-    ``max_identifier_share``); the records of a reviewer's decisions. The part is the seeds and
+    block whose usability flipped (its size crossed ``max_block_size``, a license's
+    ``max_license_block``, or an email ``max_identifier_share``); the records of a reviewer's decisions. The part is the seeds and
     every record of each component (last refresh's) that holds a seed or a changed or gone record.
     """
-    big, share = int(max_block_size), int(max_identifier_share)
-    flipped = f"""SELECT block_hash FROM _lr_touched_keys WHERE block_kind <> 1 AND (
+    big, share, lic = int(max_block_size), int(max_identifier_share), int(max_license_block)
+    flipped = f"""SELECT block_hash FROM _lr_touched_keys WHERE (block_kind <> 1 AND (
                       (n_old <= {big}) <> (n_new <= {big})
-                      OR (block_kind = 2 AND (n_old <= {share}) <> (n_new <= {share})))"""
+                      OR (block_kind = 2 AND (n_old <= {share}) <> (n_new <= {share}))))
+                      OR (block_kind = 1 AND (n_old <= {lic}) <> (n_new <= {lic}))"""
     usable_new = f"""SELECT block_hash FROM _lr_new_bk JOIN _lr_touched_keys USING (block_hash, block_kind)
-                     WHERE block_kind = 1 OR n_new <= {big}"""
+                     WHERE CASE WHEN block_kind = 1 THEN n_new <= {lic} ELSE n_new <= {big} END"""
     with backend.registered(con, decision_keys[[SOURCE, RECORD_KEY]]) as decided:
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _lr_seeds AS
@@ -189,7 +191,8 @@ def mark_part(con: duckdb.DuckDBPyConnection, max_block_size: int, max_identifie
 
 def part_records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The part's live rows with their ``_rid``, in key order."""
-    return con.execute(f"SELECT c.*, p.rid AS _rid FROM {CURRENT} c JOIN {PART} p USING ({KEY}) ORDER BY {KEY}").df()
+    return resolution_frame(con, f"SELECT {resolution_columns(con, 'c')}, p.rid AS _rid FROM {CURRENT} c "
+                                 f"JOIN {PART} p USING ({KEY}) ORDER BY {KEY}")
 
 
 def part_block_sizes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -30,14 +30,33 @@ def build_leads(records: pd.DataFrame, lead_ids: np.ndarray, cfg) -> pd.DataFram
     lead_ids = np.asarray(lead_ids, dtype=object)
     counts = pd.Series(lead_ids).value_counts()
     multi = pd.Series(lead_ids).isin(counts.index[counts > 1]).to_numpy()
-    # singletons: their own values (fast path; most leads at scale)
-    single = records.loc[~multi, cols].copy()
-    single.insert(0, "lead_id", lead_ids[~multi])
-    single["record_count"] = 1
-    single["source_count"] = 1
-    single["sources"] = records.loc[~multi, SOURCE].astype(str).to_numpy()
-    single["is_existing_crm_lead"] = single["sources"] == cfg.crm_source
-    # multi-record leads: per column, first non-null in survivorship order
+    leads = _multi_record_leads(records, lead_ids, multi, cols, cfg)
+    # singletons keep their own values (most leads at scale). The frame is assembled column by
+    # column in lead id order, so a million records are copied once, not once per step.
+    single = np.flatnonzero(~multi)
+    order = np.argsort(np.concatenate([leads.index.to_numpy(dtype=object), lead_ids[single]]), kind="stable")
+    sources = records[SOURCE].astype(str).to_numpy()[single]
+    singles = {"record_count": np.ones(len(single), dtype=np.int64), "source_count": np.ones(len(single), dtype=np.int64),
+               "sources": sources, "is_existing_crm_lead": sources == cfg.crm_source}
+
+    def column(name: str) -> pd.Series:
+        single_part = pd.Series(singles[name]) if name in singles else records[name].iloc[single]
+        joined = pd.concat([leads[[name]], single_part.to_frame(name)], ignore_index=True)[name]  # frames: pandas' dtype rules
+        return joined.iloc[order].reset_index(drop=True)
+
+    out = pd.DataFrame({"lead_id": _ids(leads, lead_ids, single, order)})
+    for name in [*cols, "record_count", "source_count", "sources", "is_existing_crm_lead"]:
+        out[name] = column(name)
+    out["is_live"] = True
+    return out
+
+
+def _ids(leads: pd.DataFrame, lead_ids: np.ndarray, single: np.ndarray, order: np.ndarray) -> np.ndarray:
+    return np.concatenate([leads.index.to_numpy(dtype=object), lead_ids[single]])[order]
+
+
+def _multi_record_leads(records: pd.DataFrame, lead_ids: np.ndarray, multi: np.ndarray, cols: list[str], cfg) -> pd.DataFrame:
+    """Leads of several records, indexed by lead id: per column the first non-null in survivorship order."""
     df = records.loc[multi, [*cols, SOURCE, RECORD_KEY]].copy()
     df["lead_id"] = lead_ids[multi]
     if cfg.recency_column and cfg.recency_column in records.columns:
@@ -62,6 +81,4 @@ def build_leads(records: pd.DataFrame, lead_ids: np.ndarray, cfg) -> pd.DataFram
     leads["source_count"] = mask.map({m: len(v) for m, v in labels.items()})
     leads["sources"] = mask.map({m: ",".join(v) for m, v in labels.items()})
     leads["is_existing_crm_lead"] = (df[SOURCE] == cfg.crm_source).groupby(df["lead_id"]).any()
-    out = pd.concat([leads.reset_index(), single], ignore_index=True)
-    out["is_live"] = True
-    return out.sort_values("lead_id", kind="stable").reset_index(drop=True)
+    return leads

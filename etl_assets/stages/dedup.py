@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -27,6 +26,7 @@ import pyarrow as pa
 from etl_assets import progress
 from etl_assets.records import COLLAPSED_ROWS, QUARANTINE_REASON, RECORD_KEY, ROW_NUMBER, STRING, is_meta
 from etl_assets.stages.files import StageFile, StageFileWriter, release_memory
+from etl_assets.warehouse import spill
 from etl_assets.warehouse.backend import quote_ident
 
 # DuckDB's working memory for the key-set query (it spills past it; the query is narrow).
@@ -59,16 +59,13 @@ def survivors_sql(columns: tuple[str, ...] | list[str], relation: str) -> str:
 
 def dedup_file(normalized: StageFile, writer: StageFileWriter) -> DedupedFile:
     """Write the clean rows of ``normalized``, one per record key, into ``writer``."""
-    con = duckdb.connect()
-    try:
+    with spill.connect() as con:
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         con.execute("SET threads = 2")
         relation = "read_parquet($path)"  # DuckDB's own reader: streamed within its memory limit
         found = con.sql(survivors_sql(normalized.columns, relation), params={"path": str(normalized.path)}).to_arrow_table()
         clean = con.execute(f"SELECT count(*) FROM {relation} WHERE {quote_ident(QUARANTINE_REASON)} IS NULL",
                             {"path": str(normalized.path)}).fetchall()[0][0]
-    finally:
-        con.close()
     keep = found.column(ROW_NUMBER).to_numpy()
     collapsed = found.column(COLLAPSED_ROWS).combine_chunks().cast(pa.string())
     del found
@@ -103,8 +100,7 @@ def _pandas_metadata(normalized: StageFile, schema: pa.Schema) -> dict:
 
 def unique_key_problems(deduped: StageFile, limit: int = 20) -> tuple[int, list[str], int]:
     """(record keys appearing twice, the first `limit` of them sorted, null keys) of a stage file, in SQL."""
-    con = duckdb.connect()
-    try:
+    with spill.connect() as con:
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         path = {"path": str(deduped.path)}
         dup = con.execute(
@@ -112,6 +108,4 @@ def unique_key_problems(deduped: StageFile, limit: int = 20) -> tuple[int, list[
             "GROUP BY 1 HAVING count(*) > 1 ORDER BY 1", path
         ).fetchall()
         nulls = con.execute(f"SELECT count(*) FROM read_parquet($path) WHERE {quote_ident(RECORD_KEY)} IS NULL", path).fetchall()[0][0]
-    finally:
-        con.close()
     return len(dup), [str(r[0]) for r in dup[:limit]], int(nulls)

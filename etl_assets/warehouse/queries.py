@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from etl_assets.warehouse import backend
 from etl_assets.warehouse.tables import COLUMN_PROFILES, CURRENT, DELIVERIES, LEAD_REVIEW, LEAD_SOURCES, LEADS
@@ -56,7 +57,33 @@ def newest_delivery_dates(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
 
 def live_records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every source's live records, in a stable order (the input of entity resolution)."""
-    return con.execute(f"SELECT * FROM {CURRENT} ORDER BY _source, _record_key").fetch_df()
+    return resolution_frame(con, f"SELECT {resolution_columns(con, 'c')} FROM {CURRENT} c ORDER BY _source, _record_key")
+
+
+# Lineage resolution does not read: a million records' extras and flags are hundreds of MB of text.
+NOT_RESOLVED = ("_delivery_key", "_etag", "_row_number", "_line_number", "_dq_flags", "_extras")
+_TEXT = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}
+_NULLABLE = {pa.bool_(): pd.BooleanDtype(), pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(),
+             pa.int32(): pd.Int32Dtype(), pa.int64(): pd.Int64Dtype()}
+
+
+def resolution_columns(con: duckdb.DuckDBPyConnection, alias: str) -> str:
+    """The live records' columns entity resolution reads (every lead column, key, hash, load time)."""
+    return ", ".join(f"{alias}.{backend.quote_ident(c)}" for c in backend.columns(con, CURRENT) if c not in NOT_RESOLVED)
+
+
+def resolution_frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
+    """Rows as pandas with text as Arrow-backed strings (a fraction of the memory of Python str
+    objects: at a million records the difference is gigabytes); dates, numbers and flags as
+    DuckDB's own ``.df()`` gives them."""
+    table = con.sql(sql).to_arrow_table()
+    frame = table.to_pandas(types_mapper=_TEXT.get, date_as_object=False)
+    for name, kind in zip(table.column_names, table.schema.types):
+        if pa.types.is_date(kind):
+            frame[name] = frame[name].astype("datetime64[us]")
+        elif kind in _NULLABLE and table.column(name).null_count:
+            frame[name] = table.column(name).to_pandas(types_mapper=_NULLABLE.get)
+    return frame
 
 
 def live_count(con: duckdb.DuckDBPyConnection, source: str) -> int:

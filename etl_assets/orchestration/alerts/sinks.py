@@ -98,10 +98,11 @@ def _open_for_alert(database: str):
     from etl_assets.warehouse import scopes
     from etl_assets.warehouse.postgres import mirror
     from etl_assets.warehouse.postgres import server as postgres
+    from etl_assets.warehouse import spill
 
     if postgres.is_postgres_url(database):
         return mirror.session(database, scopes.alert_append(), password=settings.warehouse_password())
-    return duckdb.connect(database)
+    return spill.connect(database)
 
 
 def _post_json(url: str, payload: dict) -> int:

@@ -5,6 +5,7 @@ refresh and writes leads, ``lead_sources``, ``lead_review`` and the match state)
 events are appended to ``lead_events`` with the run id, the metadata is read back from the tables.
 """
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import fields
 
@@ -14,6 +15,7 @@ from dagster_duckdb import DuckDBResource
 
 from etl_assets.orchestration import metadata as md
 from etl_assets.warehouse import scopes
+from etl_assets.warehouse import spill
 from etl_assets import warehouse
 from etl_assets.orchestration.assets.docs import leads_metadata
 from etl_assets.orchestration.assets.keys import LEADS_KEY
@@ -59,7 +61,9 @@ def build_leads_asset(upstream: Sequence[AssetKey]):
     )
     def leads(context: AssetExecutionContext, config: LeadsRefreshConfig, duckdb: DuckDBResource) -> MaterializeResult:
         rules = resolve_config()
-        with duckdb.open(scopes.leads_refresh()) as con, warehouse.transaction(con):
+        storage = getattr(duckdb, "storage_dir", None)  # the resolver's own connections spill there too
+        with (spill.under(storage) if storage else contextlib.nullcontext()), \
+                duckdb.open(scopes.leads_refresh()) as con, warehouse.transaction(con):
             warehouse.ensure_warehouse(con)
             refresh = refresh_leads(con, rules, full=config.full or config.retrain, retrain=config.retrain)
             warehouse.append_lead_events(con, refresh.events, context.run.run_id)
@@ -87,10 +91,29 @@ def build_leads_asset(upstream: Sequence[AssetKey]):
                     {"accept": result.stats["reviewer_accepts"], "reject": result.stats["reviewer_rejects"]}
                     if result is not None else {}),
                 "timings": MetadataValue.json({k: round(v, 3) for k, v in refresh.timings.items() if k.endswith("_s")}),
+                **bounds_metadata(refresh),
             }
         )
 
     return leads
+
+
+def bounds_metadata(refresh) -> dict:
+    """What the bounds left out and how the model was trained: blocks too large to be keys (size
+    and key), the largest candidate-graph component, and on a retrain the EM sessions, skipped
+    rules and where each comparison's m values come from."""
+    out = {}
+    result = refresh.result
+    if result is not None:
+        out["oversized_blocks"] = MetadataValue.json(result.stats.get("oversized_blocks", {}))
+        out["largest_component"] = MetadataValue.json(result.stats.get("largest_component", {}))
+    if refresh.retrained and result is not None and result.model is not None:
+        splink = result.model.splink
+        out["model_training"] = MetadataValue.json(splink.report if splink is not None else {"splink": "off"})
+        warnings = splink.report.get("warnings", []) if splink is not None else []
+        if warnings:
+            out["model_training_warnings"] = "; ".join(warnings)
+    return out
 
 
 def review_preview(review: pd.DataFrame) -> pd.DataFrame:

@@ -25,6 +25,7 @@ from psycopg import sql
 
 from etl_assets.warehouse import backend
 from etl_assets.warehouse.postgres import server as postgres
+from etl_assets.warehouse import spill
 from etl_assets.warehouse.scopes import BY_SOURCE, Scope
 from etl_assets.warehouse.tables import TABLES, create_current_view, ensure_warehouse
 
@@ -109,7 +110,9 @@ def session(url: str, scope: Scope, *, password: str | None = None,
     """Yield a DuckDB connection holding the scope's rows; write the scope's rows back to
     PostgreSQL when the block ends without an exception (nothing is written otherwise)."""
     pg = postgres.connect(url, password)
-    mem = duckdb.connect(":memory:")  # no ICU extension: TIMESTAMPTZ is read and written in UTC
+    spill_files = contextlib.ExitStack()  # the mirror's own spill directory, removed at the end
+    # no ICU extension: TIMESTAMPTZ is read and written in UTC
+    mem = duckdb.connect(":memory:", config=spill.config(spill_files.enter_context(spill.temp_directory())))
     where = f"warehouse postgresql://{postgres.describe(url)}: {scope.name}"
     try:
         try:
@@ -134,3 +137,4 @@ def session(url: str, scope: Scope, *, password: str | None = None,
     finally:
         mem.close()
         pg.close()  # also ends the session's advisory lock
+        spill_files.close()
