@@ -23,12 +23,11 @@ from dagster import instance_for_test
 from benchmarks.generate import generate
 from etl_assets.orchestration.resources import warehouse_resource
 from etl_assets.sources.registry import leads_schema, load_specs, spec_by_name
-from etl_assets.stages.land import land_delivery
-from etl_assets.stages.normalize import normalize_delivery
 from etl_assets.resolve.resolver import prepare
 from etl_assets.resolve.splink_scoring import SplinkModel, splink_score, train_splink
 from etl_assets.warehouse import spill
 from etl_assets_tests.support import shaped_sources as shaped
+from etl_assets_tests.support.stages import run_stages
 
 GIB = 2**30
 # the refresh process's whole virtual address space (imports, threads' stacks and malloc arenas
@@ -120,9 +119,9 @@ def test_generated_texas_alone_trains_and_scores_without_infinite_weights(resour
 def _prep(rows: int, tmp_path) -> pd.DataFrame:
     spec = spec_by_name("texas", load_specs())
     path = generate("texas", rows, tmp_path / "generated.csv").path
-    with path.open("rb") as f:
-        raw = land_delivery(f, spec, "texas/01-15-2024 g.csv", '"e"', pd.Timestamp("2024-01-15", tz="UTC"), "s3://b/k").frame
-    return prepare(normalize_delivery(raw, spec, leads_schema(), where="k").clean)
+    staged = run_stages(path.read_bytes(), spec, "texas/01-15-2024 g.csv", landed_at=pd.Timestamp("2024-01-15", tz="UTC"),
+                        where="s3://b/k", leads=leads_schema())
+    return prepare(staged.clean)
 
 
 def _finite_probabilities(settings: dict) -> bool:
