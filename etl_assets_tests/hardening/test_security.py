@@ -139,9 +139,14 @@ REVIEWED_LOCALS = {
     # flipped), a registered frame's generated name (decided), constant SQL (sql, order), block-key
     # SQL made by BLOCK_KEYS_SQL.format over a registered frame (block_keys_sql)
     "big", "share", "usable_new", "flipped", "decided", "sql", "order", "block_keys_sql",
+    # bounded refresh: an int (lic, the license block cap); Splink training's rule columns, constant
+    # names from SPLINK_COLUMNS in double quotes (cols, nonnull)
+    "lic", "cols", "nonnull",
 }
 # SQL-building helpers whose arguments are literals in the code (resolve_pairs, lead_state)
-REVIEWED_CALLS = ("BLOCK_HASH.format(", "BLOCK_KIND.format(", "BLOCK_KEYS_SQL.format(", "_numbered(")
+REVIEWED_CALLS = ("BLOCK_HASH.format(", "BLOCK_KIND.format(", "BLOCK_KEYS_SQL.format(", "_numbered(",
+                  "usable_block(",  # literal aliases, ints from the config
+                  "resolution_columns(")  # quote_ident'ed columns of source_current
 _SQL = re.compile(r"\b(SELECT|INSERT|CREATE|DELETE|UPDATE|ALTER|DROP|WHERE|FROM|JOIN|VALUES)\b")
 
 

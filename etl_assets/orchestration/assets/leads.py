@@ -38,7 +38,7 @@ def resolve_config() -> ResolveConfig:
 
 class LeadsRefreshConfig(Config):
     """Run config of a leads refresh. By default it re-resolves only what changed since the last
-    refresh (``stages/resolve_refresh.py``); ``full`` re-resolves every live record with the stored
+    refresh (``resolve/refresh.py``); ``full`` re-resolves every live record with the stored
     model (the same result, at full cost); ``retrain`` also learns the model anew (after a rule or
     threshold change in mappings/leads.yaml the refresh retrains by itself)."""
 
