@@ -9,6 +9,7 @@ import pandas as pd
 
 from etl_assets.resolve import keys
 from etl_assets.resolve.pairs import RULE_RANK
+from etl_assets.resolve.sites import SITE_RULE
 
 
 if TYPE_CHECKING:
@@ -21,7 +22,9 @@ def cluster(prep: pd.DataFrame, edges: pd.DataFrame, cfg: ResolveConfig,
 
     A reviewer's accepts (rule ``review:accept``) come first and skip the address and license
     constraints (a person looked); a reviewer's rejects (``cannot_link`` uid pairs) hold for whole
-    clusters: two clusters holding the two records of a rejected pair never merge."""
+    clusters: two clusters holding the two records of a rejected pair never merge. A site edge
+    (``resolve_sites``) may join two licenses of one registry, no other edge may; the address
+    constraint holds for every edge but a reviewer's."""
     n = len(prep)
     parent = np.arange(n)
     rejected: dict[int, set[int]] = {}
@@ -30,7 +33,7 @@ def cluster(prep: pd.DataFrame, edges: pd.DataFrame, cfg: ResolveConfig,
         rejected.setdefault(b, set()).add(a)
     members: dict[int, set[int]] = {u: {u} for u in rejected}  # root -> its records that have rejects
     addr = {}  # root -> list of address tuples
-    lic = {}  # root -> {source: license}
+    lic = {}  # root -> {source: its licenses}
     lines, houses, zips, streets, states = (prep[c].to_numpy() for c in ("addr_line", "house", "zip", "street", "state"))
     sources, licenses = prep["source"].to_numpy(), prep["license"].to_numpy()
 
@@ -50,7 +53,7 @@ def cluster(prep: pd.DataFrame, edges: pd.DataFrame, cfg: ResolveConfig,
 
     def lics(root):
         if root not in lic:
-            lic[root] = {sources[root]: licenses[root]} if licenses[root] is not None else {}
+            lic[root] = {sources[root]: {licenses[root]}} if licenses[root] is not None else {}
         return lic[root]
 
     order = edges.assign(_rank=edges["rule"].map(RULE_RANK)).sort_values(
@@ -67,7 +70,8 @@ def cluster(prep: pd.DataFrame, edges: pd.DataFrame, cfg: ResolveConfig,
             continue
         la, lb = lics(a), lics(b)
         reviewed = order_rules[i] == "review:accept"
-        if not reviewed and cfg.license_cannot_link and any(s in lb and lb[s] != v for s, v in la.items()):
+        one_site = reviewed or order_rules[i] == SITE_RULE
+        if not one_site and cfg.license_cannot_link and any(s in lb and lb[s] != v for s, v in la.items()):
             continue
         aa, ab = addrs(a), addrs(b)
         if not reviewed and not all(keys.address_compatible(x, y) for x in aa for y in ab):
@@ -77,7 +81,8 @@ def cluster(prep: pd.DataFrame, edges: pd.DataFrame, cfg: ResolveConfig,
             aa, ab, la, lb = ab, aa, lb, la
         parent[b] = a
         aa.extend(t for t in ab if t not in aa)
-        la.update(lb)
+        for s, v in lb.items():
+            la[s] = la.get(s, set()) | v
         accepted[i] = True
         addr.pop(b, None)
         lic.pop(b, None)

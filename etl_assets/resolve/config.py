@@ -15,8 +15,10 @@ class ResolveConfig:
     address_similarity: float = 90.0  # rapidfuzz ratio of address lines (same house number) = "close"
     related_name_threshold: float = 80.0  # below this (name core, token_set_ratio) two names are unrelated (chosen on train: the largest value without a recall loss)
     evidence_name_threshold: float = 80.0  # name agreement counted as evidence for the Splink guard
-    # rules that link without Splink (the others only estimate the prior). None: only the license
-    # rule once Splink can learn m by EM (>= splink_em_min_records records), every rule below that
+    site_name_threshold: float = 90.0  # name (token_set_ratio, full name or core) that makes two licenses at one site one provider (resolve_sites)
+    # rules that link without Splink (the others only estimate the prior). None: the self-linking
+    # rules (resolve_model.SELF_LINKING_RULES) once Splink can learn m by EM (>= splink_em_min_records
+    # records), every rule below that
     deterministic_rules: tuple[str, ...] | None = None
     splink_match_probability: float = 0.9  # accept a Splink pair at or above this probability
     review_min_probability: float = 0.5  # Splink pairs from here up to splink_match_probability go to lead_review

@@ -17,7 +17,8 @@ import pandas as pd
 from rapidfuzz.distance import DamerauLevenshtein
 
 from etl_assets.records import STRING
-from etl_assets.transforms.vocab import BUSINESS_ABBREVIATIONS, RESOLVER_DROPPED_WORDS, RESOLVER_STREET_WORDS
+from etl_assets.transforms.vocab import (BUSINESS_ABBREVIATIONS, RESOLVER_DROPPED_WORDS, RESOLVER_STREET_WORDS,
+                                         STREET_SUFFIX_WORDS, UNIT_WORDS)
 
 STR = STRING
 _KEEP = re.compile(r"[^A-Z0-9 ]")
@@ -131,19 +132,37 @@ def sorted_tokens(s: pd.Series) -> pd.Series:
                      index=s.index, dtype=object)
 
 
+def _clean_line(text: pd.Series) -> pd.Series:
+    line = text.str.replace(r"[.,'#]", " ", regex=True).str.replace(r"[^A-Z0-9 /-]", " ", regex=True)
+    return line.str.replace(r"\s+-\s+", " ", regex=True).str.replace(r"\s+", " ", regex=True).str.strip()
+
+
 def address_parts(address_std: pd.Series, address1: pd.Series, zip_: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(address line without zip, folded; zip5): from address_std when present, else address1."""
+    """(address line without zip, folded; zip5): from address_std when present, else address1. A
+    house number address_std split (``100-05`` -> ``100 05``, ``1/2`` -> ``1 2``) is taken back
+    as address1 writes it, so a line reads the same from either column."""
     std = address_std.astype(STR).str.upper().str.strip()
     trailing = std.str.extract(_TRAILING_ZIP, expand=False)
     line = std.str.replace(_TRAILING_ZIP, "", regex=True)
-    line = line.where(line.notna(), address1.astype(STR).str.upper())
-    line = line.str.replace(r"[.,'#]", " ", regex=True).str.replace(r"[^A-Z0-9 /-]", " ", regex=True)
-    line = line.str.replace(r"\s+-\s+", " ", regex=True).str.replace(r"\s+", " ", regex=True).str.strip()
-    line = line.replace("", pd.NA)
+    raw = _clean_line(address1.astype(STR).str.upper())
+    line = _clean_line(line)
+    line = pd.Series([_written_house(v, w) for v, w in zip(line.tolist(), raw.tolist())], index=line.index, dtype=object)
+    line = line.where(line.notna(), raw).replace("", pd.NA)
     line = _fold_tokens(line, {**_fuzzy_street_table(line), **RESOLVER_EXTRA_STREET_WORDS})
     z = zip_.astype(STR).str.extract(r"^(\d{5})", expand=False)
     z = z.where(z.notna(), trailing)
     return line, z.astype(object).where(z.notna(), None)
+
+
+def _written_house(line, raw):
+    """``line`` (from address_std) with its house number as ``raw`` (address1) writes it."""
+    if not isinstance(line, str) or not isinstance(raw, str):
+        return None if not isinstance(line, str) else line
+    found = _house_at(raw)
+    if found is None or not re.search(r"[-/]", raw[:found[1]]):
+        return line
+    split = re.sub(r"[-/ ]+", " ", raw[:found[1]])
+    return raw[:found[1]] + line[len(split):] if line == split or line.startswith(split + " ") else line
 
 
 def canonical_phone(s: pd.Series) -> pd.Series:
@@ -153,8 +172,39 @@ def canonical_phone(s: pd.Series) -> pd.Series:
     return out.where(digits.str.len() >= 8).astype(object).where(lambda x: x.notna(), None)
 
 
+# A house number as one token, with what belongs to it: ``100-05`` (Queens) and ranges ``1400-1410``,
+# ``12A`` / ``12-A`` / ``12 A`` (a letter before the street, not a direction or a street type: ``19290
+# K ST`` is K Street), ``1200 1/2``. Two tokens are two houses (``100-05`` / ``100-09``, ``12A`` / ``12B``).
+_HOUSE = re.compile(r"(\d+)(?:-(\d+|[A-Z])|([A-Z])|[ -](\d+/\d+))?(?= |$)")
+_SPACED_LETTER = re.compile(r"(\d+) ([A-Z]) (\S+)")
+
+
+def _house_at(line: str) -> tuple[str, int] | None:
+    """(house token, characters of ``line`` it takes), None when the line starts without one."""
+    m = _HOUSE.match(line)
+    if m is None:
+        return None
+    number, dashed, letter, fraction = m.groups()
+    if dashed:
+        return (f"{number}-{dashed}" if dashed.isdigit() else number + dashed), m.end()
+    if letter or fraction:
+        return (number + letter if letter else f"{number} {fraction}"), m.end()
+    spaced = _SPACED_LETTER.match(line)
+    if spaced and spaced.group(2) not in _DIRECTIONS and spaced.group(3) not in STREET_SUFFIX_WORDS:
+        return number + spaced.group(2), len(number) + 2
+    return number, m.end()
+
+
+def house_token(line) -> str | None:
+    """The house number of one address line as a whole token (see ``_HOUSE``); None without one.
+    The one definition of a house number: blocks, address levels, Splink's house comparison and
+    the cluster constraint all read it (``house_number``)."""
+    found = _house_at(line) if isinstance(line, str) else None
+    return found[0] if found else None
+
+
 def house_number(line: pd.Series) -> pd.Series:
-    return line.astype(STR).str.extract(r"^(\d+[A-Z]?)\b(?!ST|ND|RD|TH)", expand=False).astype(object)
+    return pd.Series([house_token(v) for v in line.tolist()], index=line.index, dtype=object)
 
 
 def street_key(line: pd.Series, house: pd.Series) -> pd.Series:
@@ -163,11 +213,15 @@ def street_key(line: pd.Series, house: pd.Series) -> pd.Series:
     def key(v, h):
         if v is None or v is pd.NA:
             return None
-        tokens = v.split()
-        if isinstance(h, str) and tokens and tokens[0] == h:
-            tokens = tokens[1:]
+        found = _house_at(v) if isinstance(h, str) else None
+        tokens = v[found[1]:].split() if found else v.split()
         return " ".join(t for t in tokens if t not in _DIRECTIONS) or None
     return pd.Series([key(v, h) for v, h in zip(line.tolist(), house.tolist())], index=line.index, dtype=object)
+
+
+def unit_key(address2: pd.Series) -> pd.Series:
+    """The unit of a second address line without its unit words (``Apt. 3A``, ``#3A``, ``Unit 3A`` -> ``3A``)."""
+    return _fold_tokens(_clean_upper(address2), {}, UNIT_WORDS)
 
 
 def address_compatible(a: tuple, b: tuple) -> bool:

@@ -1,13 +1,14 @@
 """The matching model of lead resolution, trained on a full re-resolve and reused until the next.
 
 What a pair's outcome depends on beyond the two records is global: which deterministic rules link
-on their own (``linking_rules``: every rule below ``splink_em_min_records`` records, only the license
-rule above), the prior, Splink's m and u, and the term frequencies of names and cities. Re-learnt on
-every refresh, a 100-record delivery would move the scores of a million untouched pairs, and no
-refresh could be cheaper than a full one. So they are learnt once (``train_model``), stored with the
-leads (``etl_assets.resolve.state``), and every refresh, incremental or full, scores with the
-stored model until a retrain: asked for in the run config, or due (:func:`retrain_reason`) because
-the rules changed or the live records outgrew the ones the model was trained on.
+on their own (``linking_rules``: every rule below ``splink_em_min_records`` records, the
+``SELF_LINKING_RULES`` above), the prior, Splink's m and u, and the term frequencies of names and
+cities. Re-learnt on every refresh, a 100-record delivery would move the scores of a million
+untouched pairs, and no refresh could be cheaper than a full one. So they are learnt once
+(``train_model``), stored with the leads (``etl_assets.resolve.state``), and every refresh,
+incremental or full, scores with the stored model until a retrain: asked for in the run config, or
+due (:func:`retrain_reason`) because the rules changed or the live records outgrew the ones the
+model was trained on.
 """
 
 from __future__ import annotations
@@ -25,7 +26,14 @@ from etl_assets.resolve.splink_scoring import SplinkModel
 
 # Bump when the matching code changes what a pair's outcome is: a stored model of another version
 # is retrained (its results would not be the ones today's code gives).
-RULES_VERSION = 2  # 2: training guarded (resolve_training), oversized license blocks skipped
+RULES_VERSION = 3  # 2: training guarded (resolve_training), oversized license blocks skipped;
+# 3: house numbers as whole tokens, the site rule, SELF_LINKING_RULES
+
+# The deterministic rules that link on their own where Splink decides the rest (from
+# splink_em_min_records up): one license; two licenses at one site (resolve_sites); one phone and
+# one name where a side has no address (missing is not disagreement, but Splink, wanting address
+# agreement, scores such a pair below its threshold).
+SELF_LINKING_RULES = ("deterministic:license", "deterministic:site", "deterministic:phone+name")
 
 
 @dataclass(frozen=True)
@@ -46,12 +54,12 @@ def fingerprint(cfg: ResolveConfig) -> str:
 
 
 def linking_rules(cfg: ResolveConfig, n_records: int) -> tuple[str, ...]:
-    """The deterministic rules that link on their own: the license rule, and every rule when there
-    are too few records for Splink to learn its m probabilities from the data."""
+    """The deterministic rules that link on their own: ``SELF_LINKING_RULES``, and every rule when
+    there are too few records for Splink to learn its m probabilities from the data."""
     if cfg.deterministic_rules is not None:
         return tuple(cfg.deterministic_rules)
     if cfg.use_splink and cfg.splink_em and n_records >= cfg.splink_em_min_records:
-        return ("deterministic:license",)
+        return SELF_LINKING_RULES
     return tuple(k for k in RULE_RANK if k.startswith("deterministic:"))
 
 

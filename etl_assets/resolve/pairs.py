@@ -1,7 +1,4 @@
-"""Candidate pairs, pair features and the deterministic rules of lead resolution.
-
-See ``etl_assets.resolve.resolver`` for the rules in order; ``cfg`` is a ``ResolveConfig``.
-"""
+"""Candidate pairs, pair features and the deterministic rules of lead resolution (in order: ``resolve.resolver``)."""
 
 from __future__ import annotations
 
@@ -12,16 +9,19 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from etl_assets.resolve import sites
+
 if TYPE_CHECKING:
     from etl_assets.resolve.config import ResolveConfig
 
 RULE_RANK = {
     "review:accept": -1,  # a reviewer's must-link (lead_review_decisions) comes before every rule
     "deterministic:license": 0,
-    "deterministic:phone+address": 1,
-    "deterministic:address+name": 2,
-    "deterministic:phone+name": 3,
-    "splink": 4,
+    sites.SITE_RULE: 1,  # one source, two licenses, one site (resolve_sites)
+    "deterministic:phone+address": 2,
+    "deterministic:address+name": 3,
+    "deterministic:phone+name": 4,
+    "splink": 5,
 }
 
 
@@ -226,26 +226,24 @@ def pair_features(prep: pd.DataFrame, pairs: pd.DataFrame, cfg: ResolveConfig,
     cores = prep["name_core"].to_numpy()
     both_core = np.array([x is not None and y is not None for x, y in zip(cores[l], cores[r])], dtype=bool)
     f["name_core"] = np.where(both_core, _sim(cores[l], cores[r], fuzz.token_set_ratio), sim)  # generic words alone: the full name
-    f["names_known"] = _known(names, persons, l) & _known(names, persons, r)
+    known = np.array([a is not None or b is not None for a, b in zip(names, persons)], dtype=bool)
+    f["names_known"] = known[l] & known[r]
     f["zip_eq"] = both_zip & (zc[l] == zc[r])
+    f["same_site"] = sites.same_site(prep, l, r)
     return f
 
 
-def _known(names: np.ndarray, persons: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    return np.array([a is not None or b is not None for a, b in zip(names[idx], persons[idx])], dtype=bool)
-
-
-def pair_veto(f: pd.DataFrame, cfg: ResolveConfig) -> pd.Series:
+def pair_veto(f: pd.DataFrame, cfg: ResolveConfig, licenses: bool = True) -> pd.Series:
     """Pairs nothing may link. Co-location is evidence, not identity: two named records whose names
     are unrelated (``name_core`` below ``related_name_threshold``) are different providers unless an
     identifier agrees (license, email); two records of one source with different names (below
-    ``name_threshold``) at one address are two listings of that source. And two licenses of one registry."""
+    ``name_threshold``) at one address are two listings. And (``licenses``) two licenses of one registry."""
     identifier = f["license_eq"] | f["email_eq"]
     unrelated = f["names_known"] & (f["name_core"] < cfg.related_name_threshold) & ~identifier
     same_source_other_name = (f["same_source"] & f["names_known"] & (f["name_sim"] < cfg.name_threshold)
                               & (f["addr_level"] >= 1) & ~identifier)
     veto = unrelated | same_source_other_name
-    if cfg.license_cannot_link:
+    if cfg.license_cannot_link and licenses:
         veto |= f["license_conflict"]
     return veto
 
@@ -259,13 +257,14 @@ def deterministic_rule(f: pd.DataFrame, cfg: ResolveConfig) -> pd.Series:
     placed = f["zip_eq"] | f["city_eq"] | f["phone_eq"] | ~f["geo_both"]
     conds = [
         f["license_eq"],
+        sites.one_site(f, cfg, pair_veto(f, cfg, licenses=False)),
         f["phone_eq"] & (f["addr_level"] >= 1),
         (f["addr_level"] >= 1) & name_ok & placed,
         f["phone_eq"] & (f["addr_level"] == 0) & name_ok,
     ]
     names = [k for k in RULE_RANK if k.startswith("deterministic:")]
     rule = np.select(conds, names, default="")
-    blocked = pair_veto(f, cfg).to_numpy() & (rule != names[0])
+    blocked = pair_veto(f, cfg).to_numpy() & ~np.isin(rule, names[:2])  # the license and site rules
     rule = np.where(blocked, "", rule)
     return pd.Series(rule, index=f.index).replace("", None)
 
@@ -283,7 +282,7 @@ def evidence_text(f: pd.DataFrame) -> np.ndarray:
     """Per pair, the fields that agree, as a reader sees them: ``license; phone; address exact; name 93; zip``."""
     level = f["addr_level"].to_numpy()
     parts = [
-        np.where(f["license_eq"], "license", ""),
+        np.where(f["license_eq"], "license", sites.evidence(f)),
         np.where(f["phone_eq"], "phone", ""),
         np.where(level == 2, "address exact", np.where(level == 1, "address close", "")),
         np.array([f"name {v:.0f}" if v >= 50 else "" for v in np.maximum(f["name_sim"], f["name_core"])], dtype=object),

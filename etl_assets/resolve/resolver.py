@@ -18,6 +18,7 @@ DuckDB connection is used inside). Steps:
    names, best of the combinations; and ``token_sort_ratio``), email agreement, zip agreement.
 4. Deterministic rules, in order of strength:
    ``deterministic:license``        same source, same license number;
+   ``deterministic:site``           same source, two licenses at one site, name or phone (``resolve_sites``);
    ``deterministic:phone+address``  same phone and address level >= 1;
    ``deterministic:address+name``   address level >= 1 and name similarity >= ``name_threshold``;
    ``deterministic:phone+name``     same phone, no address on one side, name >= ``name_threshold``.
@@ -29,7 +30,7 @@ DuckDB connection is used inside). Steps:
 6. Clusters: union-find over accepted pairs, strongest first, with cannot-link constraints checked
    on whole clusters — two clusters never merge when any of their addresses conflict (different
    house numbers or streets, zips on different lines; ``resolve_keys.address_compatible``), or (with
-   ``license_cannot_link``) when they hold two different license numbers of the same source. This
+   ``license_cannot_link``) when they hold two licenses of one source, but along a site pair. This
    stops chaining through shared phones (chain sites at different addresses stay apart).
    Co-location is evidence, not identity (``resolve_pairs.pair_veto``): unrelated name cores, or
    one source's two names at one address, are never linked unless a license or email agrees.
@@ -142,9 +143,9 @@ def _email(email: pd.Series) -> dict:
 
 _FAMILIES = ((("license_number",), _license), (("company_std", "company", "first_name", "last_name", "licensee_name"), _names),
              (("address_std", "address1", "zip"), _address), (("city",), _city), (("state",), _state),
-             (("phone", "phone2"), _phones), (("email",), _email))
+             (("phone", "phone2"), _phones), (("email",), _email), (("address2",), lambda a2: {"unit": keys.unit_key(a2)}))
 _KEY_ORDER = ("license", "name_key", "person_key", "name_sorted", "person_sorted", "addr_line", "zip", "house", "street",
-              "name_core", "city", "state", "phone", "phone2", "email")
+              "name_core", "city", "state", "phone", "phone2", "email", "unit")
 
 
 def _distinct(columns: list[pd.Series]) -> tuple[np.ndarray, np.ndarray]:

@@ -7,7 +7,8 @@ take the first non-null value among the lead's records ordered by
 3. most complete (number of non-null lead columns, descending),
 4. ``_source``, ``_record_key`` (deterministic tie-break).
 Extra columns: ``record_count``, ``source_count`` (distinct sources), ``sources`` (comma list,
-sorted), ``is_existing_crm_lead`` (a member comes from ``crm_source``), ``is_live`` (always True:
+sorted), ``licenses`` (every distinct ``license_number`` of its records, ``|``-joined, sorted: a
+provider at one site may hold several, ``resolve_sites``), ``is_existing_crm_lead`` (a member comes from ``crm_source``), ``is_live`` (always True:
 only live records are resolved).
 """
 
@@ -37,7 +38,8 @@ def build_leads(records: pd.DataFrame, lead_ids: np.ndarray, cfg) -> pd.DataFram
     order = np.argsort(np.concatenate([leads.index.to_numpy(dtype=object), lead_ids[single]]), kind="stable")
     sources = records[SOURCE].astype(str).to_numpy()[single]
     singles = {"record_count": np.ones(len(single), dtype=np.int64), "source_count": np.ones(len(single), dtype=np.int64),
-               "sources": sources, "is_existing_crm_lead": sources == cfg.crm_source}
+               "sources": sources, "licenses": _licenses(records.iloc[single]).to_numpy(),
+               "is_existing_crm_lead": sources == cfg.crm_source}
 
     def column(name: str) -> pd.Series:
         single_part = pd.Series(singles[name]) if name in singles else records[name].iloc[single]
@@ -45,10 +47,18 @@ def build_leads(records: pd.DataFrame, lead_ids: np.ndarray, cfg) -> pd.DataFram
         return joined.iloc[order].reset_index(drop=True)
 
     out = pd.DataFrame({"lead_id": _ids(leads, lead_ids, single, order)})
-    for name in [*cols, "record_count", "source_count", "sources", "is_existing_crm_lead"]:
+    for name in [*cols, "record_count", "source_count", "sources", "licenses", "is_existing_crm_lead"]:
         out[name] = column(name)
     out["is_live"] = True
     return out
+
+
+def _licenses(records: pd.DataFrame) -> pd.Series:
+    """Each record's license number as text (None without one)."""
+    if "license_number" not in records:
+        return pd.Series([None] * len(records), index=records.index, dtype=object)
+    text = records["license_number"].astype("string").str.strip()
+    return text.where(text.notna() & (text != ""), None).astype(object)
 
 
 def _ids(leads: pd.DataFrame, lead_ids: np.ndarray, single: np.ndarray, order: np.ndarray) -> np.ndarray:
@@ -59,6 +69,7 @@ def _multi_record_leads(records: pd.DataFrame, lead_ids: np.ndarray, multi: np.n
     """Leads of several records, indexed by lead id: per column the first non-null in survivorship order."""
     df = records.loc[multi, [*cols, SOURCE, RECORD_KEY]].copy()
     df["lead_id"] = lead_ids[multi]
+    df["_lic"] = _licenses(records.loc[multi]).to_numpy()
     if cfg.recency_column and cfg.recency_column in records.columns:
         df["_recency"] = records.loc[multi, cfg.recency_column].to_numpy()
     priority = {s: i for i, s in enumerate(cfg.source_priority)}
@@ -80,5 +91,8 @@ def _multi_record_leads(records: pd.DataFrame, lead_ids: np.ndarray, multi: np.n
     labels = {m: [n for i, n in enumerate(names) if m >> i & 1] for m in mask.unique()}
     leads["source_count"] = mask.map({m: len(v) for m, v in labels.items()})
     leads["sources"] = mask.map({m: ",".join(v) for m, v in labels.items()})
+    held = df[["lead_id", "_lic"]].dropna().drop_duplicates().sort_values(["lead_id", "_lic"], kind="stable")
+    joined = held.groupby("lead_id")["_lic"].agg("|".join).reindex(leads.index).astype(object)
+    leads["licenses"] = joined.where(joined.notna(), None)
     leads["is_existing_crm_lead"] = (df[SOURCE] == cfg.crm_source).groupby(df["lead_id"]).any()
     return leads

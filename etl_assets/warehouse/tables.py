@@ -193,6 +193,8 @@ TABLES: dict[str, Table] = {
         Column("record_count", BIGINT, "source records resolved into the lead"),
         Column("source_count", BIGINT, "number of distinct sources holding a record of the lead"),
         Column("sources", VARCHAR, "those sources, comma-separated"),
+        Column("licenses", VARCHAR,
+               "every license number of the lead's records, '|'-joined, sorted (one provider at one site may hold several)"),
         Column("is_existing_crm_lead", BOOLEAN, "a record of the lead comes from the CRM (Salesforce)"),
         Column("is_live", BOOLEAN, "the lead has a live record (always true: only live records are resolved)"),
         Column("is_net_new", BOOLEAN, "not in the CRM: the leads sales has not got yet"),

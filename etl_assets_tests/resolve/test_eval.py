@@ -13,13 +13,6 @@ from benchmarks.er_eval import evaluate, parse_args
 from scripts.make_er_eval import ALL_CLASSES, CLASSES, HELD_BACK_SEED, LABELS, TUNING_SEEDS, make_eval
 
 SEED = TUNING_SEEDS[0]
-# one-site classes the rules of today miss: the goal stands, the test marks the gap (strict: it
-# fails once the rules meet the goal, so the mark comes off with the change that closes it)
-GAPS = {
-    "dual_license": "two licenses of one registry at one site are a hard cannot-link: one provider, two leads",
-    "age_permits": "one permit per age group at one site: the license cannot-link keeps one center as two leads",
-    "house_token": "hyphenated and lettered house numbers read as their first digits: a chain's sites merge",
-}
 SITE_GOAL_CLASSES = [c for c in ALL_CLASSES if c not in CLASSES]
 
 
@@ -29,8 +22,7 @@ def table():
     return graded[graded["split"] == "test"].set_index("class")
 
 
-@pytest.mark.parametrize("cls", [*CLASSES, pytest.param("overall", marks=pytest.mark.xfail(
-    strict=True, reason="the one-site classes' gaps are in the overall figures until the rules close them"))])
+@pytest.mark.parametrize("cls", [*CLASSES, "overall"])
 def test_precision_and_recall_per_class(table, cls):
     row = table.loc[cls]
     assert row["true_pairs"] > 20  # the class is really there
@@ -38,8 +30,7 @@ def test_precision_and_recall_per_class(table, cls):
     assert row["recall"] >= 0.95, row.to_dict()
 
 
-@pytest.mark.parametrize("cls", [pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=GAPS[c])) if c in GAPS
-                                 else c for c in SITE_GOAL_CLASSES])
+@pytest.mark.parametrize("cls", SITE_GOAL_CLASSES)
 def test_one_site_classes_meet_the_goal(table, cls):
     """Precision >= 0.99 and recall >= 0.98 per one-site class."""
     row = table.loc[cls]
