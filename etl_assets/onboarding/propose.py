@@ -30,7 +30,7 @@ from pathlib import PurePosixPath
 from typing import Any, BinaryIO
 
 from etl_assets.ingest.encoding import choose_encoding
-from etl_assets.ingest.read import ReadResult, read_whole
+from etl_assets.ingest.read import ReadResult, describe_read_errors, read_whole
 from etl_assets.onboarding.headerless import guess_city_and_type
 from etl_assets.onboarding.kinds import KIND_BY_NAME, KINDS, Kind, header_similarity, normalize_header
 from etl_assets.onboarding.proposal import FieldProposal, Proposal
@@ -184,8 +184,11 @@ def propose(result: ReadResult, source: str, sample_name: str, data: bytes) -> P
     transforms, key and read options."""
     header = result.header != [f"column_{i}" for i in range(1, len(result.columns) + 1)]
     records = result.records
+    unreadable = describe_read_errors(records["_read_error"]) if "_read_error" in records else None
     if "_read_error" in records:
         records = records[records["_read_error"].isna()]
+    if unreadable and records.empty:
+        raise ProposalError(f"no record of the sample could be read: {unreadable}")
     sniffed = {c: sniff(records[c].tolist()) for c in result.columns}
 
     fields: list[FieldProposal] = []
@@ -254,7 +257,9 @@ def propose(result: ReadResult, source: str, sample_name: str, data: bytes) -> P
         identifiers["primary"] = ["phone"]
     if "address_std" in produced:
         identifiers["secondary"] = ["address_std"]
-    notes = [w for w in result.warnings if "mojibake" in w]
+    notes = [w for w in result.warnings if "mojibake" in w or "trailing delimiter" in w]
+    if unreadable:
+        notes.append(f"read errors (these records are quarantined): {unreadable}")
     if natural:  # provisional, until the sample run below has chosen the natural key
         if not produced:
             raise ProposalError("no column of the sample matched a leads column, so there is nothing to key records by")
