@@ -157,3 +157,9 @@ def licensee_if_contact(name: Any, contact: Any) -> Parsed:
         licensee = _display_person(first, last)
         return Parsed((licensee, licensee))
     return Parsed((None, None))
+
+
+@transform("operator_name", outputs=["operator"])
+def operator_name(value: Any) -> Parsed:
+    """The operating organisation from its own column (``Permit Holder``, ``ApplicantName``), cleaned as a company name."""
+    return Parsed((clean_company(value),))

@@ -123,3 +123,16 @@ def hours_and_days(*values: Any) -> Parsed:
         parts.append(compact_week([h if h is None else (h or "open") for h in week]).replace(" open", ""))
     parts.extend(alone)
     return Parsed(("; ".join(parts) or None,))
+
+
+def looks_like_hours(text: str) -> bool:
+    """For the onboarding sniffer: a time range, with or without days (``0600 To 1800``)."""
+    if not _HOURS.search(text):
+        return False
+    parsed = parse_segment(text.split(";")[0])
+    return parsed is not None and parsed[1] is not None
+
+
+def looks_like_days(text: str) -> bool:
+    """For the onboarding sniffer: days only (``MTWTHF``, ``Mo Tu We Th Fr``, ``M-F``)."""
+    return not any(c.isdigit() for c in text) and bool(parse_days(text))
