@@ -21,7 +21,7 @@ import pandas as pd
 from etl_assets.onboarding.headerless import guess_city_and_type
 from etl_assets.onboarding.kinds import KIND_BY_NAME
 from etl_assets.onboarding.matching import candidates_for
-from etl_assets.onboarding.multi_column import age_flag_field, schedule_field, street_fields
+from etl_assets.onboarding.multi_column import age_flag_field, age_label_field, schedule_field, street_fields, week_field
 from etl_assets.onboarding.natural_key import KeyStats
 from etl_assets.onboarding.sniff import FEW_DISTINCT, sniff
 
@@ -88,7 +88,8 @@ def coverage(spec, raw: pd.DataFrame, header: bool) -> Coverage:
     could: dict[str, str] = {}
     if header:
         multi = [f for f in [age_flag_field(columns, sniffed)] if f] + street_fields(columns, sniffed, values, set())
-        multi += [f for f in [schedule_field(columns, sniffed, None, set())] if f]
+        multi += [f for f in [week_field(columns, sniffed, set()), age_label_field(columns, sniffed, set()),
+                              schedule_field(columns, sniffed, None, set())] if f]  # fmt: skip
         for f in multi:
             for t in f.to:
                 could.setdefault(t, " + ".join(f.from_))

@@ -57,7 +57,7 @@ KINDS: tuple[Kind, ...] = (
        ["license type", "credential type", "type", "permit type", "care type", "license category"]),
     _k("facility_type", "facility_type", "text",
        ["facility type", "operation type", "program type", "provider type", "site type", "facility type description",
-        "provider type description", "facility kind", "type of care", "care setting", "setting", "site kind"]),
+        "provider type description", "type of care", "care setting"]),
     _k("license_status", "license_status", "text",
        ["status", "license status", "credential status", "permit status", "facility status", "provider status",
         "site status", "program status", "operating status", "status description", "current status"]),

@@ -77,6 +77,28 @@ def age_flag_field(columns: list[str], sniffed: dict[str, Sniffed]) -> FieldProp
                          "four Y/N columns named infant, toddler, preschool, school")  # fmt: skip
 
 
+_WEEKDAYS = ({"mon", "monday"}, {"tue", "tues", "tuesday"}, {"wed", "wednesday"}, {"thu", "thur", "thurs", "thursday"},
+             {"fri", "friday"}, {"sat", "saturday"}, {"sun", "sunday"})  # fmt: skip
+
+
+def week_field(columns: list[str], sniffed: dict[str, Sniffed], taken: set[str]) -> FieldProposal | None:
+    """Seven day columns (``Mon`` .. ``Sunday``) holding hours → ``weekly_schedule``."""
+    days = [_first(columns, names, taken) for names in _WEEKDAYS]
+    if None in days or max(sniffed[d].share("hours") for d in days) < 0.5:
+        return None
+    return FieldProposal(tuple(days), ("schedule",), "weekly_schedule", 0.85,
+                         f"seven day columns {', '.join(map(repr, days))} holding opening hours")  # fmt: skip
+
+
+def age_label_field(columns: list[str], sniffed: dict[str, Sniffed], taken: set[str]) -> FieldProposal | None:
+    """Several columns of age-group labels (``Infants (0-11 months)`` …) → ``ages_from_labels``."""
+    ages = [c for c in columns if c not in taken and sniffed[c].share("ages") >= 0.8]
+    if len(ages) < 2:
+        return None
+    return FieldProposal(tuple(ages), ("ages_served", "min_age", "max_age"), "ages_from_labels", 0.8,
+                         f"age-group labels in {', '.join(map(repr, ages))}")  # fmt: skip
+
+
 def schedule_field(columns: list[str], sniffed: dict[str, Sniffed], hours_column: str | None,
                    taken: set[str]) -> FieldProposal | None:  # fmt: skip
     """``schedule`` from an hours column and a days column together (or the days alone)."""

@@ -33,7 +33,8 @@ from etl_assets.ingest.read import ReadResult, describe_read_errors, read_whole
 from etl_assets.onboarding.headerless import guess_city_and_type
 from etl_assets.onboarding.kinds import KIND_BY_NAME
 from etl_assets.onboarding.matching import Candidate, candidates_for, order_value_only_dates
-from etl_assets.onboarding.multi_column import age_flag_field, implied_state, schedule_field, std_field, street_fields
+from etl_assets.onboarding.multi_column import (age_flag_field, age_label_field, implied_state, schedule_field, std_field,
+                                                street_fields, week_field)  # fmt: skip
 from etl_assets.onboarding.proposal import FieldProposal, Proposal
 from etl_assets.onboarding.sample_run import finish
 from etl_assets.onboarding.sniff import Sniffed, is_date, is_one_line_address, is_phone, is_zip, sniff
@@ -95,8 +96,9 @@ def propose(result: ReadResult, source: str, sample_name: str, data: bytes,
     if header:
         fields.extend(f for f in [age_flag_field(result.columns, sniffed)] if f)
         fields.extend(street_fields(result.columns, sniffed, values, {c for f in fields for c in f.from_}))
-        used = {c for f in fields for c in f.from_}
-        fields.extend(f for f in [schedule_field(result.columns, sniffed, None, used)] if f)
+        for claim in (week_field, age_label_field, lambda cs, sn, tk: schedule_field(cs, sn, None, tk)):
+            used = {c for f in fields for c in f.from_}
+            fields.extend(f for f in [claim(result.columns, sniffed, used)] if f and not set(f.to) & {t for g in fields for t in g.to})
         used = {c for f in fields for c in f.from_}
     produced_early = {t for f in fields for t in f.to}
 

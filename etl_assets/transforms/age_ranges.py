@@ -13,7 +13,8 @@ Rules (``age_range``, one column):
   months, where a high in years means *through* that age (5 years → 71 months, as school age's
   bound 155 is through 12); ``ages_served`` holds every term whose months overlap the range;
 - otherwise named groups (``Infant``, ``Toddler``, ``Two's``, ``Threes``, ``Preschool``, ``Pre-K``,
-  ``School Age``; a count in parentheses or after a colon, a group with a count of 0 is not served)
+  ``School Age``; a count in parentheses or after a colon, a group with a count of 0 is not served;
+  a note in parentheses, ``Toddlers (12-23 months; 1yr.)``, is ignored)
   → the terms and their fixed bounds, as ``ages_from_labels``;
 - anything else → null + flag; a low above the high → null + flag.
 """
@@ -42,6 +43,7 @@ _EXTRA_GROUPS = (
 )  # fmt: skip
 _GROUP_SPLIT = re.compile(r"\s*[;,/|]\s*|\s+and\s+", re.IGNORECASE)
 _COUNT = re.compile(r"\(\s*(\d+)\s*\)|:\s*(\d+)\s*$")
+_NOTE = re.compile(r"\((?!\s*\d+\s*\))[^()]*\)")  # ``(12-23 months; 1yr.)``: a label's note, not a count
 
 
 def _months(number: str, unit: str | None, upper: bool) -> int | None:
@@ -75,7 +77,7 @@ def group_terms(text: str) -> tuple[set[str], list[str]]:
     """(terms served, parts not understood) for ``Infant (7); Toddler (10); Two's (5)``."""
     terms: set[str] = set()
     unknown: list[str] = []
-    for part in (p for p in _GROUP_SPLIT.split(text) if p):
+    for part in (p for p in _GROUP_SPLIT.split(_NOTE.sub(" ", text)) if p.strip()):
         count = _COUNT.search(part)
         label = _COUNT.sub("", part).strip()
         found = age_terms(label) or {t for t, pattern in _EXTRA_GROUPS if pattern.search(label)}

@@ -169,3 +169,16 @@ def test_a_header_seen_in_a_committed_mapping_is_never_unmatched_again(mappings_
     proposal = propose_mapping(data, "second", "second.csv", learned)
     (field,) = [f for f in proposal.fields if f.from_ == ("Slots Today",)]
     assert field.to == ("capacity",) and "as in first.yaml" in field.why
+
+
+def test_check_mapping_lists_the_leads_columns_a_mapping_leaves_out(tmp_path, mappings_dir, capsys):
+    trail = make.make_onboarding_registries(tmp_path / "bucket")["trailbrook"]
+    assert cli(["propose-mapping", str(trail.path), "--source", "trailbrook"]) == 0
+    path = mappings_dir / "trailbrook.yaml"
+    path.write_text("\n".join(line for line in path.read_text().splitlines()
+                              if "to: schedule" not in line and "to: license_status" not in line))  # fmt: skip
+    capsys.readouterr()
+    assert cli(["check-mapping", "trailbrook", str(trail.path)]) == 0  # listed for the reviewer, not a failure
+    out = capsys.readouterr().out
+    assert ("the sample's columns could fill 18 leads columns, the mapping fills 16 of them; left out: "
+            "license_status ('Facility Status'), schedule ('Hours + Days')") in out

@@ -38,3 +38,8 @@ def test_what_is_no_age_range_is_null_and_flagged(raw):
 def test_the_sniffer_sees_ranges_and_groups_but_not_counts():
     assert looks_like_ages("6 WKS To 13 YRS") and looks_like_ages("Infant (7); Toddler (10)")
     assert not looks_like_ages("12") and not looks_like_ages("Active") and not looks_like_ages("0600 To 1800")
+
+
+def test_a_labels_note_in_parentheses_is_not_a_count():
+    assert age_range("Toddlers (12-23 months; 1yr.)").values == ("toddler", 12, 23)
+    assert looks_like_ages("Preschool (24-48 months; 2-4 yrs.)") and looks_like_ages("Infants (0-11 months)")
