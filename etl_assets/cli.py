@@ -61,6 +61,7 @@ def _read_location(location: str) -> tuple[bytes, str]:
 
 
 def _propose_mapping(args: argparse.Namespace) -> int:
+    from etl_assets.onboarding.learned import learned_synonyms
     from etl_assets.onboarding.propose import ProposalError, propose_mapping
     from etl_assets.sources.registry import LEADS_FILE
     from etl_assets.sources.spec import MappingError, load_leads_schema, load_spec
@@ -71,7 +72,7 @@ def _propose_mapping(args: argparse.Namespace) -> int:
         return 2
     data, name = _read_location(args.sample)
     try:
-        proposal = propose_mapping(data, args.source, name)
+        proposal = propose_mapping(data, args.source, name, learned_synonyms(out.parent, skip=args.source))
     except ProposalError as exc:
         print(f"propose-mapping: {exc}", file=sys.stderr)
         return 1
@@ -97,7 +98,8 @@ def _check_mapping(args: argparse.Namespace) -> int:
     samples = [Path(s) for s in args.samples] or default_samples(
         args.source, settings.PROJECT_ROOT / "data" / "sample_bucket"
     )
-    limits = Limits(args.max_failure_rate, args.max_key_null_share, args.max_key_duplicate_share)
+    limits = Limits(args.max_failure_rate, args.max_key_null_share, args.max_key_duplicate_share,
+                    args.max_key_collision_share)
     report = check_mapping(args.source, samples, mappings, limits=limits)
     print(render(report))
     return 0 if report.ok else 1
@@ -220,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--max-key-null-share", type=float, default=0.1, help="share of records without a key that fails")
     check.add_argument("--max-key-duplicate-share", type=float, default=0.2,
                        help="share of records repeating an earlier record's key that fails")
+    check.add_argument("--max-key-collision-share", type=float, default=0.03,
+                       help="share of different records sharing a key (dedup would collapse them) that fails")
     check.set_defaults(func=_check_mapping)
     review = sub.add_parser("review", help="the lead review queue: list it, accept or reject a pair")
     review.add_argument("action", choices=["list", "accept", "reject"])

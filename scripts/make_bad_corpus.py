@@ -85,7 +85,7 @@ def build() -> dict[str, bytes]:
     files["ragged_rows.csv"] = to_csv(
         [header, *good[:5], [*good[5], "surplus", "more"], *good[6:10], good[10][:-3], *good[11:], ["1800000"]]
     ).encode()
-    # trailing delimiter on every data row (not the header): every record is ragged
+    # trailing delimiter on every data row (not the header): a delimiter artefact, read as the header's columns
     files["trailing_delimiter_all_rows.csv"] = to_csv([header, *[[*r, ""] for r in good]]).encode()
 
     dup = list(header)

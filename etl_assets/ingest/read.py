@@ -82,9 +82,11 @@ class DeliveryChunks:
         except StopIteration:
             self._text.detach()
             raise DeliveryReadError(f"{where}: the file holds no records") from None
+        self.trailing: Trailing | None = None
         if options.header:
-            self.header = first[0]
-            self._pending: list = []
+            self._pending: list = self._first_records(where)
+            data = next((r[0] for r in self._pending if r[0]), None)
+            self.header, self.trailing = trailing_delimiter(first[0], data)
         else:
             self.header = [f"column_{i}" for i in range(1, len(first[0]) + 1)]
             self._pending = [first]
@@ -94,10 +96,23 @@ class DeliveryChunks:
         self._mojibake: dict[str, list] = {}
         self._done = False
 
+    def _first_records(self, where: str) -> list:
+        """The records up to the first non-blank one: its width tells a trailing delimiter."""
+        taken = []
+        try:
+            for record in self._lines:
+                taken.append(record)
+                if record[0]:
+                    break
+        except csv.Error as exc:
+            self._text.detach()
+            raise DeliveryReadError(f"{where}, record 1: {exc}") from exc
+        return taken
+
     def __iter__(self) -> Iterator[pd.DataFrame]:
         nulls = null_value_set(self.options.null_values, self.options.default_null_values)
         try:
-            for table in _tables(self.columns, self._pending, self._lines, self.where):
+            for table in _tables(self.columns, self._pending, self._lines, self.where, self.trailing):
                 frame = table.to_pandas(types_mapper={pa.string(): STRING}.get)
                 for column, spellings in null_placeholders(frame, self.columns, nulls).items():
                     total = self._placeholders.setdefault(column, {})
@@ -117,6 +132,8 @@ class DeliveryChunks:
         warnings = list(self.warnings)
         if self.records == 0:
             warnings.append("the file has a header and no records")
+        if self.trailing is not None and self.trailing.trimmed:
+            warnings.append(self.trailing.warning(self.records))
         order = {c: i for i, c in enumerate(self.columns)}
         mojibake = dict(sorted(self._mojibake.items(), key=lambda kv: order[kv[0]]))
         warnings.extend(mojibake_warnings(mojibake))
@@ -134,7 +151,51 @@ def read_whole(stream: BinaryIO, options: ReadOptions, where: str) -> ReadResult
     return replace(chunks.result(), records=pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0])
 
 
-def _tables(columns, pending, rows, where) -> Iterator[pa.Table]:
+@dataclass
+class Trailing:
+    """A delimiter artefact: every record ends with one empty field more than the header names
+    (or the header ends with an empty cell too). Such an empty last field is dropped, counted."""
+
+    width: int  # the header's columns, once its own trailing empty cell is dropped
+    in_header: bool
+    trimmed: int = 0  # records whose empty last field was dropped
+
+    def warning(self, records: int) -> str:
+        share = f"every record has {self.width + 1} fields" if self.trimmed == records else (
+            f"{self.trimmed} of {records} records have {self.width + 1} fields")
+        header = " (once its own empty last cell is dropped)" if self.in_header else ""
+        return (f"{share}, the header {self.width}{header}, and the last field is empty: a trailing delimiter, "
+                f"read as the header's {self.width} columns")
+
+
+def describe_read_errors(errors: pd.Series) -> str | None:
+    """The commonest cause of a sample's read errors in one phrase (``every record has 15 fields,
+    the header 13``), so a tool refusing the sample names it; ``errors`` is the ``_read_error``
+    column of every record. None when no record failed."""
+    failed = errors.dropna()
+    if failed.empty:
+        return None
+    who = "every record" if len(failed) == len(errors) else f"{len(failed)} of {len(errors)} records"
+    widths = failed.str.extract(r"record has (\d+) fields, the header has (\d+)").dropna()
+    if len(widths) == len(failed) and len(widths.drop_duplicates()) == 1:
+        got, header = widths.iloc[0]
+        verb = "has" if who == "every record" else "have"
+        return f"{who} {verb} {got} fields, the header {header} (e.g. {failed.iloc[0]})"
+    return f"{who} could not be read (e.g. {failed.iloc[0]})"
+
+
+def trailing_delimiter(header: list[str], first: list[str] | None) -> tuple[list[str], Trailing | None]:
+    """The header to use and the artefact, judged on the first record: one more field than the
+    header with an empty last one, or a header whose last cell is empty like the record's."""
+    if not first or not (first[-1] or "").strip():
+        if first and len(first) == len(header) + 1:
+            return header, Trailing(len(header), in_header=False)
+        if first and len(header) > 1 and len(first) == len(header) and not header[-1].strip():
+            return header[:-1], Trailing(len(header) - 1, in_header=True)
+    return header, None
+
+
+def _tables(columns, pending, rows, where, trailing: Trailing | None = None) -> Iterator[pa.Table]:
     """The records as Arrow tables of up to ``CHUNK_ROWS`` rows (always at least one, maybe empty)."""
     width = len(columns)
     buf: list[list[str | None]] = [[] for _ in range(width)]
@@ -171,6 +232,9 @@ def _tables(columns, pending, rows, where) -> Iterator[pa.Table]:
             n += 1
             error = None
             extra = None
+            if trailing is not None and len(fields) == width + 1 and not (fields[-1] or "").strip():
+                fields = fields[:width]
+                trailing.trimmed += 1
             if len(fields) != width:
                 span = f"line {first_line}" if first_line == last_line else f"lines {first_line}-{last_line}"
                 error = f"{where}, {span}: record has {len(fields)} fields, the header has {width}"

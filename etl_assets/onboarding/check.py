@@ -10,10 +10,13 @@ and the drift warnings. The mapping fails (``CheckReport.ok`` false, exit 1) whe
 - the quarantined share is above the source's ``quarantine_threshold``;
 - a source column has more than ``max_failure_rate`` (default 50%) of its non-empty values flagged;
 - the record key is missing on more than ``max_key_null_share`` (10%) of the records, or repeated on
-  more than ``max_key_duplicate_share`` (20%) (whole-row repeats included: dedup collapses them).
+  more than ``max_key_duplicate_share`` (20%) (whole-row repeats included: dedup collapses them);
+- dedup would collapse more than ``max_key_collision_share`` (3%) of the records although they
+  differ, or a name or key column has very few distinct values for its size (``check_rules.py``).
 
-It also names the placeholder cells read as missing per column and the share of records without
-an address (``coverage.py``).
+It also names the placeholder cells read as missing per column, the share of records without
+an address (``coverage.py``), the cause of read errors, and the leads columns the sample's columns
+could fill against those the mapping fills (``check_rules.coverage``).
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from pathlib import Path
 import pandas as pd
 
 from etl_assets.ingest.placeholders import describe as describe_placeholders
-from etl_assets.ingest.read import DeliveryReadError
+from etl_assets.ingest.read import DeliveryReadError, describe_read_errors
+from etl_assets.onboarding.check_rules import MAX_KEY_COLLISION_SHARE, Coverage, cardinality_errors, collision_errors, coverage
 from etl_assets.stages.coverage import without_address
 from etl_assets.onboarding.natural_key import KeyStats, key_stats, record_content
 from etl_assets.records import DQ_FLAGS, QUARANTINE_REASON, READ_ERROR, RECORD_KEY
@@ -66,6 +70,7 @@ class SampleReport:
     placeholders: list[str] = field(default_factory=list)  # per column: placeholder cells read as missing
     key: KeyStats | None = None
     without_address: int = 0
+    sniffed: Coverage | None = None  # leads columns the sample could fill vs those mapped
 
     @property
     def quarantined_share(self) -> float:
@@ -107,6 +112,7 @@ class Limits:
     max_failure_rate: float = MAX_FAILURE_RATE
     max_key_null_share: float = MAX_KEY_NULL_SHARE
     max_key_duplicate_share: float = MAX_KEY_DUPLICATE_SHARE
+    max_key_collision_share: float = MAX_KEY_COLLISION_SHARE
 
 
 def _key_errors(key: KeyStats, limits: Limits) -> list[str]:
@@ -149,12 +155,19 @@ def check_sample(path: Path, spec, leads, limits: Limits | float = MAX_FAILURE_R
     source_columns = [c for c in raw.columns if not c.startswith("_")]
     report.key = key_stats(rows.loc[readable, RECORD_KEY], record_content(raw[readable], source_columns), spec.record_key)
     report.errors.extend(_key_errors(report.key, limits))
+    report.errors.extend(collision_errors(report.key, limits.max_key_collision_share))
+    report.errors.extend(cardinality_errors(spec, raw[readable], result.column_map))
+    report.sniffed = coverage(spec, raw[readable], spec.read.header)
+    unreadable = describe_read_errors(raw[READ_ERROR])
+    if unreadable:
+        report.warnings.append(f"read: {unreadable}")
     report.without_address = without_address(rows)
     if result.above_threshold(spec):
         examples = rows.loc[rows[QUARANTINE_REASON].notna(), QUARANTINE_REASON].head(3).tolist()
         report.errors.append(
             f"{report.quarantined} of {report.records} records quarantined ({report.quarantined_share:.0%}), above "
-            f"the threshold {spec.quarantine_threshold:.0%}; e.g. {examples}"
+            f"the threshold {spec.quarantine_threshold:.0%}; "
+            + (f"the cause: {unreadable}" if unreadable and raw[READ_ERROR].notna().mean() > 0.5 else f"e.g. {examples}")
         )
     for stat in report.columns:
         if stat.non_empty and stat.rate > max_failure_rate:
@@ -210,6 +223,8 @@ def render(report: CheckReport) -> str:
         if s.coverage:
             cov = ", ".join(f"{t} {share:.0%}" for t, share in s.coverage.items())
             lines.append(f"  coverage of leads columns (clean rows filled): {cov}")
+        if s.sniffed:
+            lines.append(f"  {s.sniffed.describe()}")
         for stat in s.columns:
             if stat.flagged:
                 lines.append(f"  column {stat.column!r}: {stat.flagged}/{stat.non_empty} values flagged ({stat.rate:.0%})")

@@ -49,10 +49,18 @@ KINDS: tuple[Kind, ...] = (
     _k("provider_id", "provider_id", "text",
        ["operation number", "operation id", "facility id", "provider id", "id", "site id", "program id",
         "facility number", "provider number", "operation", "provider uid", "uid", "provider key", "record id"], "id"),
+    _k("operator", "operator", "operator_name",
+       ["operator", "operator name", "permit holder", "permittee", "applicant", "applicant name", "licensee",
+        "licensee name", "license holder", "owner organization", "sponsor", "sponsor name", "legal entity",
+        "legal entity name", "operating organization", "agency name"]),
     _k("license_type", "license_type", "text",
        ["license type", "credential type", "type", "permit type", "care type", "license category"]),
-    _k("facility_type", "facility_type", "text", ["facility type", "operation type", "program type", "provider type"]),
-    _k("license_status", "license_status", "text", ["status", "license status", "credential status", "permit status"]),
+    _k("facility_type", "facility_type", "text",
+       ["facility type", "operation type", "program type", "provider type", "site type", "facility type description",
+        "provider type description", "type of care", "care setting"]),
+    _k("license_status", "license_status", "text",
+       ["status", "license status", "credential status", "permit status", "facility status", "provider status",
+        "site status", "program status", "operating status", "status description", "current status"]),
     _k("phone", "phone", "phone_e164",
        ["phone", "phone number", "telephone", "contact phone", "tel", "telephone number", "primary phone",
         "facility phone", "business phone", "phone 1"], "phone", 0.8),
@@ -67,7 +75,8 @@ KINDS: tuple[Kind, ...] = (
        ["address", "street", "street address", "address1", "address line 1", "physical address", "site address",
         "location address", "facility address", "mailing address"], "street", 0.9),
     _k("address2", "address2", "street_address", ["address2", "address line 2", "suite", "unit", "apt"]),
-    _k("city", "city", "name_case", ["city", "town", "municipality", "physical city", "site city"]),
+    _k("city", "city", "name_case",
+       ["city", "town", "municipality", "physical city", "site city", "borough", "boro", "borough name"]),
     _k("county", "county", "name_case", ["county", "county name", "parish"]),
     _k("state", "state", "state_code", ["state", "st", "state code", "province"], "state", 0.9),
     _k("zip", "zip", "zip5", ["zip", "zip code", "postal code", "zipcode", "postal", "zip5"], "zip", 0.9),
@@ -83,7 +92,15 @@ KINDS: tuple[Kind, ...] = (
         "license expiration"], "date"),
     _k("license_renewed", "license_renewed", "date", ["renewal date", "renewed", "last renewed", "renewed on"], "date"),
     _k("accepts_financial_aid", "accepts_financial_aid", "yes_no",
-       ["accepts subsidy", "subsidy", "financial aid", "accepts ccap", "ccdf", "subsidy accepted"], "yes_no"),
+       ["accepts subsidy", "subsidy", "financial aid", "accepts ccap", "ccdf", "subsidy accepted",
+        "currently accepts subsidy", "accepts subsidies", "accepts child care subsidy", "subsidy provider",
+        "subsidy participation", "accepts vouchers", "ccap provider", "accepts state subsidy"], "yes_no"),
+    _k("ages", ["ages_served", "min_age", "max_age"], "age_range",
+       ["ages served", "age range", "ages", "age group", "age groups", "ages licensed", "licensed ages",
+        "age groups served", "ages of children", "age range served", "capacity by age"], "ages", 0.8),
+    _k("schedule", "schedule", "hours_and_days",
+       ["hours", "hours of operation", "operating hours", "open hours", "schedule", "hours open", "business hours",
+        "operation hours", "days and hours", "hours and days"], "hours", 0.8),
     _k("language", "language", "text", ["language", "languages", "languages spoken"]),
     _k("curriculum_type", "curriculum_type", "text", ["curriculum", "curriculum type"]),
 )  # fmt: skip
@@ -93,8 +110,9 @@ _WORDS = {"no": "number", "num": "number", "nbr": "number", "lic": "license", "e
 
 
 def normalize_header(text: str) -> str:
-    """Lower case, ``#`` → number, punctuation → space, a few abbreviations spelled out."""
-    t = text.lower().replace("#", " number ").replace("&", " and ")
+    """camelCase and ``_`` split, lower case, ``#`` → number, punctuation → space, a few abbreviations spelled out."""
+    t = re.sub(r"(?<=[a-z])(?=[A-Z])|_", " ", text)  # ProviderStatus, Currently_Accepts_Subsidy
+    t = t.lower().replace("#", " number ").replace("&", " and ")
     t = re.sub(r"[^a-z0-9]+", " ", t).strip()
     words = t.split()
     return " ".join(_WORDS.get(w, w) for w in words)
@@ -103,13 +121,14 @@ def normalize_header(text: str) -> str:
 _NORMALIZED_SYNONYMS = {k.name: [normalize_header(s) for s in k.synonyms] for k in KINDS}
 
 
-def header_similarity(header: str, kind: Kind) -> tuple[float, str]:
-    """(0..1, the closest synonym) between a header and a kind's synonyms."""
+def header_similarity(header: str, kind: Kind, learned: tuple[str, ...] = ()) -> tuple[float, str]:
+    """(0..1, the closest synonym) between a header and a kind's synonyms (plus ``learned`` headers)."""
     h = normalize_header(header)
     if not h:
         return 0.0, ""
     best, best_syn = 0.0, ""
-    for syn, raw in zip(_NORMALIZED_SYNONYMS[kind.name], kind.synonyms):
+    pairs = [*zip(_NORMALIZED_SYNONYMS[kind.name], kind.synonyms), *((normalize_header(x), x) for x in learned)]
+    for syn, raw in pairs:
         score = max(fuzz.ratio(h, syn), fuzz.token_sort_ratio(h, syn))
         if score > best:
             best, best_syn = score, raw

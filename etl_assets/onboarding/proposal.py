@@ -21,13 +21,15 @@ class FieldProposal:
     why: str
     params: dict[str, Any] = field(default_factory=dict)
     required: bool | tuple[str, ...] = False
+    value: str | None = None  # a constant instead of source columns (the state a city registry implies)
 
     def as_yaml(self) -> str:
-        entry: dict[str, Any] = {
-            "from": self.from_[0] if len(self.from_) == 1 else list(self.from_),
-            "to": self.to[0] if len(self.to) == 1 else list(self.to),
-            "transform": self.transform,
-        }
+        entry: dict[str, Any] = (
+            {"value": self.value} if self.value is not None
+            else {"from": self.from_[0] if len(self.from_) == 1 else list(self.from_)}
+        )  # fmt: skip
+        entry["to"] = self.to[0] if len(self.to) == 1 else list(self.to)
+        entry["transform"] = self.transform
         if self.params:
             entry["params"] = self.params
         if self.required:

@@ -7,13 +7,13 @@ license number, issue date ...) by two kinds of evidence:
 - its header, compared with a synonym table (rapidfuzz ratio on normalized names: ``Phone#``,
   ``Telephone``, ``Contact Phone`` → phone; ``Lic #`` → license number);
 - its values (``sniff.py``): phones, e-mails, ZIPs, state codes, dates and their strptime format,
-  Y/N flags, small integers, one-line addresses, street lines, person vs company names, ids.
+  Y/N flags, small integers, one-line addresses, street lines, person vs company names, ids, ages
+  served, opening hours and days;
+- the headers committed mappings already map (``learned.py``).
 
-confidence = 0.6 x header similarity + 0.4 x value agreement when the header matches (>= 0.8);
-0.5 + 0.3 x value share when only the values speak (files without a header row). Value agreement
-is the sniffed share for value kinds, 0.5 + half the company-like share for company names, and a
-neutral 0.5 for plain text kinds (0 when the values are clearly phones, dates ...). Columns are
-assigned best first, one column per kind; the rest are listed as unmatched (they stay in
+How sure each match is: ``matching.py``. Leads columns spread over several source columns (a split
+street, hours + days, four age flags) and the state a borough column implies: ``multi_column.py``.
+Columns are assigned best first, one column per kind; the rest are listed as unmatched (they stay in
 ``_extras``). The record key is the license number, else the provider id, else an id-like unique
 column, else a composite natural key chosen on the normalized sample (``natural_key.py``,
 ``sample_run.py``, which runs the sample through the stage files in a temporary directory).
@@ -25,36 +25,23 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, BinaryIO
 
 from etl_assets.ingest.encoding import choose_encoding
-from etl_assets.ingest.read import ReadResult, read_whole
+from etl_assets.ingest.read import ReadResult, describe_read_errors, read_whole
 from etl_assets.onboarding.headerless import guess_city_and_type
-from etl_assets.onboarding.kinds import KIND_BY_NAME, KINDS, Kind, header_similarity, normalize_header
+from etl_assets.onboarding.kinds import KIND_BY_NAME
+from etl_assets.onboarding.matching import Candidate, candidates_for, order_value_only_dates
+from etl_assets.onboarding.multi_column import (age_flag_field, age_label_field, implied_state, schedule_field, std_field,
+                                                street_fields, week_field)  # fmt: skip
 from etl_assets.onboarding.proposal import FieldProposal, Proposal
 from etl_assets.onboarding.sample_run import finish
 from etl_assets.onboarding.sniff import Sniffed, is_date, is_one_line_address, is_phone, is_zip, sniff
 from etl_assets.sources.spec import ReadOptions
 
-HEADER_MATCH = 0.8  # header similarity (0..1) from which the header counts as evidence
-ACCEPT = 0.6  # minimum confidence to map a column
-_AGE_FLAGS = {"infant": "infant", "infants": "infant", "toddler": "toddler", "toddlers": "toddler",
-              "preschool": "preschool", "pre school": "preschool", "school": "school", "school age": "school"}  # fmt: skip
-_STRONG_VALUES = ("phone", "email", "zip", "date", "one_line_address", "url", "yes_no", "type_and_number")
-
-
 class ProposalError(ValueError):
     """The sample cannot be turned into a usable mapping (e.g. no record key found)."""
-
-
-@dataclass
-class Candidate:
-    column: str
-    kind: Kind
-    confidence: float
-    why: str
 
 
 # --- reading the sample -----------------------------------------------------------------------
@@ -81,95 +68,6 @@ def read_sample(data: bytes, name: str) -> ReadResult:
     return result
 
 
-# --- matching ---------------------------------------------------------------------------------
-
-
-def _value_agreement(kind: Kind, s: Sniffed) -> float:
-    if kind.value == "id":
-        return s.share("id") * (1.0 if s.n_distinct >= 0.95 * s.n_values else 0.6)
-    if kind.value == "person":
-        return s.shares.get("person", 0.5 if s.share("company") < 0.5 else 0.2)
-    if kind.value == "company":
-        strong = max([s.share(v) for v in _STRONG_VALUES] + [s.share("id") if s.share("company") < 0.5 else 0.0])
-        return 0.5 + 0.5 * s.share("company") if strong < 0.5 else 0.0
-    if kind.value == "integer":
-        return s.share("integer")
-    if kind.value:
-        return s.share(kind.value)
-    # a text kind: no evidence either way (0.5) unless the values are clearly something else
-    strong = max((s.share(v) for v in _STRONG_VALUES), default=0.0)
-    return 0.5 * (1.0 - strong)
-
-
-def _date_kind_by_values(s: Sniffed) -> str:
-    return "certificate_expiration_date" if s.date and s.date.future_share > 0.5 else "license_issued"
-
-
-def candidates_for(column: str, s: Sniffed, header: bool) -> list[Candidate]:
-    out: list[Candidate] = []
-    if s.n_values == 0:
-        return out
-    for kind in KINDS:
-        h, syn = header_similarity(column, kind) if header else (0.0, "")
-        v = _value_agreement(kind, s)
-        value_word = {"integer": "integers", "id": "id-like", "yes_no": "Y/N", "type_and_number": "'type - number'"}.get(kind.value or "", kind.value)
-        shown = s.share("company") if kind.value == "company" else v
-        value_note = f"{shown:.0%} of values {value_word}" if kind.value else "text"
-        if h >= HEADER_MATCH:
-            confidence = 0.6 * h + 0.4 * v
-            why = f"header {column!r} ~ {syn!r} ({h * 100:.0f}); {value_note}"
-        elif (
-            kind.value_only is not None
-            and (vo := s.share("company") if kind.value == "company" else v) >= kind.value_only
-            and (not header or kind.value in _STRONG_VALUES + ("state",))
-        ):
-            confidence = 0.5 + 0.3 * vo
-            why = f"values only: {value_note}"
-        elif kind.value == "date" and s.date and s.share("date") >= 0.8 and kind.name == _date_kind_by_values(s):
-            confidence = 0.5 + 0.2 * s.share("date")
-            why = f"values only: {s.share('date'):.0%} dates, {s.date.future_share:.0%} in the future"
-        else:
-            continue
-        if kind.value in ("phone", "email", "zip", "state", "date", "one_line_address", "yes_no", "type_and_number") and v < 0.5:
-            continue  # the header says phone, the values say otherwise: not a match
-        if kind.name == "one_line_address" and v < 0.5:
-            continue
-        if confidence >= ACCEPT:
-            out.append(Candidate(column, kind, round(confidence, 2), why))
-    return out
-
-
-_DATE_KINDS = ("license_issued", "certificate_expiration_date", "license_renewed")
-
-
-def _order_value_only_dates(candidates: list[Candidate], sniffed: dict[str, Sniffed]) -> list[Candidate]:
-    """Date columns known by their values only: the earliest (by median) is the issue date, the
-    latest the expiration date, one in between the renewal date."""
-    blind = [c for c in candidates if c.kind.name in _DATE_KINDS and c.why.startswith("values only")]
-    if len(blind) < 2:
-        return candidates
-    blind.sort(key=lambda c: sniffed[c.column].date.median)
-    names = ["license_issued", *(["license_renewed"] * (len(blind) - 2)), "certificate_expiration_date"]
-    rest = [c for c in candidates if c not in blind]
-    for cand, name in zip(blind, names):
-        note = f"; {'earliest' if name == 'license_issued' else 'latest' if name.startswith('cert') else 'middle'} date column"
-        rest.append(Candidate(cand.column, KIND_BY_NAME[name], cand.confidence, cand.why + note))
-    return rest
-
-
-def _age_flag_field(columns: list[str], sniffed: dict[str, Sniffed]) -> FieldProposal | None:
-    found: dict[str, str] = {}
-    for c in columns:
-        key = _AGE_FLAGS.get(normalize_header(c))
-        if key and key not in found and sniffed[c].share("yes_no") >= 0.8:
-            found[key] = c
-    if len(found) != 4:
-        return None
-    cols = tuple(found[k] for k in ("infant", "toddler", "preschool", "school"))
-    return FieldProposal(cols, ("ages_served", "min_age", "max_age"), "ages_from_flags", 0.9,
-                         "four Y/N columns named infant, toddler, preschool, school")  # fmt: skip
-
-
 def _delivery_date(sample_name: str) -> dict[str, str] | None:
     name = PurePosixPath(sample_name).name
     if re.search(r"\d{2}-\d{2}-\d{4}", name):
@@ -179,32 +77,41 @@ def _delivery_date(sample_name: str) -> dict[str, str] | None:
     return None
 
 
-def propose(result: ReadResult, source: str, sample_name: str, data: bytes) -> Proposal:
+def propose(result: ReadResult, source: str, sample_name: str, data: bytes,
+            learned: dict[str, dict[str, str]] | None = None) -> Proposal:  # fmt: skip
     """Match the sample's columns (``result``: ``data`` read whole) to leads columns and choose
-    transforms, key and read options."""
+    transforms, key and read options; ``learned`` holds the committed mappings' headers (``learned.py``)."""
     header = result.header != [f"column_{i}" for i in range(1, len(result.columns) + 1)]
     records = result.records
+    unreadable = describe_read_errors(records["_read_error"]) if "_read_error" in records else None
     if "_read_error" in records:
         records = records[records["_read_error"].isna()]
-    sniffed = {c: sniff(records[c].tolist()) for c in result.columns}
+    if unreadable and records.empty:
+        raise ProposalError(f"no record of the sample could be read: {unreadable}")
+    values = {c: records[c].tolist() for c in result.columns}
+    sniffed = {c: sniff(values[c]) for c in result.columns}
 
     fields: list[FieldProposal] = []
     used: set[str] = set()
-    ages = _age_flag_field(result.columns, sniffed) if header else None
-    if ages:
-        fields.append(ages)
-        used.update(ages.from_)
+    if header:
+        fields.extend(f for f in [age_flag_field(result.columns, sniffed)] if f)
+        fields.extend(street_fields(result.columns, sniffed, values, {c for f in fields for c in f.from_}))
+        for claim in (week_field, age_label_field, lambda cs, sn, tk: schedule_field(cs, sn, None, tk)):
+            used = {c for f in fields for c in f.from_}
+            fields.extend(f for f in [claim(result.columns, sniffed, used)] if f and not set(f.to) & {t for g in fields for t in g.to})
+        used = {c for f in fields for c in f.from_}
+    produced_early = {t for f in fields for t in f.to}
 
-    candidates = [c for col in result.columns if col not in used for c in candidates_for(col, sniffed[col], header)]
-    candidates = _order_value_only_dates(candidates, sniffed)
+    candidates = [c for col in result.columns if col not in used for c in candidates_for(col, sniffed[col], header, learned)]
+    candidates = order_value_only_dates(candidates, sniffed)
     order = {c: i for i, c in enumerate(result.columns)}
     candidates.sort(key=lambda c: (-c.confidence, order[c.column]))
     assigned: dict[str, Candidate] = {}  # kind name -> candidate
     taken: set[str] = set(used)
     for cand in candidates:
-        if cand.column in taken:
-            continue
         kind = cand.kind
+        if cand.column in taken or set(kind.to) & produced_early:
+            continue
         if kind.name in assigned:
             if kind.name == "phone" and "phone2" not in assigned:
                 kind = KIND_BY_NAME["phone2"]
@@ -224,29 +131,18 @@ def propose(result: ReadResult, source: str, sample_name: str, data: bytes) -> P
     record_key = _choose_record_key(assigned, result.columns, sniffed, taken)
     natural = not record_key
     for name, cand in sorted(assigned.items(), key=lambda kv: order[kv[1].column]):
-        kind, s = cand.kind, sniffed[cand.column]
-        params: dict[str, Any] = {}
-        if kind.transform == "date" and s.date:
-            params = {"formats": s.date.formats}
-        required: bool | tuple[str, ...] = False
-        if name == "company":
-            required = ("company",)
-        if name in record_key or kind.to == tuple(record_key):
-            required = True
-        if name == "license_type_and_number" and record_key == ["license_number"]:
-            required = ("license_number",)
-        why = cand.why
-        if kind.transform == "date" and s.date and s.date.ambiguous_with:
-            why += f"; AMBIGUOUS: {s.date.ambiguous_with!r} reads the sample too, check it"
-        fields.append(FieldProposal((cand.column,), kind.to, kind.transform, cand.confidence, why, params, required))
-        if name == "one_line_address":
-            fields.append(FieldProposal((cand.column,), ("address_std",), "address_std_one_line", cand.confidence,
-                                        "matching key of the one-line address"))  # fmt: skip
+        fields.extend(_fields_of(name, cand, sniffed[cand.column], record_key))
+    street = next((f for f in fields if f.transform == "street_parts"), None)
+    if street and "zip" in assigned:
+        fields.append(std_field(street, assigned["zip"].column))
     if "address1" in assigned and "zip" in assigned:
         cols = (assigned["address1"].column, assigned["zip"].column)
         conf = min(assigned["address1"].confidence, assigned["zip"].confidence)
         fields.append(FieldProposal(cols, ("address_std",), "address_std", conf, "matching key of street + ZIP"))
-    fields.sort(key=lambda f: order[f.from_[0]])
+    if "city" in assigned and "state" not in assigned:
+        fields.extend(f for f in [implied_state(assigned["city"].column, values[assigned["city"].column])] if f)
+    # an operator column comes first: a later field fills only what earlier ones left empty
+    fields.sort(key=lambda f: (f.to != ("operator",), order[f.from_[0]] if f.from_ else len(order)))
     unmatched = [c for c in result.columns if c not in {col for f in fields for col in f.from_}]
     produced = {t for f in fields for t in f.to}
     identifiers: dict[str, list[str]] = {}
@@ -254,7 +150,9 @@ def propose(result: ReadResult, source: str, sample_name: str, data: bytes) -> P
         identifiers["primary"] = ["phone"]
     if "address_std" in produced:
         identifiers["secondary"] = ["address_std"]
-    notes = [w for w in result.warnings if "mojibake" in w]
+    notes = [w for w in result.warnings if "mojibake" in w or "trailing delimiter" in w]
+    if unreadable:
+        notes.append(f"read errors (these records are quarantined): {unreadable}")
     if natural:  # provisional, until the sample run below has chosen the natural key
         if not produced:
             raise ProposalError("no column of the sample matched a leads column, so there is nothing to key records by")
@@ -269,6 +167,25 @@ def propose(result: ReadResult, source: str, sample_name: str, data: bytes) -> P
         return proposal
     kinds = {c.column: name for name, c in assigned.items()}
     return finish(proposal, data, kinds)
+
+
+def _fields_of(name: str, cand: Candidate, s: Sniffed, record_key: list[str]) -> list[FieldProposal]:
+    """The field(s) one matched column gives: its transform, date formats, what is required."""
+    kind = cand.kind
+    params: dict[str, Any] = {"formats": s.date.formats} if kind.transform == "date" and s.date else {}
+    required: bool | tuple[str, ...] = ("company",) if name == "company" else False
+    if name in record_key or kind.to == tuple(record_key):
+        required = True
+    if name == "license_type_and_number" and record_key == ["license_number"]:
+        required = ("license_number",)
+    why = cand.why
+    if kind.transform == "date" and s.date and s.date.ambiguous_with:
+        why += f"; AMBIGUOUS: {s.date.ambiguous_with!r} reads the sample too, check it"
+    out = [FieldProposal((cand.column,), kind.to, kind.transform, cand.confidence, why, params, required)]
+    if name == "one_line_address":
+        out.append(FieldProposal((cand.column,), ("address_std",), "address_std_one_line", cand.confidence,
+                                 "matching key of the one-line address"))  # fmt: skip
+    return out
 
 
 def _choose_record_key(assigned: dict[str, Candidate], columns, sniffed: dict[str, Sniffed], taken: set[str]) -> list[str]:
@@ -289,10 +206,11 @@ def _choose_record_key(assigned: dict[str, Candidate], columns, sniffed: dict[st
     return []  # no license / id: a composite natural key is chosen on the sample (sample_run.py)
 
 
-def propose_mapping(stream: BinaryIO | bytes, source: str, sample_name: str) -> Proposal:
+def propose_mapping(stream: BinaryIO | bytes, source: str, sample_name: str,
+                    learned: dict[str, dict[str, str]] | None = None) -> Proposal:  # fmt: skip
     """Read a sample delivery (bytes or a binary stream) and propose its mapping."""
     data = stream if isinstance(stream, bytes) else stream.read()
-    return propose(read_sample(data, sample_name), source, sample_name, data)
+    return propose(read_sample(data, sample_name), source, sample_name, data, learned)
 
 
 def detect_encoding(data: bytes) -> str:

@@ -4,7 +4,8 @@ Pure functions over lists of text. Each sniffer answers the share (0..1) of the 
 values of a column that look like one kind of value: phones, e-mails, ZIP codes, 2-letter state
 codes, dates (with the one strptime format that reads them all), Y/N flags, capacity integers,
 one-line addresses (``..., ST 12345``), street lines, person names, company names, identifiers,
-web addresses. ``propose.py`` combines these with header similarity (``kinds.py``).
+web addresses, ages served (``6 WKS To 13 YRS``, ``Infant (7); Toddler (10)``), opening hours
+(``0600 To 1800``) and days (``MTWTHF``). ``few_distinct`` says a column's cardinality rules out a name. ``propose.py`` combines these with header similarity (``kinds.py``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from etl_assets.transforms import people
+from etl_assets.transforms.age_ranges import looks_like_ages
+from etl_assets.transforms.hours import looks_like_days, looks_like_hours
 from etl_assets.transforms.dates import parse_date, year_twin
 from etl_assets.transforms.licenses import is_type_and_number
 from etl_assets.transforms.vocab import BUSINESS_WORDS, NO_WORDS, US_STATES, YES_WORDS
@@ -39,6 +42,7 @@ DATE_FORMATS = (
 _DATE_HINT = re.compile(r"\d{1,4}[/\-. ](?:\d{1,2}|[A-Za-z]{3,9})[/\-. ,]+\d{2,4}|[A-Za-z]{3,9} \d{1,2}, \d{4}|^\d{8}$")
 
 MAX_SAMPLE = 2000  # distinct values looked at per column
+FEW_DISTINCT = 0.2  # at most this share of distinct values (and at least 5 values): a type, not a name
 
 
 @dataclass
@@ -64,6 +68,12 @@ class Sniffed:
 
     def share(self, kind: str) -> float:
         return self.shares.get(kind, 0.0)
+
+
+def few_distinct(s: Sniffed) -> bool:
+    """A handful of values over many records (``Child Care Center`` x 900): a type, kind or
+    status, never a business or person name, which are mostly distinct."""
+    return s.n_values >= 5 and s.n_distinct <= max(2, FEW_DISTINCT * s.n_values)
 
 
 def _share(values: Sequence[str], test) -> float:
@@ -164,6 +174,9 @@ def sniff(values: Sequence[str | None]) -> Sniffed:
         "id": _share(sample, lambda v: bool(_ID.match(v) or _OPAQUE_ID.match(v))),
         "company": _share(sample, looks_like_company),
         "type_and_number": _share(sample, is_type_and_number),
+        "ages": _share(sample[:300], looks_like_ages),
+        "hours": _share(sample[:300], looks_like_hours),
+        "days": _share(sample[:300], looks_like_days),
     }
     if _share(sample, lambda v: bool(_DATE_HINT.search(v))) >= 0.5:
         result.date = guess_date_format(sample)

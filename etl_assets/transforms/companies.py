@@ -23,6 +23,8 @@ Rules (``company_name`` → company, licensee_name, operator, company_std):
   exactly the contact person (Nevada ``CHARLENE RATH`` with contact ``CHARLENE RATH``): the second
   column is the evidence probablepeople cannot give. Listed after ``company_name`` in a mapping,
   it only fills what ``company_name`` left empty.
+- wrapper punctuation around the whole value (``\\St. Joseph Daycare Ministry\\``, ``*Kids Place*``,
+  an unbalanced leading quote) is dropped and doubled spaces collapsed (``text.strip_wrappers``);
 - a mis-quoted name (Texas ``K" Street Learning Center LLC"``) loses its stray quotes; a quoted
   word (``"K" Street``) is kept.
 - company keeps the registry's casing (trimmed, spaces around commas fixed); company_std is the
@@ -40,14 +42,16 @@ from etl_assets.transforms._common import as_text
 from etl_assets.transforms.casing import case_name
 from etl_assets.transforms.people import NAME_WORD, PEOPLE_JOINER, looks_like_person, parse_contact
 from etl_assets.transforms.registry import Parsed, transform
+from etl_assets.transforms.text import strip_wrappers
 from etl_assets.transforms.vocab import BUSINESS_WORDS, LEGAL_SUFFIXES
 
 _DBA = re.compile(r"\s+(?:D\s*/\s*B\s*/\s*A|D\.\s*B\.\s*A\.?|DBA|DOING\s+BUSINESS\s+AS|A\.?K\.?A\.?)\s+", re.IGNORECASE)
 
 
 def clean_company(value: Any) -> str | None:
-    """The display company name: registry casing, white space collapsed, ``X ,LLC`` → ``X, LLC``."""
-    text = as_text(value)
+    """The display company name: registry casing, white space collapsed, ``X ,LLC`` → ``X, LLC``,
+    the delivery's wrapper punctuation (``\\St. Joseph Daycare\\``) dropped (``text.strip_wrappers``)."""
+    text = strip_wrappers(as_text(value))
     if text is None:
         return None
     if '"' in text:
@@ -153,3 +157,9 @@ def licensee_if_contact(name: Any, contact: Any) -> Parsed:
         licensee = _display_person(first, last)
         return Parsed((licensee, licensee))
     return Parsed((None, None))
+
+
+@transform("operator_name", outputs=["operator"])
+def operator_name(value: Any) -> Parsed:
+    """The operating organisation from its own column (``Permit Holder``, ``ApplicantName``), cleaned as a company name."""
+    return Parsed((clean_company(value),))

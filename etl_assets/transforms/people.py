@@ -19,6 +19,7 @@ Contacts (``contact_name`` → first_name, last_name, title; ``person_name`` →
   Mia``) is kept in the registry's order and flagged ``may be written LAST FIRST`` (not swapped);
 - ``given_name`` (a bare first-name column, Salesforce): leading honorific dropped, a lone
   honorific (``Ms.``) → null + flag, several people (``NANCY & DANIELLE``) → the first, flagged;
+- wrapper punctuation around the name (``\\JANE DOE\\``, ``"Jane Doe``) is dropped (``text.strip_wrappers``);
 - casing: ``casing.case_name`` (``MCDANIEL`` → ``McDaniel``; mixed case kept as written).
 
 ``looks_like_person`` (used by ``company_name`` and the onboarding sniffers): one person only in
@@ -39,6 +40,7 @@ import probablepeople
 from etl_assets.transforms._common import as_text, join_flags, quote
 from etl_assets.transforms.casing import case_name
 from etl_assets.transforms.registry import Parsed, transform
+from etl_assets.transforms.text import strip_wrappers
 from etl_assets.transforms.vocab import BUSINESS_WORDS
 
 # --- people ----------------------------------------------------------------------------------
@@ -125,7 +127,7 @@ def parse_contact(value: Any) -> tuple[tuple[str | None, str | None, str | None]
     lines = [ln for ln in (as_text(x) for x in re.split(r"[\r\n]+", raw)) if ln]
     if not lines:
         return (None, None, None), []
-    name_line, title = lines[0], (" ".join(lines[1:]) or None)
+    name_line, title = strip_wrappers(lines[0]) or "", (" ".join(lines[1:]) or None)
     problems: list[str] = []
     dropped = _PARENS.findall(name_line)
     if dropped:
@@ -197,7 +199,7 @@ def given_name(value: Any) -> Parsed:
     ``Ms. Chrissy`` → ``Chrissy``; ``Ms.`` alone → null + flag (a salutation is not a name);
     ``NANCY & DANIELLE`` → ``Nancy`` + flag ``name: several people, kept the first``.
     """
-    text = as_text(value)
+    text = strip_wrappers(as_text(value))
     if text is None:
         return Parsed((None,))
     problems: list[str] = []

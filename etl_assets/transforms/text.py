@@ -18,6 +18,35 @@ def clean_text(value: str | None) -> str | None:
     return text or None
 
 
+# Characters no name begins or ends with: a delivery's wrapper (``\\St. Joseph Daycare Ministry\\``,
+# ``*Kids Place*``, ``|ABC|``). ``=``, ``+``, ``-`` and ``@`` are left alone: at the start they make
+# a spreadsheet formula, which is kept as delivered and flagged (``looks_like_formula``).
+_WRAPPER = "\\/|*~^_`<>{}[]"
+_LEADING_ONLY = ".,;:!?"
+_QUOTES = "\"'“”‘’"
+
+
+def strip_wrappers(text: str | None) -> str | None:
+    """A name without the wrapper punctuation around the whole value, white space collapsed.
+
+    Backslashes, slashes, pipes, asterisks and the like at either end; leading ``.,;:!?``; quotes
+    at an end when they wrap the whole value or are unbalanced (``'Little Stars`` → ``Little
+    Stars``; ``Kids' Place`` and ``"K" Street`` keep theirs). Empty → None."""
+    text = clean_text(text)
+    while text:
+        before = text
+        text = text.strip(_WRAPPER + " ").lstrip(_LEADING_ONLY + " ")
+        for q in _QUOTES:
+            if text.startswith(q) and (text.endswith(q) or text.count(q) == 1):
+                text = text[1:]
+            if text.endswith(q) and text.count(q) == 1 and q != "'" and q != "’":
+                text = text[:-1]
+        text = text.strip()
+        if text == before:
+            break
+    return clean_text(text)
+
+
 @transform("text", outputs=["value"], column=text_column)
 def text(value: str | None) -> Parsed:
     """Trimmed text with white space collapsed; empty becomes null."""

@@ -66,7 +66,8 @@ EXPECTED: dict[str, Lands | Fails] = {
     "open_quote_to_eof.csv": Lands(20, 19, 1, lines=(11,)),
     "open_quote_closed_later.csv": Lands(20, 19, 1, lines=(3,)),
     "ragged_rows.csv": Lands(21, 18, 3, lines=(7, 12, 22)),
-    "trailing_delimiter_all_rows.csv": Fails("normalized", ("20 of 20 records (100%) failed validation", "line 2: record has 21 fields")),
+    # a trailing empty field on every record is a delimiter artefact: read as the header's columns (a read warning)
+    "trailing_delimiter_all_rows.csv": Lands(20, 20),
     "duplicated_header_names.csv": Lands(20, 20, sql=((CURRENT.format("count(county)"), 0),)),
     "empty_header_cell.csv": Lands(20, 20),
     "required_column_missing.csv": Fails("raw_schema_drift", ("required column(s) ['Operation #'] missing",)),

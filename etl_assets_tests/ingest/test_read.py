@@ -76,3 +76,27 @@ def test_header_names_are_made_unique_and_non_empty():
     names, warnings = unique_column_names(["a", "", "a", " b "])
     assert names == ["a", "column_2", "a_2", "b"]
     assert len(warnings) == 2
+
+
+@pytest.mark.parametrize("data, header_too", [(b"a,b\n1,2,\n3, 4 ,\n", False), (b"a,b,\r\n1,2,\r\n3, 4 ,\r\n", True)])
+def test_a_trailing_empty_field_on_every_record_is_a_delimiter_artefact(data, header_too):
+    result = read_whole(io.BytesIO(data), ReadOptions(), "t.csv")
+    assert result.columns == ["a", "b"] and result.header == ["a", "b"]
+    assert result.records["_read_error"].isna().all() and result.records["_extra_fields"].isna().all()
+    assert result.records["b"].tolist() == ["2", " 4 "]
+    (warning,) = result.warnings
+    assert warning.startswith("every record has 3 fields, the header 2") and "trailing delimiter" in warning
+    assert ("its own empty last cell" in warning) == header_too
+
+
+def test_a_non_empty_extra_field_stays_a_read_error_and_the_cause_is_named():
+    from etl_assets.ingest.read import describe_read_errors
+
+    result = read_whole(io.BytesIO(b"a,b\n1,2,x\n3,4,y\n"), ReadOptions(), "t.csv")
+    assert result.records["_extra_fields"].tolist() == ["x", "y"]
+    assert describe_read_errors(result.records["_read_error"]).startswith("every record has 3 fields, the header 2")
+    mixed = read_whole(io.BytesIO(b"a,b\n1,2,\n3,4,y\n"), ReadOptions(), "t.csv")  # artefact on record 1 only
+    assert mixed.records["_read_error"].notna().tolist() == [False, True]
+    assert mixed.warnings == ["1 of 2 records have 3 fields, the header 2, and the last field is empty: a trailing "
+                              "delimiter, read as the header's 2 columns"]
+    assert describe_read_errors(mixed.records["_read_error"]).startswith("1 of 2 records have 3 fields, the header 2")

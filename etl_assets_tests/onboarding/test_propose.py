@@ -36,7 +36,11 @@ def best_kind(header: str) -> str:
     [("Phone#", "phone"), ("Telephone", "phone"), ("Contact Phone", "phone"), ("Facility Name", "company"),
      ("Operation Name", "company"), ("Provider", "company"), ("Lic #", "license_number"),
      ("License Number", "license_number"), ("Zip Code", "zip"), ("E-mail", "email"), ("Expires On", "certificate_expiration_date"),
-     ("Date Licensed", "license_issued"), ("Licensed Capacity", "capacity"), ("Operation #", "provider_id")],
+     ("Date Licensed", "license_issued"), ("Licensed Capacity", "capacity"), ("Operation #", "provider_id"),
+     ("Currently_Accepts_Subsidy", "accepts_financial_aid"), ("ProviderStatus", "license_status"),
+     ("Facility Status", "license_status"), ("FacilityTypeDescription", "facility_type"), ("Site Type", "facility_type"),
+     ("Permit Holder", "operator"), ("ApplicantName", "operator"), ("Borough", "city"), ("Ages Served", "ages"),
+     ("Hours of Operation", "schedule")],
 )  # fmt: skip
 def test_header_synonyms(header, kind):
     assert best_kind(header) == kind
@@ -50,6 +54,22 @@ def test_value_sniffers():
     assert sniff(["Y", "N", "n"]).share("yes_no") == 1
     assert sniff(["150 N. WILLOW ST MESQUITE, NV 89027"]).share("one_line_address") == 1
     assert sniff(["a@b.com", "x.y@z.org"]).share("email") == 1
+    assert sniff(["6 WKS To 13 YRS", "Infant (7); Toddler (10); Two's (5)"]).share("ages") == 1
+    assert sniff(["0600 To 1800", "06:30 AM - 06:00 PM"]).share("hours") == 1
+    assert sniff(["MTWTHF", "Mo Tu We Th Fr"]).share("days") == 1
+
+
+def test_a_column_of_few_values_is_never_a_name():
+    from etl_assets.onboarding.matching import candidates_for
+    from etl_assets.onboarding.sniff import few_distinct
+
+    kinds = ["Child Care Center", "Family Child Care Home", "Child Care Center", "Group Child Care Home"] * 10
+    s = sniff(kinds)
+    assert few_distinct(s) and s.share("company") == 1
+    assert not {c.kind.name for c in candidates_for("column_2", s, header=False)} & {"company", "contact_name"}
+    assert not {c.kind.name for c in candidates_for("Facility Name", s, header=True)} & {"company", "contact_name"}
+    names = sniff([f"Sunny Days Academy {i}" for i in range(40)])
+    assert not few_distinct(names) and "company" in {c.kind.name for c in candidates_for("column_1", names, header=False)}
 
 
 def test_date_format_guess():
@@ -167,3 +187,14 @@ def test_a_sample_without_license_or_id_gets_a_natural_key_explained_in_comments
     assert "composite natural key" in yaml_text and "reads as a delete of the old record plus" in yaml_text
     assert "#   company_std + zip: 0.0% of 30 records without it, 0.0% duplicates" in yaml_text
     assert "#   company_std + address_std: 66.7% of 30 records without it" in yaml_text
+
+
+def test_oklahoma_day_columns_and_age_label_columns_are_proposed_together():
+    path = sample_file("oklahoma")
+    proposal = propose_mapping(path.read_bytes(), "okl", path.name)
+    by_to = {f.to: f for f in proposal.fields}
+    week = by_to[("schedule",)]
+    assert (week.transform, week.from_) == ("weekly_schedule", ("Mon", "Tues", "Wed", "Thurs", "Friday", "Saturday", "Sunday"))
+    ages = by_to[("ages_served", "min_age", "max_age")]
+    assert (ages.transform, ages.from_) == ("ages_from_labels", ("Ages Accepted 1", "AA2", "AA3", "AA4"))
+    assert "read errors (these records are quarantined): 1 of 50 records have 14 fields, the header 30" in proposal.to_yaml()

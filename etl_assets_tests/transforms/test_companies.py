@@ -90,3 +90,27 @@ def test_company_key_folds_legal_suffixes(raw, expected):
 )
 def test_licensee_if_contact(name, contact_cell, expected):
     assert licensee_if_contact(name, contact_cell) == Parsed(expected)
+
+
+@pytest.mark.parametrize(
+    ("raw", "display"),
+    [
+        ("\\St. Joseph Daycare Ministry\\", "St. Joseph Daycare Ministry"),
+        ("**Tiny  Tots   Learning Center**", "Tiny Tots Learning Center"),
+        ("'Little Stars Academy", "Little Stars Academy"),
+        ('"Sunrise Kids Club"', "Sunrise Kids Club"),
+        ("|Bright Futures LLC|", "Bright Futures LLC"),
+        ("Kids' Place Inc.", "Kids' Place Inc."),  # an apostrophe and a final period belong to the name
+        ('"K" Street Learning Center', '"K" Street Learning Center'),  # a quoted word is kept
+        ("#1 Kids Academy", "#1 Kids Academy"),
+        ("\\\\", None),
+    ],
+)
+def test_wrapper_punctuation_around_the_whole_name_is_dropped(raw, display):
+    got = company(raw).values
+    assert got[0] == display
+    assert got[3] == (company_key(display) if display else None)
+
+
+def test_a_formula_keeps_its_leading_sign_so_it_is_still_flagged():
+    assert company("=HYPERLINK(\"x\")").values[0].startswith("=HYPERLINK(")

@@ -95,3 +95,12 @@ def test_contact_surname_first_is_flagged_not_swapped():
         ("Burgess", "Mia", "Primary Caregiver"), flag="name: 'Burgess Mia' may be written LAST FIRST"
     )
     assert contact("Mia Burgess\r\nPrimary Caregiver") == Parsed(("Mia", "Burgess", "Primary Caregiver"))
+
+
+@pytest.mark.parametrize(
+    ("raw", "first", "last"),
+    [("\\JANE DOE\\", "Jane", "Doe"), ('"Maria  Lopez', "Maria", "Lopez"), ("*SMITH, JOHN*", "John", "Smith")],
+)
+def test_person_names_lose_wrapper_punctuation(raw, first, last):
+    assert get_transform("person_name").func(raw).values == (first, last)
+    assert get_transform("given_name").func(f"\\{first}\\").values == (first,)
