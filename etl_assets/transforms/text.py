@@ -21,7 +21,9 @@ def clean_text(value: str | None) -> str | None:
 # Characters no name begins or ends with: a delivery's wrapper (``\\St. Joseph Daycare Ministry\\``,
 # ``*Kids Place*``, ``|ABC|``). ``=``, ``+``, ``-`` and ``@`` are left alone: at the start they make
 # a spreadsheet formula, which is kept as delivered and flagged (``looks_like_formula``).
-_WRAPPER = "\\/|*~^_`<>{}[]"
+_WRAPPER = "\\/|*~^_`"
+# Brackets go only in pairs around the whole value or when unbalanced: ``[x](y)`` keeps its own.
+_BRACKETS = ("[]", "{}", "<>")
 _LEADING_ONLY = ".,;:!?"
 _QUOTES = "\"'“”‘’"
 
@@ -36,6 +38,8 @@ def strip_wrappers(text: str | None) -> str | None:
     while text:
         before = text
         text = text.strip(_WRAPPER + " ").lstrip(_LEADING_ONLY + " ")
+        for opener, closer in _BRACKETS:
+            text = _strip_brackets(text, opener, closer)
         for q in _QUOTES:
             if text.startswith(q) and (text.endswith(q) or text.count(q) == 1):
                 text = text[1:]
@@ -45,6 +49,17 @@ def strip_wrappers(text: str | None) -> str | None:
         if text == before:
             break
     return clean_text(text)
+
+
+def _strip_brackets(text: str, opener: str, closer: str) -> str:
+    """One pair around the whole value goes, and an opener or closer at an end that has no partner."""
+    if text.startswith(opener) and text.endswith(closer) and text.count(opener) == text.count(closer) == 1:
+        return text[1:-1]
+    if text.startswith(opener) and text.count(opener) > text.count(closer):
+        text = text[1:]
+    if text.endswith(closer) and text.count(closer) > text.count(opener):
+        text = text[:-1]
+    return text
 
 
 @transform("text", outputs=["value"], column=text_column)
