@@ -154,7 +154,8 @@ def read_whole(stream: BinaryIO, options: ReadOptions, where: str) -> ReadResult
 @dataclass
 class Trailing:
     """A delimiter artefact: every record ends with one empty field more than the header names
-    (or the header ends with an empty cell too). Such an empty last field is dropped, counted."""
+    (or the header ends with an empty cell too). Such an empty last field is dropped, counted; a
+    value there is a read error, unless the header has the (empty) cell: then it is kept as extra."""
 
     width: int  # the header's columns, once its own trailing empty cell is dropped
     in_header: bool
@@ -232,9 +233,12 @@ def _tables(columns, pending, rows, where, trailing: Trailing | None = None) -> 
             n += 1
             error = None
             extra = None
-            if trailing is not None and len(fields) == width + 1 and not (fields[-1] or "").strip():
-                fields = fields[:width]
-                trailing.trimmed += 1
+            if trailing is not None and len(fields) == width + 1:
+                if not (fields[-1] or "").strip():
+                    fields = fields[:width]
+                    trailing.trimmed += 1
+                elif trailing.in_header:  # the header names this cell (empty): a value there is kept, as extra
+                    extra, fields = csv_line(fields[width:]), fields[:width]
             if len(fields) != width:
                 span = f"line {first_line}" if first_line == last_line else f"lines {first_line}-{last_line}"
                 error = f"{where}, {span}: record has {len(fields)} fields, the header has {width}"

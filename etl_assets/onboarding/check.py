@@ -30,7 +30,8 @@ import pandas as pd
 
 from etl_assets.ingest.placeholders import describe as describe_placeholders
 from etl_assets.ingest.read import DeliveryReadError, describe_read_errors
-from etl_assets.onboarding.check_rules import MAX_KEY_COLLISION_SHARE, Coverage, cardinality_errors, collision_errors, coverage
+from etl_assets.onboarding.check_rules import (MAX_KEY_COLLISION_SHARE, Coverage, cardinality_errors, collision_errors,
+                                               coverage)  # fmt: skip
 from etl_assets.stages.coverage import without_address
 from etl_assets.onboarding.natural_key import KeyStats, key_stats, record_content
 from etl_assets.records import DQ_FLAGS, QUARANTINE_REASON, READ_ERROR, RECORD_KEY

@@ -53,7 +53,8 @@ def _date_kind_by_values(s: Sniffed) -> str:
     return "certificate_expiration_date" if s.date and s.date.future_share > 0.5 else "license_issued"
 
 
-def candidates_for(column: str, s: Sniffed, header: bool, learned: dict[str, dict[str, str]] | None = None) -> list[Candidate]:
+def candidates_for(column: str, s: Sniffed, header: bool,
+                   learned: dict[str, dict[str, str]] | None = None) -> list[Candidate]:  # fmt: skip
     """The kinds ``column`` could be, with their confidence; ``learned`` (``learned.py``) adds the
     headers committed mappings map to each kind: kind name -> {header: the mapping it comes from}."""
     out: list[Candidate] = []

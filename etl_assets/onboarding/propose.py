@@ -98,7 +98,9 @@ def propose(result: ReadResult, source: str, sample_name: str, data: bytes,
         fields.extend(street_fields(result.columns, sniffed, values, {c for f in fields for c in f.from_}))
         for claim in (week_field, age_label_field, lambda cs, sn, tk: schedule_field(cs, sn, None, tk)):
             used = {c for f in fields for c in f.from_}
-            fields.extend(f for f in [claim(result.columns, sniffed, used)] if f and not set(f.to) & {t for g in fields for t in g.to})
+            found = claim(result.columns, sniffed, used)
+            if found and not set(found.to) & {t for g in fields for t in g.to}:
+                fields.append(found)
         used = {c for f in fields for c in f.from_}
     produced_early = {t for f in fields for t in f.to}
 

@@ -5,7 +5,8 @@ values of a column that look like one kind of value: phones, e-mails, ZIP codes,
 codes, dates (with the one strptime format that reads them all), Y/N flags, capacity integers,
 one-line addresses (``..., ST 12345``), street lines, person names, company names, identifiers,
 web addresses, ages served (``6 WKS To 13 YRS``, ``Infant (7); Toddler (10)``), opening hours
-(``0600 To 1800``) and days (``MTWTHF``). ``few_distinct`` says a column's cardinality rules out a name. ``propose.py`` combines these with header similarity (``kinds.py``).
+(``0600 To 1800``) and days (``MTWTHF``); ``few_distinct`` says when a column's cardinality rules
+out a name. ``propose.py`` combines these with header similarity (``kinds.py``).
 """
 
 from __future__ import annotations

@@ -46,7 +46,9 @@ def parse_clock(text: str, closing: bool) -> str | None:
         hour, minute = int(text[:-2]), int(text[-2:])
         if hour > 24 or minute > 59 or (hour == 24 and minute):
             return None
-        return "24:00" if closing and hour in (0, 24) and not minute else f"{hour % 24 if not closing else hour:02d}:{minute:02d}"
+        if closing and hour in (0, 24) and not minute:
+            return "24:00"  # 0000 / 2400 closing: open until midnight
+        return f"{hour if closing else hour % 24:02d}:{minute:02d}"
     return parse_time(text, closing)
 
 

@@ -1,5 +1,6 @@
 import io
 
+import pandas as pd
 import pytest
 
 from etl_assets.ingest.read import DeliveryReadError, read_whole, unique_column_names
@@ -100,3 +101,9 @@ def test_a_non_empty_extra_field_stays_a_read_error_and_the_cause_is_named():
     assert mixed.warnings == ["1 of 2 records have 3 fields, the header 2, and the last field is empty: a trailing "
                               "delimiter, read as the header's 2 columns"]
     assert describe_read_errors(mixed.records["_read_error"]).startswith("1 of 2 records have 3 fields, the header 2")
+
+
+def test_a_value_under_the_headers_own_empty_last_cell_is_kept_as_extra_not_an_error():
+    result = read_whole(io.BytesIO(b"a,b,\n1,2,\n3,4,z\n"), ReadOptions(), "t.csv")
+    assert result.columns == ["a", "b"] and result.records["_read_error"].isna().all()
+    assert result.records["_extra_fields"].tolist()[1] == "z" and pd.isna(result.records["_extra_fields"].iat[0])
