@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlencode
 
 import jinja2
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
@@ -86,7 +87,7 @@ def _back(form: dict[str, str]) -> RedirectResponse:
     return RedirectResponse(f"/?{query}" if query else "/", status_code=303)
 
 
-async def queue_page(request: Request) -> Response:
+def queue_page(request: Request) -> Response:
     params = request.query_params
     state = params.get("state") or "open"
     band = params.get("band") or None
@@ -115,24 +116,32 @@ async def decide(request: Request) -> Response:
     if decision not in ("accept", "reject", "undo"):
         return _refused(request, security.Refused("decision must be accept, reject or undo"))
     store, outbox = request.app.state.store, request.app.state.outbox
-    pair = None
-    try:
+    note = form.get("note") or None
+
+    def write() -> None:  # blocking: in a worker thread, so pages keep serving while it waits
+        pair = None
         if decision == "undo":  # a pair whose decision was applied has left the queue: name it from the decision
             with store.read() as reader:
-                pair = cq.last_decision(reader, pair_id)
-            if pair is None:
+                last = cq.last_decision(reader, pair_id)
+            if last is None:
                 raise UnknownPair(f"pair {pair_id!r} has no decision to undo")
-            pair = {k: pair[k] for k in ("source_l", "record_key_l", "source_r", "record_key_r")}
+            pair = {k: last[k] for k in ("source_l", "record_key_l", "source_r", "record_key_r")}
         outbox.flush()  # decisions waiting for the file go first: the order is the reviewer's
-        store.decide(pair_id, decision, who, form.get("note") or None, pair=pair)
-    except WarehouseBusy:
-        outbox.add(pair_id, decision, who, form.get("note") or None, pair=pair)
+        try:
+            store.decide(pair_id, decision, who, note, pair=pair)
+        except WarehouseBusy:
+            outbox.add(pair_id, decision, who, note, pair=pair)
+
+    try:
+        await run_in_threadpool(write)
+    except WarehouseBusy:  # the undo's read: the file is held; the decision waits with the rest
+        outbox.add(pair_id, decision, who, note)
     except UnknownPair as exc:
         return _render(request, "message.html", status=404, title="Unknown pair", message=str(exc), refresh=False)
     return _back(form)
 
 
-async def signin_page(request: Request) -> Response:
+def signin_page(request: Request) -> Response:
     return _render(request, "signin.html")
 
 
@@ -162,16 +171,16 @@ async def signout(request: Request) -> Response:
     return response
 
 
-async def lead_page(request: Request) -> Response:
+def lead_page(request: Request) -> Response:
     return _reading(request, "lead.html", lambda r: pages.lead(r, request.path_params["lead_id"]))
 
 
-async def leads_page(request: Request) -> Response:
+def leads_page(request: Request) -> Response:
     text = (request.query_params.get("q") or "").strip()
     return _reading(request, "leads.html", lambda r: {"q": text, "found": cq.find_leads(r, text) if text else []})
 
 
-async def model_page(request: Request) -> Response:
+def model_page(request: Request) -> Response:
     return _reading(request, "model.html", pages.model)
 
 

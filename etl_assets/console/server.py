@@ -5,17 +5,22 @@ A thread writes the decisions that waited for the DuckDB file (``outbox.py``) ev
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from etl_assets import settings
 
 FLUSH_EVERY_SECONDS = 3.0
+log = logging.getLogger(__name__)
 
 
 def flush_forever(outbox, stop: threading.Event) -> None:
     while not stop.wait(FLUSH_EVERY_SECONDS):
-        if outbox.pending():
-            outbox.flush()
+        try:
+            if outbox.pending():
+                outbox.flush()
+        except Exception:  # noqa: BLE001 - the next round tries again; say why meanwhile
+            log.exception("review outbox: flush failed")
 
 
 def serve(host: str = "127.0.0.1", port: int | None = None) -> int:

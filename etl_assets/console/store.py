@@ -10,8 +10,9 @@ wait) and decided on directly, waiting for a running refresh's lock like the CLI
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import duckdb
@@ -21,6 +22,7 @@ from etl_assets import settings
 from etl_assets.warehouse import console_queries as cq
 
 DUCKDB_BUSY_WAIT_SECONDS = 1.0  # a decision waits this long for the file before going to the outbox
+POSTGRES_LOCK_WAIT_SECONDS = 60.0  # a decision waits this long for a running refresh's leads lock
 
 
 class WarehouseBusy(RuntimeError):
@@ -69,6 +71,9 @@ class Store:
 
         self.target = str(target or settings.warehouse_url() or settings.warehouse_path())
         self.kind = "postgres" if is_postgres_url(self.target) else "duckdb"
+        # DuckDB refuses a read-only and a read-write connection to one file in one process at once:
+        # the pages and the outbox thread take turns
+        self._duckdb = threading.Lock()
 
     def describe(self) -> str:
         """What the page footer may say: the file, or host:port/database (never a password)."""
@@ -86,6 +91,10 @@ class Store:
             return
         if not Path(self.target).exists():
             raise NoWarehouse(f"no warehouse at {self.target} yet: run `make ingest` (or let the sensor run)")
+        with self._duckdb:
+            yield from self._read_duckdb()
+
+    def _read_duckdb(self) -> Iterator[cq.Reader]:
         try:
             con = duckdb.connect(self.target, read_only=True, config={"memory_limit": "256MB", "threads": 1})
         except duckdb.IOException as exc:
@@ -105,10 +114,12 @@ class Store:
         from etl_assets.orchestration.warehouse_duckdb import WarehouseBusyError
         from etl_assets.warehouse import scopes
 
-        wait = DUCKDB_BUSY_WAIT_SECONDS if self.kind == "duckdb" else None
-        resource = warehouse_resource(self.target, lock_timeout_seconds=wait)
+        duck = self.kind == "duckdb"
+        resource = warehouse_resource(self.target, lock_timeout_seconds=DUCKDB_BUSY_WAIT_SECONDS if duck
+                                      else POSTGRES_LOCK_WAIT_SECONDS)
         try:
-            with resource.open(scopes.review_decide()) as con, warehouse.transaction(con):
+            with (self._duckdb if duck else nullcontext()), resource.open(scopes.review_decide()) as con, \
+                    warehouse.transaction(con):
                 warehouse.ensure_warehouse(con)
                 return warehouse.decide(con, pair_id, decision, decided_by, note, decided_at=decided_at, pair=pair)
         except WarehouseBusyError:
