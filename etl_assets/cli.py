@@ -1,5 +1,5 @@
 """The `etl-assets` command: serve the local S3 server, run a headless ingest cycle, onboard sources,
-export leads for the CRM, write the data dictionary."""
+review pairs (and serve the review console), export leads for the CRM, write the data dictionary."""
 
 from __future__ import annotations
 
@@ -106,11 +106,16 @@ def _check_mapping(args: argparse.Namespace) -> int:
 
 
 def _review(args: argparse.Namespace) -> int:
-    """List the review queue, or keep a reviewer's decision on one pair for every later refresh."""
+    """List the review queue, keep (or undo) a reviewer's decision on one pair for every later
+    refresh, or serve the review console."""
     from etl_assets import warehouse
     from etl_assets.orchestration.resources import warehouse_resource
     from etl_assets.warehouse import scopes
 
+    if args.action == "serve":
+        from etl_assets.console.server import serve
+
+        return serve(host=args.host, port=args.port or settings.review_port())
     resource = warehouse_resource()
     if args.action == "list":
         with resource.open(scopes.review_list()) as con:
@@ -120,18 +125,18 @@ def _review(args: argparse.Namespace) -> int:
         print(queue.reindex(columns=cols).to_string(index=False) if len(queue) else "the review queue is empty")
         return 0
     if not args.pair:
-        print("review accept|reject needs a PAIR id (from `etl-assets review list`)", file=sys.stderr)
+        print(f"review {args.action} needs a PAIR id (from `etl-assets review list`)", file=sys.stderr)
         return 2
     try:
         with resource.open(scopes.review_decide()) as con, warehouse.transaction(con):
             warehouse.ensure_warehouse(con)
-            row = warehouse.record_decision(con, args.pair, args.action, args.note)
+            row = warehouse.decide(con, args.pair, args.action, settings.reviewer(), args.note)
     except warehouse.review.UnknownPair as exc:
         print(f"review: {exc}", file=sys.stderr)
         return 1
-    verb = "must-link" if args.action == "accept" else "cannot-link"
+    verb = {"accept": "kept as must-link", "reject": "kept as cannot-link", "undo": "decision withdrawn"}[args.action]
     print(f"{args.pair}: {row['source_l']}:{row['record_key_l']} and {row['source_r']}:{row['record_key_r']} "
-          f"kept as {verb}; the next leads refresh applies it")
+          f"{verb}; the next leads refresh applies it")
     return 0
 
 
@@ -225,9 +230,12 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--max-key-collision-share", type=float, default=0.03,
                        help="share of different records sharing a key (dedup would collapse them) that fails")
     check.set_defaults(func=_check_mapping)
-    review = sub.add_parser("review", help="the lead review queue: list it, accept or reject a pair")
-    review.add_argument("action", choices=["list", "accept", "reject"])
+    review = sub.add_parser("review", help="the lead review queue: list it, accept, reject or undo a pair, "
+                                           "or serve the review console")
+    review.add_argument("action", choices=["list", "accept", "reject", "undo", "serve"])
     review.add_argument("pair", nargs="?", help="a pair_id of lead_review")
+    review.add_argument("--host", default="127.0.0.1", help="serve: the address to bind (default 127.0.0.1)")
+    review.add_argument("--port", type=int, help="serve: the port (default REVIEW_PORT or 3100)")
     review.add_argument("--note", help="why (kept with the decision)")
     review.add_argument("--limit", type=int, default=20, help="pairs to list")
     review.set_defaults(func=_review)

@@ -121,3 +121,40 @@ def dagster_ui_url() -> str:
 def webhook_url(variable: str) -> str | None:
     """A webhook URL (a secret) from ``variable``, read when sending: never cache or log it."""
     return os.environ.get(variable) or None
+
+
+# --- the review console --------------------------------------------------------------------------
+
+REVIEW_TOKEN_VAR = "ETL_REVIEW_TOKEN"
+DEFAULT_REVIEW_PORT = 3100
+
+
+def review_token() -> str | None:
+    """``ETL_REVIEW_TOKEN``: the secret a reviewer signs in to the review console with; unset, the
+    console is read-only. Read when checked, never cached, logged or shown."""
+    return os.environ.get(REVIEW_TOKEN_VAR) or None
+
+
+def review_port() -> int:
+    """``REVIEW_PORT``: the review console's port (default 3100, beside the Dagster UI's 3000)."""
+    return int(os.environ.get("REVIEW_PORT") or DEFAULT_REVIEW_PORT)
+
+
+def review_console_url() -> str:
+    """``ETL_REVIEW_URL``: where reviewers reach the console (linked from warehouse/leads' metadata)."""
+    return os.environ.get("ETL_REVIEW_URL") or f"http://127.0.0.1:{review_port()}"
+
+
+def reviewer() -> str:
+    """Who the CLI's decisions are recorded as: ``ETL_REVIEWER``, else the login name."""
+    import getpass
+
+    try:
+        return os.environ.get("ETL_REVIEWER") or getpass.getuser()
+    except (KeyError, OSError):  # no login name (a container's uid without a passwd entry)
+        return "unknown"
+
+
+def review_outbox_path() -> Path:
+    """Decisions the review console could not write yet (a run held the DuckDB file), one JSON per line."""
+    return _path_from_env("ETL_REVIEW_OUTBOX", ".local/review_outbox.jsonl")

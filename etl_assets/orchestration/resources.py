@@ -61,15 +61,17 @@ def build_resources(
     }
 
 
-def warehouse_resource(warehouse: str | Path | None = None,
-                       storage_dir: str | Path | None = None) -> WarehouseResource | PostgresWarehouseResource:
+def warehouse_resource(warehouse: str | Path | None = None, storage_dir: str | Path | None = None,
+                       lock_timeout_seconds: float | None = None) -> WarehouseResource | PostgresWarehouseResource:
     """A ``postgresql://`` URL (argument, else ETL_WAREHOUSE_URL) → PostgreSQL; else the DuckDB file.
-    DuckDB spills under ``storage_dir`` (default: the settings')."""
+    DuckDB spills under ``storage_dir`` (default: the settings'); ``lock_timeout_seconds``: the wait
+    for another writer (default: the settings')."""
     target = warehouse or settings.warehouse_url() or settings.warehouse_path()
     spill_at = str(storage_dir or settings.storage_dir())
+    wait = {} if lock_timeout_seconds is None else {"lock_timeout_seconds": lock_timeout_seconds}
     if is_postgres_url(target):
-        return PostgresWarehouseResource(database=without_password(str(target)), storage_dir=spill_at)
-    return WarehouseResource(database=str(target), storage_dir=spill_at)
+        return PostgresWarehouseResource(database=without_password(str(target)), storage_dir=spill_at, **wait)
+    return WarehouseResource(database=str(target), storage_dir=spill_at, **wait)
 
 
 def default_resources() -> dict[str, Any]:

@@ -59,7 +59,7 @@ from etl_assets.resolve.pairs import (RULE_RANK, block_sizes, candidate_pairs, c
                                              components, deterministic_rule, email_counts, evidence_text,
                                              pair_features, splink_guard)
 from etl_assets.resolve.oversized import oversized_blocks
-from etl_assets.resolve.review import decision_pairs, review_queue
+from etl_assets.resolve.review import decided_pairs, decision_pairs, review_queue
 from etl_assets.resolve.survivorship import build_leads
 from etl_assets.warehouse import spill
 from etl_assets.warehouse.tables import LEAD_SOURCES, TABLES
@@ -278,9 +278,8 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
     crosswalk, events = assign_lead_ids(crosswalk, previous_crosswalk, reserved_ids)
     crosswalk = crosswalk.drop(columns="cluster")
     timings["ids_s"] = time.perf_counter() - t0 - sum(timings.values())
-    decided = set() if decisions is None or decisions.empty else set(decisions["pair_id"])
     review = review_queue(prep, records, pd.concat(review_pairs, ignore_index=True),
-                          crosswalk["lead_id"].to_numpy(), decided)
+                          crosswalk["lead_id"].to_numpy(), decided_pairs(decisions))
     leads = build_leads(records, crosswalk["lead_id"].to_numpy(), cfg)
     timings["survivorship_s"] = time.perf_counter() - t0 - sum(timings.values())
     n = len(prep)

@@ -4,7 +4,7 @@ Out: pairs a person should decide — Splink pairs scored in the uncertain band
 (``review_min_probability`` ≤ p < ``splink_match_probability``) and co-located pairs (one phone, one
 address, names too different to link on their own) — whose records ended in different leads,
 side by side (``lead_review``). In: rows of ``lead_review_decisions`` (``accept``: must-link,
-``reject``: cannot-link), honoured by every later refresh. A pair is named by ``pair_id``: ``R`` +
+``reject``: cannot-link, ``undo``: the pair's earlier decision withdrawn), honoured by every later refresh. A pair is named by ``pair_id``: ``R`` +
 sha1 of its two ``source:key`` strings in sorted order, so it is the same id in every refresh.
 """
 
@@ -19,6 +19,15 @@ from etl_assets.warehouse.tables import REVIEW_SIDE_COLUMNS
 
 DECISION_COLUMNS = ("pair_id", "source_l", "record_key_l", "source_r", "record_key_r", "decision")
 DECISIONS = ("accept", "reject")
+
+
+def decided_pairs(decisions: pd.DataFrame | None) -> set[str]:
+    """The pairs a reviewer has decided: the latest row of the pair is an accept or a reject (an undo
+    puts the pair back in the queue)."""
+    if decisions is None or decisions.empty:
+        return set()
+    latest = decisions.drop_duplicates("pair_id", keep="last")
+    return set(latest.loc[latest["decision"].isin(DECISIONS), "pair_id"])
 
 
 def pair_id(key_a: str, key_b: str) -> str:

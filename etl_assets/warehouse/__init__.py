@@ -16,7 +16,7 @@ from etl_assets.warehouse.queries import (
     previous_delivery,
     resolution_coverage,
 )
-from etl_assets.warehouse.review import record_decision, replace_review, review_decisions, review_pairs
+from etl_assets.warehouse.review import decide, replace_review, review_decisions, review_pairs
 from etl_assets.warehouse.tables import (
     ALERTS,
     COLUMN_PROFILES,
@@ -49,7 +49,7 @@ from etl_assets.warehouse.writes import (
 __all__ = [
     "ALERTS", "ANALYST_VIEWS", "COLUMN_PROFILES", "DELIVERY_SUMMARY", "LEAD_CHANGES", "NET_NEW_LEADS",
     "SOURCE_SCORECARD", "CURRENT", "DELIVERIES", "HISTORY", "LEAD_EVENTS", "LEAD_SOURCES", "LEADS",
-    "LEAD_REVIEW", "LEAD_REVIEW_DECISIONS", "record_decision", "replace_review", "review_decisions", "review_pairs",
+    "LEAD_REVIEW", "LEAD_REVIEW_DECISIONS", "decide", "replace_review", "review_decisions", "review_pairs",
     "QUARANTINE", "SCHEMA", "SNAPSHOTS", "VALUES", "append_alert", "append_lead_events", "column_profile",
     "create_analyst_views",
     "ensure_warehouse", "lead_id_collisions", "leads_summary", "live_count", "live_records", "newest_delivery_dates", "null_rates",

@@ -1,7 +1,10 @@
 """The review queue's tables: ``lead_review`` (replaced by each leads refresh) and
-``lead_review_decisions`` (a reviewer's accepts and rejects, appended, read by every refresh)."""
+``lead_review_decisions`` (a reviewer's accepts, rejects and undos, appended, read by every refresh;
+``decide`` is the one writer, for the CLI and the review console)."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import duckdb
 import pandas as pd
@@ -9,7 +12,7 @@ import pandas as pd
 from etl_assets.warehouse import backend, frames
 from etl_assets.warehouse.tables import LEAD_REVIEW, LEAD_REVIEW_DECISIONS
 
-DECISIONS = ("accept", "reject")
+DECISIONS = ("accept", "reject", "undo")  # undo: the pair's earlier decision withdrawn
 
 
 class UnknownPair(LookupError):
@@ -38,18 +41,30 @@ def review_pairs(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFram
     return con.execute(f"SELECT * FROM {LEAD_REVIEW} ORDER BY {order} LIMIT {int(limit)}").fetch_df()
 
 
-def record_decision(con: duckdb.DuckDBPyConnection, pair_id: str, decision: str, note: str | None = None) -> dict:
-    """Keep a reviewer's decision on a queued pair; returns the row written."""
+def decide(con: duckdb.DuckDBPyConnection, pair_id: str, decision: str, decided_by: str | None,
+           note: str | None = None, *, decided_at: pd.Timestamp | None = None,
+           pair: Mapping[str, str] | None = None) -> dict:
+    """Keep a reviewer's decision on a pair (the one path of the CLI and the review console); returns
+    the row written. The pair is looked up in ``lead_review``; an ``undo`` of a decision the last
+    refresh already applied (the pair has left the queue) is named by the caller's ``pair`` (its
+    ``source_l``, ``record_key_l``, ``source_r``, ``record_key_r`` from ``lead_review_decisions``).
+    ``decided_at``: when the reviewer decided, if earlier than now (a decision queued while a run
+    held the DuckDB file)."""
     if decision not in DECISIONS:
         raise ValueError(f"decision must be one of {DECISIONS}, not {decision!r}")
+    sides = ("source_l", "record_key_l", "source_r", "record_key_r")
     found = None
     if backend.table_exists(con, LEAD_REVIEW):
         found = con.execute(
             f"SELECT source_l, record_key_l, source_r, record_key_r FROM {LEAD_REVIEW} WHERE pair_id = ?", [pair_id]
         ).fetchone()
+    if found is None and decision == "undo" and pair is not None:
+        found = tuple(pair[c] for c in sides)
     if found is None:
         raise UnknownPair(f"pair {pair_id!r} is not in lead_review (list the queue with `etl-assets review list`)")
-    row = {"pair_id": pair_id, "source_l": found[0], "record_key_l": found[1], "source_r": found[2],
-           "record_key_r": found[3], "decision": decision, "decided_at": pd.Timestamp.now(tz="UTC"), "note": note}
+    row = {"pair_id": pair_id, **dict(zip(sides, found)), "decision": decision,
+           "decided_at": decided_at if decided_at is not None else pd.Timestamp.now(tz="UTC"), "note": note,
+           "decided_by": decided_by}
+    backend.add_columns(con, LEAD_REVIEW_DECISIONS, {"decided_by": "VARCHAR"})  # a warehouse older than the column
     backend.insert_row(con, LEAD_REVIEW_DECISIONS, row)
     return row

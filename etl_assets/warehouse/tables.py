@@ -148,9 +148,12 @@ TABLES: dict[str, Table] = {
         "A reviewer's decisions on lead_review pairs (accept = must-link, reject = cannot-link), kept for "
         "every later refresh; the latest row of a pair wins.", (
             Shared.pair_id.required(), *(_side(c, s).required() for s in ("l", "r") for c in ("source", "record_key")),
-            Column("decision", VARCHAR, "accept (must-link) | reject (cannot-link)").required(),
+            Column("decision", VARCHAR, "accept (must-link) | reject (cannot-link) | undo (withdraws the pair's "
+                   "earlier decision: the next refresh resolves the pair on its own again)").required(),
             Column("decided_at", TIMESTAMPTZ, "when the reviewer decided (UTC)").required(),
             Column("note", VARCHAR, "the reviewer's note"),
+            Column("decided_by", VARCHAR, "who decided: the review console's reviewer name, or the CLI user "
+                   "(ETL_REVIEWER, else the login name); NULL on decisions older than the column"),
         )),
     LEAD_MATCH_STATE: Table(
         "Per live record, as the last leads refresh resolved it: its row hash and load time (what changed "

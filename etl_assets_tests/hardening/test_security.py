@@ -142,6 +142,10 @@ REVIEWED_LOCALS = {
     # bounded refresh: an int (lic, the license block cap); Splink training's rule columns, constant
     # names from SPLINK_COLUMNS in double quotes (cols, nonnull)
     "lic", "cols", "nonnull",
+    # the review console's reads (warehouse/console_queries.py): constant SQL fragments chosen by the
+    # table's columns (who, queued), the constant latest-decision subquery (latest), and the filter's
+    # constant conditions joined with AND, values bound as ? (where)
+    "who", "queued", "latest", "where",
 }
 # SQL-building helpers whose arguments are literals in the code (resolve_pairs, lead_state)
 REVIEWED_CALLS = ("BLOCK_HASH.format(", "BLOCK_KIND.format(", "BLOCK_KEYS_SQL.format(", "_numbered(",

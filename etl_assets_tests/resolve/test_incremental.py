@@ -110,7 +110,7 @@ def _decide(con, kind: str, i: int, j: int) -> None:
     a, b = live[i % len(live)], live[j % len(live)]
     if a == b:
         return
-    con.execute(f"INSERT INTO {LEAD_REVIEW_DECISIONS} VALUES (?, ?, ?, ?, ?, ?, now(), NULL)",
+    con.execute(f"INSERT INTO {LEAD_REVIEW_DECISIONS} VALUES (?, ?, ?, ?, ?, ?, now(), NULL, NULL)",
                 [f"R{a}{b}", a[0], a[1], b[0], b[1], kind])
 
 

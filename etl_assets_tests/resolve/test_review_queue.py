@@ -58,8 +58,11 @@ def test_an_accepted_pair_survives_the_next_delivery(resources, warehouse_backen
 
         assert cli.main(["review", "list"]) == 0
         assert pair[0] in capsys.readouterr().out
+        monkeypatch.setenv("ETL_REVIEWER", "Sam Shell")
         assert cli.main(["review", "accept", pair[0], "--note", "one provider, two rooms"]) == 0
         assert "must-link" in capsys.readouterr().out
+        assert _rows(warehouse_backend, "SELECT decision, decided_by, note FROM lead_review_decisions") == [
+            ("accept", "Sam Shell", "one provider, two rooms")]
         assert cli.main(["review", "accept", "Rnot-a-pair"]) == 1
 
         _deliver(instance, resources, s3_client, bucket_name, "texas/07-08-2024 Texas.csv", HEADER + CHURCH + NEW, cursor)

@@ -28,9 +28,10 @@ STARTUP_TIMEOUT = 240  # bounds, not timing assertions
 STOP_BOUND = 10  # the promise for Ctrl-C
 
 
-def start_make_dev(tmp_path: Path, s3_port: int, ui_port: int, log: str) -> subprocess.Popen:
+def start_make_dev(tmp_path: Path, s3_port: int, ui_port: int, log: str, review_port: int) -> subprocess.Popen:
     env = {
         **os.environ,
+        "REVIEW_PORT": str(review_port),  # the review console beside the UI, on a free port too
         "DAGSTER_HOME": str(tmp_path / "dagster_home"),
         "ETL_WAREHOUSE_PATH": str(tmp_path / "warehouse.duckdb"),
         "ETL_STORAGE_DIR": str(tmp_path / "storage"),
@@ -46,12 +47,12 @@ def start_make_dev(tmp_path: Path, s3_port: int, ui_port: int, log: str) -> subp
         )
 
 
-def wait_until_serving(process: subprocess.Popen, ui_port: int, log: Path) -> None:
+def wait_until_serving(process: subprocess.Popen, ui_port: int, log: Path, path: str = "/server_info") -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while time.monotonic() < deadline:
         assert process.poll() is None, f"make dev exited with {process.returncode}:\n{log.read_text()[-3000:]}"
         try:
-            urllib.request.urlopen(f"http://{local_s3.HOST}:{ui_port}/server_info", timeout=3)
+            urllib.request.urlopen(f"http://{local_s3.HOST}:{ui_port}{path}", timeout=3)
             return
         except OSError:
             time.sleep(1)
@@ -102,10 +103,11 @@ def ctrl_c(process: subprocess.Popen) -> set[int]:
 
 
 def test_ctrl_c_stops_every_process_of_make_dev_and_a_second_make_dev_starts(tmp_path):
-    s3_port, ui_port = local_s3.free_port(), local_s3.free_port()
-    first = start_make_dev(tmp_path, s3_port, ui_port, "first.log")
+    s3_port, ui_port, review_port = local_s3.free_port(), local_s3.free_port(), local_s3.free_port()
+    first = start_make_dev(tmp_path, s3_port, ui_port, "first.log", review_port)
     try:
         wait_until_serving(first, ui_port, tmp_path / "first.log")
+        wait_until_serving(first, review_port, tmp_path / "first.log", path="/signin")  # the review console (a page that needs no warehouse)
         home = tmp_path / "dagster_home"
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while time.monotonic() < deadline:  # wait for the sensor's first runs, so that Ctrl-C lands mid-run
@@ -117,7 +119,7 @@ def test_ctrl_c_stops_every_process_of_make_dev_and_a_second_make_dev_starts(tmp
         left = ctrl_c(first)
     assert not left, f"still running {STOP_BOUND} s after Ctrl-C: {sorted(left)}\n{(tmp_path / 'first.log').read_text()[-3000:]}"
 
-    second = start_make_dev(tmp_path, s3_port, ui_port, "second.log")  # the same ports: all were freed
+    second = start_make_dev(tmp_path, s3_port, ui_port, "second.log", review_port)  # the same ports: all were freed
     try:
         wait_until_serving(second, ui_port, tmp_path / "second.log")
         deadline = time.monotonic() + 120

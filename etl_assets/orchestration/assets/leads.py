@@ -16,7 +16,7 @@ from dagster_duckdb import DuckDBResource
 from etl_assets.orchestration import metadata as md
 from etl_assets.warehouse import scopes
 from etl_assets.warehouse import spill
-from etl_assets import warehouse
+from etl_assets import settings, warehouse
 from etl_assets.orchestration.assets.docs import leads_metadata
 from etl_assets.orchestration.assets.keys import LEADS_KEY
 from etl_assets.sources.registry import leads_schema
@@ -87,6 +87,7 @@ def build_leads_asset(upstream: Sequence[AssetKey]):
                 "events": MetadataValue.json(
                     refresh.events["event_type"].value_counts().to_dict() if len(refresh.events) else {}),
                 "review_top_pairs": md.preview(review_preview(review), rows=10),
+                "review_console": MetadataValue.url(settings.review_console_url()),  # where reviewers decide them
                 "reviewer_decisions_applied": MetadataValue.json(
                     {"accept": result.stats["reviewer_accepts"], "reject": result.stats["reviewer_rejects"]}
                     if result is not None else {}),
