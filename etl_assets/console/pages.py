@@ -45,20 +45,15 @@ def queue(reader: cq.Reader, *, source: str | None, state: str, band: str | None
 
 
 def lead(reader: cq.Reader, lead_id: str) -> dict | None:
-    """One lead: its values, licenses (when ``leads`` has the column), records and how each joined,
+    """One lead: its values, licenses, records and how each joined,
     merges and splits, change history, and whether it is net new against the CRM."""
     row = cq.lead(reader, lead_id)
     if row is None:
         return None
-    licenses = row.get("licenses") if "licenses" in row else None
-    if isinstance(licenses, str):
-        try:
-            licenses = json.loads(licenses)
-        except ValueError:
-            licenses = [licenses]
+    licenses = row.get("licenses")  # '|'-joined, as leads declares it
     return {
         "lead": row, "lead_id": lead_id, "fields": [(f, row[f]) for f in LEAD_FIELDS if f in row],
-        "has_licenses": "licenses" in row, "licenses": licenses, "records": cq.lead_records(reader, lead_id),
+        "licenses": [part for part in (licenses or "").split("|") if part], "records": cq.lead_records(reader, lead_id),
         "record_fields": RECORD_FIELDS, "changes": cq.lead_changes(reader, lead_id),
         "events": cq.lead_events(reader, lead_id),
     }

@@ -22,8 +22,9 @@ def clean_text(value: str | None) -> str | None:
 # ``*Kids Place*``, ``|ABC|``). ``=``, ``+``, ``-`` and ``@`` are left alone: at the start they make
 # a spreadsheet formula, which is kept as delivered and flagged (``looks_like_formula``).
 _WRAPPER = "\\/|*~^_`"
-# Brackets go only in pairs around the whole value or when unbalanced: ``[x](y)`` keeps its own.
-_BRACKETS = ("[]", "{}", "<>")
+# Brackets go only in pairs around the whole value or when unbalanced: ``[x](y)`` keeps its own;
+# angle brackets are markup, not a wrapper, and stay (shown escaped).
+_BRACKETS = ("[]", "{}")
 _LEADING_ONLY = ".,;:!?"
 _QUOTES = "\"'“”‘’"
 

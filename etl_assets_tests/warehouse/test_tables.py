@@ -83,17 +83,17 @@ def test_an_undeclared_column_is_an_error_naming_table_and_column():
 
 
 def test_a_new_column_is_one_line_in_the_declaration(monkeypatch, pg_url):
-    licenses = Column("licenses", "VARCHAR", "'|'-joined license numbers of the lead's records")
-    monkeypatch.setitem(TABLES, LEADS, dataclasses.replace(TABLES[LEADS], declared=(*TABLES[LEADS].declared, licenses)))
+    region = Column("sales_region", "VARCHAR", "the sales region a lead is worked from (an example column)")
+    monkeypatch.setitem(TABLES, LEADS, dataclasses.replace(TABLES[LEADS], declared=(*TABLES[LEADS].declared, region)))
     con = duckdb.connect()
     ensure_warehouse(con)
-    frames.insert_frame(con, LEADS, pd.DataFrame({"lead_id": ["L1"], "licenses": ["A1|B7"]}))
-    assert con.execute(f"SELECT licenses FROM {LEADS}").fetchall() == [("A1|B7",)]
+    frames.insert_frame(con, LEADS, pd.DataFrame({"lead_id": ["L1"], "sales_region": ["WEST"]}))
+    assert con.execute(f"SELECT sales_region FROM {LEADS}").fetchall() == [("WEST",)]
     with postgres.connect(pg_url) as pg:
         postgres.ensure_tables(pg)
-        assert _pg_shape(pg, LEADS)[-1] == ("licenses", "VARCHAR", True)
-    assert dictionary.column_doc(LEADS, "licenses") == licenses.doc
-    assert f"| licenses | {licenses.doc.replace('|', chr(92) + '|')} |" in dictionary.render_markdown()
+        assert _pg_shape(pg, LEADS)[-1] == ("sales_region", "VARCHAR", True)
+    assert dictionary.column_doc(LEADS, "sales_region") == region.doc
+    assert f"| sales_region | {region.doc} |" in dictionary.render_markdown()
 
 
 def _load(resources, rows: dict, day: date) -> None:
