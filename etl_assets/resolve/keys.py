@@ -24,6 +24,7 @@ STR = STRING
 _KEEP = re.compile(r"[^A-Z0-9 ]")
 _TRAILING_ZIP = re.compile(r"\s+(\d{5})(?:-?\d{4})?$")
 _PARENTHESIZED = re.compile(r"\([^)]*\)")
+_SPELLED = re.compile(r"\b[A-Z0-9](?: [A-Z0-9]\b)+")  # single letters or digits in a row: one word
 
 _ORDINALS = {"FIRST": 1, "SECOND": 2, "THIRD": 3, "FOURTH": 4, "FIFTH": 5, "SIXTH": 6, "SEVENTH": 7, "EIGHTH": 8,
              "NINTH": 9, "TENTH": 10, "ELEVENTH": 11, "TWELFTH": 12, "THIRTEENTH": 13, "FOURTEENTH": 14,
@@ -102,11 +103,13 @@ def _singular(text):
 
 def name_key(company_std: pd.Series, company: pd.Series) -> pd.Series:
     """Company name for matching: upper, parenthesized qualifiers, punctuation, legal suffixes, THE and DBA
-    out (wherever the article stands), abbreviations expanded, plurals and possessives folded."""
+    out (wherever the article stands), abbreviations expanded, plurals and possessives folded, a word
+    spelled out letter by letter written whole (``A.B.C.``, ``A B C``, ``1-2-3``, ``L L C``)."""
     base = company_std.where(company_std.notna(), company)
     qualified = company.astype(STR).str.contains("(", regex=False).fillna(False).astype(bool)
     base = base.where(~qualified, company.astype(STR).str.replace(_PARENTHESIZED, " ", regex=True))
-    folded = _fold_tokens(_clean_upper(base), RESOLVER_NAME_ABBREVIATIONS, RESOLVER_DROPPED_WORDS)
+    spelled = _clean_upper(base).str.replace(_SPELLED, lambda m: m.group(0).replace(" ", ""), regex=True)
+    folded = _fold_tokens(spelled, RESOLVER_NAME_ABBREVIATIONS, RESOLVER_DROPPED_WORDS)
     return pd.Series([_singular(v) for v in folded.tolist()], index=folded.index, dtype=object)
 
 

@@ -40,7 +40,8 @@ SPLINK_COLUMNS = ["unique_id", "name_sorted", "name_core", "addr_line", "house",
 
 def _comparisons() -> list:
     """Name (token-sorted full name and its core: exact with term frequencies, Jaro-Winkler, Jaccard),
-    street (house number and street separately), zip, city (soft: exact with term frequencies, so
+    street (house number, the whole token of ``resolve_keys.house_token`` that blocks and the cluster
+    constraint read too, and street separately), zip, city (soft: exact with term frequencies, so
     a common city weighs little), phone, email. The m values are starting points for EM."""
     name = cl.CustomComparison(
         output_column_name="name_sorted",

@@ -209,3 +209,20 @@ def test_with_the_site_rule_linking_on_its_own_an_incremental_refresh_equals_a_f
     warehouse: its pools put one source's licenses at one address under similar names."""
     modes = incremental._run(steps_, tmp_path_factory.mktemp("wh"), config=SITE_CONFIG)
     assert all(mode == "incremental" for had_state, mode in modes if had_state)
+
+
+@pytest.mark.parametrize(
+    "company, same_as",
+    [("A.B.C. LEARNING CENTER", "ABC LEARNING CENTER"), ("A B C LEARNING CENTER", "ABC LEARNING CENTER"),
+     ("1-2-3 KIDS", "123 KIDS")],
+)
+def test_a_word_spelled_letter_by_letter_is_one_word_in_the_name_key(company, same_as):
+    names = pd.Series([company, same_as], dtype=object)
+    key = keys.name_key(names, names)
+    assert key[0] == key[1]
+
+
+def test_single_letters_apart_from_each_other_stay_words_of_their_own():
+    names = pd.Series(["KIDS R US", "KIDSRUS"], dtype=object)
+    key = keys.name_key(names, names)
+    assert key[0] != key[1]
