@@ -142,6 +142,8 @@ REVIEWED_LOCALS = {
     # bounded refresh: an int (lic, the license block cap); Splink training's rule columns, constant
     # names from SPLINK_COLUMNS in double quotes (cols, nonnull)
     "lic", "cols", "nonnull",
+    # the full leads refresh (resolve/full.py) reuses: relation (read_parquet of its own spill-directory
+    # path, '' escaped), cols_sql (the declared columns of lead_match_state)
 }
 # SQL-building helpers whose arguments are literals in the code (resolve_pairs, lead_state)
 REVIEWED_CALLS = ("BLOCK_HASH.format(", "BLOCK_KIND.format(", "BLOCK_KEYS_SQL.format(", "_numbered(",
