@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from etl_assets.resolve.pairs import BLOCK_HASH, BLOCK_KEYS_SQL, PREP_BLOCK_COLUMNS, usable_block
@@ -44,3 +45,13 @@ def oversized_blocks(con: duckdb.DuckDBPyConnection, prep: pd.DataFrame, cfg: Re
     largest = [{"block": BLOCK_NAMES.get(k.split("|", 1)[0], k.split("|", 1)[0]), "key": k.split("|", 1)[1],
                 "records": int(n)} for k, n, _, _ in rows]
     return {"blocks": int(rows[0][2]), "record_keys": int(rows[0][3]), "largest": largest}
+
+
+def largest_component(root: np.ndarray, keys_arr: np.ndarray) -> dict:
+    """Size of the largest candidate-graph component and its first record: what one change there
+    makes an incremental refresh re-resolve."""
+    if not len(root):
+        return {"records": 0, "first_record": None}
+    sizes = np.bincount(root)
+    top = int(np.argmax(sizes))
+    return {"records": int(sizes[top]), "first_record": str(keys_arr[top])}

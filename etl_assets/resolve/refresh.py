@@ -34,9 +34,10 @@ from etl_assets.resolve.pairs import BLOCK_KEYS_SQL, PREP_BLOCK_COLUMNS
 from etl_assets.resolve.splink_scoring import SplinkModel, TF_COLUMNS
 from etl_assets.stages.files import release_memory
 from etl_assets.warehouse import backend, frames
+from etl_assets.resolve import full as resolve_full
 from etl_assets.resolve import state as lead_state
 from etl_assets.warehouse.columns import leads_columns
-from etl_assets.warehouse.queries import live_records, previous_crosswalk
+from etl_assets.warehouse.queries import previous_crosswalk
 from etl_assets.warehouse.review import replace_review, review_decisions
 from etl_assets.warehouse.tables import LEAD_REVIEW, LEAD_SOURCES, LEADS
 
@@ -80,27 +81,36 @@ def refresh_leads(con: duckdb.DuckDBPyConnection, cfg: ResolveConfig, *, full: b
 
 def _full(con, cfg: ResolveConfig, model: ResolveModel | None, reason: str, t0: float,
           previous: ResolveModel | None = None) -> RefreshResult:
-    records = live_records(con)
+    """Every live record re-resolved; the records' lead columns stay in the warehouse (``resolve_full``)."""
+    timings: dict[str, float] = {}
+    n = resolve_full.number_live(con)
+    records = resolve_full.matching_records(con)
     release_memory()  # the query's Arrow and DuckDB pages: a million records' peaks must not stack
-    records["_rid"] = lead_state.record_ids(con, records)
     if model is not None and model.splink is not None:  # every value's term frequency: all records resolve
         model = _with_tf(model, lead_state.read_model_tf(con))
+    timings["read_s"] = time.perf_counter() - t0
     result = resolve_leads(records, previous_crosswalk(con), cfg, review_decisions(con), model=model,
-                           previous_model=previous)
-    n, state, numbered = len(records), _state(result, records), _numbered_prep(result.prep, records)
-    del records  # the leads hold what is written; the records are not needed again
+                           previous_model=previous, survivorship=False)
+    rids = records["_rid"].to_numpy(dtype="int64")
+    del records
+    release_memory()  # resolve's temporaries (ids, review) before the writes' DuckDB work
+    timings["resolve_s"] = time.perf_counter() - t0 - sum(timings.values())
+    resolve_full.replace_state(con, rids[result.component_root], result.prep)
+    result.prep = None  # the keys are in lead_block_keys now
     release_memory()
-    frames.replace_table(con, LEADS, _leads_frame(result))
-    frames.replace_table(con, LEAD_SOURCES, result.crosswalk)
+    resolve_full.replace_crosswalk(con, result.crosswalk)
+    result.crosswalk = result.crosswalk.iloc[0:0]  # written; the leads are built from the table
+    release_memory()
     replace_review(con, result.review)
-    with backend.registered(con, numbered) as prep:
-        lead_state.replace_all_state(con, state, BLOCK_KEYS_SQL.format(id="rid", records=prep))
-    del state, numbered
+    n_leads = resolve_full.write_leads(con, cfg)
     if model is None:
         _store_model(con, result.model)
+    timings["write_s"] = time.perf_counter() - t0 - sum(timings.values())
+    timings["refresh_s"] = time.perf_counter() - t0
+    result.stats["n_leads"] = n_leads
     return RefreshResult("full", reason, result, changed=n, resolved=n, retrained=model is None,
                          timings={**{f"resolve_leads.{k}": v for k, v in result.stats.items() if k.endswith("_s")},
-                                  "refresh_s": time.perf_counter() - t0})
+                                  **timings})
 
 
 def _incremental(con, cfg: ResolveConfig, model: ResolveModel, t0: float) -> RefreshResult:

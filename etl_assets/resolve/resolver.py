@@ -58,11 +58,11 @@ from etl_assets.resolve.model import ResolveModel, linking_rules, train_model  #
 from etl_assets.resolve.pairs import (RULE_RANK, block_sizes, candidate_pairs, colocated_review,  # noqa: F401
                                              components, deterministic_rule, email_counts, evidence_text,
                                              pair_features, splink_guard)
-from etl_assets.resolve.oversized import oversized_blocks
+from etl_assets.resolve.oversized import largest_component, oversized_blocks  # noqa: F401 (re-exported)
 from etl_assets.resolve.review import decided_pairs, decision_pairs, review_queue
 from etl_assets.resolve.survivorship import build_leads
 from etl_assets.warehouse import spill
-from etl_assets.warehouse.tables import LEAD_SOURCES, TABLES
+from etl_assets.warehouse.tables import LEAD_SOURCES, REVIEW_SIDE_COLUMNS, TABLES
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ CROSSWALK_COLUMNS = tuple(TABLES[LEAD_SOURCES].columns)  # lead_sources as decla
 @dataclass
 class ResolveResult:
     crosswalk: pd.DataFrame  # _source, _record_key, lead_id, match_rule, match_score, matched_to
-    leads: pd.DataFrame  # lead_id, lead columns, source_count, sources, is_existing_crm_lead, is_live
+    leads: pd.DataFrame | None  # lead_id, lead columns, source_count, sources, is_existing_crm_lead, is_live
     events: pd.DataFrame  # event_type, lead_id, related_lead_ids, record_count, detail
     review: pd.DataFrame = field(default_factory=pd.DataFrame)  # lead_review rows (resolve_review)
     stats: dict = field(default_factory=dict)  # n_records, candidate_pairs, scored_pairs, timings
@@ -144,6 +144,8 @@ def _email(email: pd.Series) -> dict:
 _FAMILIES = ((("license_number",), _license), (("company_std", "company", "first_name", "last_name", "licensee_name"), _names),
              (("address_std", "address1", "zip"), _address), (("city",), _city), (("state",), _state),
              (("phone", "phone2"), _phones), (("email",), _email), (("address2",), lambda a2: {"unit": keys.unit_key(a2)}))
+# The record columns matching reads (keys, review queue); survivorship alone reads the other lead columns.
+MATCH_COLUMNS = tuple(dict.fromkeys([SOURCE, RECORD_KEY, *(c for cols, _ in _FAMILIES for c in cols), *REVIEW_SIDE_COLUMNS]))
 _KEY_ORDER = ("license", "name_key", "person_key", "name_sorted", "person_sorted", "addr_line", "zip", "house", "street",
               "name_core", "city", "state", "phone", "phone2", "email", "unit")
 
@@ -169,21 +171,12 @@ def _shared(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def largest_component(root: np.ndarray, keys_arr: np.ndarray) -> dict:
-    """Size of the largest candidate-graph component and its first record: what one change there
-    makes an incremental refresh re-resolve."""
-    if not len(root):
-        return {"records": 0, "first_record": None}
-    sizes = np.bincount(root)
-    top = int(np.argmax(sizes))
-    return {"records": int(sizes[top]), "first_record": str(keys_arr[top])}
-
-
 # --------------------------------------------------------------------------- entry point
 def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None,
                   config: ResolveConfig | None = None, decisions: pd.DataFrame | None = None, *,
                   model: ResolveModel | None = None, sizes: pd.DataFrame | None = None,
-                  reserved_ids=None, previous_model: ResolveModel | None = None) -> ResolveResult:
+                  reserved_ids=None, previous_model: ResolveModel | None = None,
+                  survivorship: bool = True) -> ResolveResult:
     """Resolve live source records into leads; see the module docstring for the rules.
 
     ``decisions``: a reviewer's rows of ``lead_review_decisions`` (must-link / cannot-link).
@@ -193,7 +186,9 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
     components of the candidate graph — with ``sizes``, the block sizes over every live record, and
     ``reserved_ids``, lead ids held outside the part; the part then resolves exactly as it would
     within all records. Ties are broken by row order, so both pass records in the warehouse's
-    order (``_source``, ``_record_key``), in which a part keeps the relative order of the whole."""
+    order (``_source``, ``_record_key``), in which a part keeps the relative order of the whole.
+    ``survivorship=False``: no leads (``leads`` is None), so ``records`` need only ``MATCH_COLUMNS``
+    (a full refresh builds the leads from the warehouse in batches, ``resolve_full``)."""
     cfg = config or ResolveConfig()
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
@@ -280,13 +275,13 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
     timings["ids_s"] = time.perf_counter() - t0 - sum(timings.values())
     review = review_queue(prep, records, pd.concat(review_pairs, ignore_index=True),
                           crosswalk["lead_id"].to_numpy(), decided_pairs(decisions))
-    leads = build_leads(records, crosswalk["lead_id"].to_numpy(), cfg)
+    leads = build_leads(records, crosswalk["lead_id"].to_numpy(), cfg) if survivorship else None
     timings["survivorship_s"] = time.perf_counter() - t0 - sum(timings.values())
     n = len(prep)
     stats = {
         "n_records": n, "candidate_pairs": n_candidates, "deterministic_pairs": len(det),
         "splink_scored_pairs": scored, "splink_accepted_pairs": len(splink_edges),
-        "accepted_edges": len(accepted), "n_leads": len(leads), "review_pairs": len(review),
+        "accepted_edges": len(accepted), "n_leads": int(pd.unique(crosswalk["lead_id"]).size), "review_pairs": len(review),
         "reviewer_accepts": len(accepts), "reviewer_rejects": len(rejects),
         "share_of_all_pairs_scored": n_candidates / max(n * (n - 1) / 2, 1),
         "oversized_blocks": oversized, "largest_component": largest_component(component_root, keys_arr),

@@ -70,22 +70,6 @@ def live_total(con: duckdb.DuckDBPyConnection) -> int:
     return int(con.execute(f"SELECT count(*) FROM {CURRENT}").fetchone()[0])
 
 
-def record_ids(con: duckdb.DuckDBPyConnection, keys: pd.DataFrame) -> pd.Series:
-    """``rid`` per row of ``keys`` (``_source``, ``_record_key``): the state's, or the next free
-    numbers in key order for records the state does not hold (a full and an incremental refresh
-    number new records alike)."""
-    with backend.registered(con, keys[[SOURCE, RECORD_KEY]].reset_index(drop=True)) as name:
-        rids = con.execute(f"""
-            WITH k AS (SELECT *, row_number() OVER () AS pos FROM {name}),
-            known AS (SELECT k.pos, s.rid FROM k JOIN {LEAD_MATCH_STATE} s USING ({KEY})),
-            fresh AS (SELECT pos, (SELECT coalesce(max(rid), 0) FROM {LEAD_MATCH_STATE})
-                                  + row_number() OVER (ORDER BY {KEY}) AS rid
-                      FROM k WHERE pos NOT IN (SELECT pos FROM known))
-            SELECT rid FROM k LEFT JOIN (SELECT * FROM known UNION ALL SELECT * FROM fresh) USING (pos) ORDER BY pos
-        """).df()["rid"]
-    return pd.Series(rids.to_numpy(dtype="int64"), index=keys.index)
-
-
 def find_changes(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     """``_lr_delta``: keys whose live row is new or changed (``live``) or gone (not ``live``) since
     the last refresh, with their ``rid`` (new records: the next free numbers). Returns (changed, gone)."""
@@ -234,12 +218,3 @@ def replace_part(con: duckdb.DuckDBPyConnection, leads: pd.DataFrame, crosswalk:
     for table, frame in ((LEADS, leads), (LEAD_SOURCES, crosswalk), (LEAD_REVIEW, review), (LEAD_MATCH_STATE, state)):
         if len(frame):
             frames.insert_frame(con, table, frame)
-
-
-def replace_all_state(con: duckdb.DuckDBPyConnection, state: pd.DataFrame, block_keys_sql: str) -> None:
-    con.execute(f"DELETE FROM {LEAD_MATCH_STATE}")
-    con.execute(f"DELETE FROM {LEAD_BLOCK_KEYS}")
-    if len(state):
-        frames.insert_frame(con, LEAD_MATCH_STATE, state)
-        insert_block_keys(con, block_keys_sql)
-

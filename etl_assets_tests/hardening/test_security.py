@@ -146,6 +146,8 @@ REVIEWED_LOCALS = {
     # table's columns (who, queued), the constant latest-decision subquery (latest), and the filter's
     # constant conditions joined with AND, values bound as ? (where)
     "who", "queued", "latest", "where",
+    # the full leads refresh (resolve/full.py) reuses: relation (read_parquet of its own spill-directory
+    # path, '' escaped), cols_sql (the declared columns of lead_match_state)
 }
 # SQL-building helpers whose arguments are literals in the code (resolve_pairs, lead_state)
 REVIEWED_CALLS = ("BLOCK_HASH.format(", "BLOCK_KIND.format(", "BLOCK_KEYS_SQL.format(", "_numbered(",

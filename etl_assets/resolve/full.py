@@ -1,0 +1,124 @@
+"""The full leads refresh with the records kept in the warehouse: read with the matching columns
+only, survivorship in batches of whole leads, the match state written in SQL.
+
+Why: at a million records, the live records with every lead column as one pandas frame (~1 GiB),
+the leads frame built from it (~0.7 GiB) and the state frame stacked to 3 GiB of peak RSS. Matching
+reads a dozen columns (``resolver.MATCH_COLUMNS``); the other lead columns are needed only by
+survivorship, one lead at a time. So they stay in DuckDB (on the refresh's memory-limited
+connection) and are read ``LEADS_BATCH`` records at a time, whole leads per batch, each batch
+resolved by ``build_leads`` (the one survivorship rule; an incremental refresh calls it on its part),
+so a full and an incremental refresh write the same leads.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from etl_assets.records import INGESTED_AT, RECORD_KEY, SOURCE
+from etl_assets.resolve.pairs import BLOCK_KEYS_SQL, PREP_BLOCK_COLUMNS
+from etl_assets.resolve.resolver import MATCH_COLUMNS
+from etl_assets.resolve.state import KEY, insert_block_keys
+from etl_assets.resolve.survivorship import build_leads
+from etl_assets.stages.files import release_memory
+from etl_assets.warehouse import backend, frames, spill
+from etl_assets.warehouse.queries import resolution_columns, resolution_frame
+from etl_assets.warehouse.tables import CURRENT, LEAD_BLOCK_KEYS, LEAD_MATCH_STATE, LEAD_SOURCES, LEADS, TABLES
+
+LIVE = "_lr_live"  # per live record: uid (its row in key order), key, rid
+BATCHES = "_lr_lead_batches"  # per crosswalk row: its lead's batch
+LEADS_BATCH = 100_000  # records per survivorship batch (whole leads: a batch ends after a lead)
+
+
+def number_live(con: duckdb.DuckDBPyConnection) -> int:
+    """``_lr_live``: every live record's ``uid`` (row number in key order, as the records are read)
+    and ``rid`` (the state's, or the next free numbers in key order, as ``state.find_changes`` numbers new ones).
+    Returns the number of live records."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {LIVE} AS
+        WITH k AS (SELECT c.{SOURCE}, c.{RECORD_KEY}, s.rid FROM (SELECT {KEY} FROM {CURRENT}) c
+                   LEFT JOIN {LEAD_MATCH_STATE} s USING ({KEY}))
+        SELECT row_number() OVER (ORDER BY {KEY}) - 1 AS uid, {KEY},
+               coalesce(rid, (SELECT coalesce(max(rid), 0) FROM {LEAD_MATCH_STATE})
+                             + row_number() OVER (PARTITION BY rid IS NULL ORDER BY {KEY})) AS rid
+        FROM k
+    """)
+    return int(con.execute(f"SELECT count(*) FROM {LIVE}").fetchone()[0])
+
+
+def matching_records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The live records with the columns matching reads and their ``_rid``, in key order (row = uid)."""
+    present = backend.columns(con, CURRENT)
+    cols = ", ".join(f"c.{backend.quote_ident(c)}" for c in MATCH_COLUMNS if c in present)
+    return resolution_frame(con, f"SELECT {cols}, l.rid AS _rid FROM {CURRENT} c JOIN {LIVE} l USING ({KEY}) ORDER BY l.uid")
+
+
+def replace_state(con: duckdb.DuckDBPyConnection, component: np.ndarray, prep: pd.DataFrame) -> None:
+    """``lead_match_state`` and ``lead_block_keys`` of every live record: ``component`` per uid (the
+    rid of its component's first record), row hash and load time from the warehouse, block keys
+    from ``prep`` (the matching keys, row = uid), through a Parquet file (``frames.insert_parquet``)."""
+    con.execute(f"DELETE FROM {LEAD_MATCH_STATE}")
+    con.execute(f"DELETE FROM {LEAD_BLOCK_KEYS}")
+    cols_sql = ", ".join(TABLES[LEAD_MATCH_STATE].columns)  # declared names
+    with spill.temp_directory() as where:
+        path = where / "keys.parquet"
+        with pq.ParquetWriter(path, _KEYS_SCHEMA) as out:  # in slices: the Arrow copy of a slice at a time
+            for start in range(0, len(prep), LEADS_BATCH):
+                part = prep.iloc[start:start + LEADS_BATCH]
+                out.write_table(pa.table({"uid": part["uid"].to_numpy(dtype=np.int64),
+                                          "component": np.asarray(component[start:start + LEADS_BATCH], dtype=np.int64),
+                                          **{c: pa.array(part[c].to_numpy(), type=pa.string()) for c in PREP_BLOCK_COLUMNS}},
+                                         schema=_KEYS_SCHEMA))
+        relation = "read_parquet('" + str(path).replace("'", "''") + "')"
+        con.execute(f"""INSERT INTO {LEAD_MATCH_STATE} ({cols_sql})
+                        SELECT l.rid, l.{SOURCE}, l.{RECORD_KEY}, c.row_hash, c.{INGESTED_AT}, x.component
+                        FROM {LIVE} l JOIN {relation} x USING (uid) JOIN {CURRENT} c USING ({KEY})""")
+        numbered = f"(SELECT p.*, l.rid FROM {relation} p JOIN {LIVE} l ON l.uid = p.uid)"
+        insert_block_keys(con, BLOCK_KEYS_SQL.format(id="rid", records=numbered))
+
+
+_KEYS_SCHEMA = pa.schema([("uid", pa.int64()), ("component", pa.int64()), *((c, pa.string()) for c in PREP_BLOCK_COLUMNS)])
+
+
+def replace_crosswalk(con: duckdb.DuckDBPyConnection, crosswalk: pd.DataFrame) -> None:
+    """``lead_sources`` replaced by the crosswalk, through a Parquet file (``frames.insert_parquet``)."""
+    frames.create_table(con, LEAD_SOURCES)
+    with spill.temp_directory() as where:
+        crosswalk.to_parquet(where / "crosswalk.parquet", index=False)
+        frames.insert_parquet(con, LEAD_SOURCES, where / "crosswalk.parquet", crosswalk.columns)
+
+
+def write_leads(con: duckdb.DuckDBPyConnection, cfg) -> int:
+    """``leads`` replaced from ``lead_sources`` (just written) and the live records, batch by batch
+    of whole leads in lead id order, each through a Parquet file. Returns the number of leads."""
+    frames.create_table(con, LEADS)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {BATCHES} AS
+        WITH sized AS (SELECT lead_id, count(*) AS n FROM {LEAD_SOURCES} GROUP BY 1),
+        placed AS (SELECT lead_id, (sum(n) OVER (ORDER BY lead_id ROWS UNBOUNDED PRECEDING) - n) // {int(LEADS_BATCH)}
+                              AS batch FROM sized)
+        SELECT x.{SOURCE}, x.{RECORD_KEY}, x.lead_id, p.batch FROM {LEAD_SOURCES} x JOIN placed p USING (lead_id)
+    """)
+    batches = [b for (b,) in con.execute(f"SELECT DISTINCT batch FROM {BATCHES} ORDER BY 1").fetchall()]
+    leads = 0
+    with spill.temp_directory() as where:
+        for batch in batches:
+            records = resolution_frame(con, f"SELECT {resolution_columns(con, 'c')}, b.lead_id AS _lead_id FROM {CURRENT} c JOIN {BATCHES} b "
+                                            f"USING ({KEY}) WHERE b.batch = {int(batch)} ORDER BY c.{SOURCE}, c.{RECORD_KEY}")
+            lead_ids = records.pop("_lead_id").to_numpy(dtype=object)
+            part = build_leads(records, lead_ids, cfg)
+            del records
+            part["is_net_new"] = ~part["is_existing_crm_lead"]
+            path = where / f"leads-{batch}.parquet"
+            part.to_parquet(path, index=False)
+            frames.insert_parquet(con, LEADS, path, part.columns)
+            path.unlink()
+            leads += len(part)
+            del part
+            if len(batches) > 1:
+                release_memory()
+    con.execute(f"DROP TABLE {BATCHES}")
+    return leads
