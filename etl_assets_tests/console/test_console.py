@@ -17,9 +17,10 @@ from etl_assets.console.outbox import Outbox
 from etl_assets.console.store import Store
 from etl_assets.orchestration.resources import build_resources
 from etl_assets_tests.support.backends import Warehouse
+from etl_assets_tests.support.deliveries import deliver_and_refresh
 from etl_assets_tests.support.pipeline import materialize_leads
 from etl_assets_tests.support.review_console import (ACCEPT, FIRST_KEY, HEADER, HTML_PAIR, RECORDS, REJECT,
-                                                     SCRIPT_NAME, TOKEN, Browser, deliver, served)
+                                                     SCRIPT_NAME, TOKEN, Browser, served)
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +34,7 @@ def built(tmp_path_factory, s3_endpoint):
     resources = build_resources(bucket="console-test", endpoint_url=s3_endpoint, warehouse=tmp / "warehouse.duckdb",
                                 storage_dir=tmp / "storage", region="us-east-1")
     with instance_for_test() as instance:
-        deliver(instance, resources, client, "console-test", FIRST_KEY, HEADER + RECORDS)
+        deliver_and_refresh(instance, resources, client, "console-test", FIRST_KEY, HEADER + RECORDS)
     return tmp / "warehouse.duckdb"
 
 

@@ -11,9 +11,10 @@ from etl_assets.console.outbox import Outbox
 from etl_assets.console.store import Store
 from etl_assets.orchestration.resources import build_resources
 from etl_assets_tests.support.backends import Warehouse
+from etl_assets_tests.support.deliveries import deliver_and_refresh
 from etl_assets_tests.support.pipeline import materialize_leads
 from etl_assets_tests.support.review_console import (ACCEPT, FIRST_KEY, HEADER, HTML_PAIR, RECORDS, REJECT, TOKEN,
-                                                     Browser, deliver, served)
+                                                     Browser, served)
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def pg_warehouse(pg_url, s3_endpoint, s3_client, bucket_name, tmp_path):
     resources = build_resources(bucket=bucket_name, endpoint_url=s3_endpoint, warehouse=pg_url,
                                 storage_dir=tmp_path / "storage", region="us-east-1")
     with instance_for_test() as instance:
-        deliver(instance, resources, s3_client, bucket_name, FIRST_KEY, HEADER + RECORDS)
+        deliver_and_refresh(instance, resources, s3_client, bucket_name, FIRST_KEY, HEADER + RECORDS)
     return Warehouse("postgres", pg_url), resources
 
 

@@ -16,11 +16,11 @@ import importlib.util
 import sys
 
 import duckdb
-from dagster import build_sensor_context, instance_for_test, materialize
+from dagster import instance_for_test
 
 from etl_assets.cli import main as cli
-from etl_assets.sources import registry
 from etl_assets_tests.conftest import PROJECT_ROOT
+from etl_assets_tests.support.pipeline import ingest_new_mappings
 
 _spec = importlib.util.spec_from_file_location("make_onboarding_registries",
                                                PROJECT_ROOT / "scripts" / "make_onboarding_registries.py")  # fmt: skip
@@ -102,25 +102,9 @@ def test_five_registries_onboard_with_zero_edits_and_fill_what_they_hold(
     registries = make.make_onboarding_registries(tmp_path / "bucket")
     _propose_and_check(registries, mappings_dir, capsys)
 
-    from etl_assets.orchestration.assets.factory import build_source_assets
-    from etl_assets.orchestration.jobs import build_ingest_job
-    from etl_assets.orchestration.sensors import build_delivery_sensor
-
-    chains = {spec.source: build_source_assets(spec) for spec in registry.load_specs()}
-    assert set(chains) == set(registries)
-    sensor = build_delivery_sensor(list(chains.values()), [build_ingest_job(c) for c in chains.values()])
-    for r in registries.values():
-        s3_client.put_object(Bucket=bucket_name, Key=r.key, Body=r.path.read_bytes())
     with instance_for_test() as instance:
-        with build_sensor_context(instance=instance, resources={"bucket": resources["bucket"]}) as context:
-            result = sensor(context)
-        for request in result.dynamic_partitions_requests:
-            instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
-        assert sorted(r.partition_key for r in result.run_requests) == sorted(r.key for r in registries.values())
-        for request in result.run_requests:
-            chain = chains[request.tags["etl/source"]]
-            run = materialize(chain.definitions, partition_key=request.partition_key, instance=instance, resources=resources)
-            assert run.success
+        chains = ingest_new_mappings(instance, resources, s3_client, bucket_name, list(registries.values()))
+        assert set(chains) == set(registries)
 
     figures = {}
     with duckdb.connect(resources["duckdb"].database, read_only=True) as con:

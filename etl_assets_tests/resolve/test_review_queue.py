@@ -10,7 +10,7 @@ from dagster import instance_for_test
 from etl_assets import cli
 from etl_assets.orchestration.resources import build_resources
 from etl_assets_tests.support.backends import Warehouse
-from etl_assets_tests.support.pipeline import evaluate_delivery_sensor, materialize_leads, materialize_request
+from etl_assets_tests.support.deliveries import deliver_and_refresh
 
 HEADER = "Operation #,Operation/Caregiver Name,Address,City,State,Zip,Phone,Type,Status\n"
 # one church, one switchboard: its preschool and its Mother's Day Out, listed apart by one registry
@@ -36,20 +36,11 @@ def _leads(warehouse: Warehouse) -> dict[str, str]:
     return dict(_rows(warehouse, "SELECT _record_key, lead_id FROM lead_sources WHERE _source = 'texas'"))
 
 
-def _deliver(instance, resources, s3_client, bucket, key, body, cursor=None):
-    s3_client.put_object(Bucket=bucket, Key=key, Body=body.encode())
-    result = evaluate_delivery_sensor(instance, resources, cursor=cursor)
-    for request in result.run_requests:
-        materialize_request(instance, resources, request)
-    materialize_leads(instance, resources)
-    return result.cursor
-
-
 def test_an_accepted_pair_survives_the_next_delivery(resources, warehouse_backend, bucket_name, s3_client, monkeypatch, capsys):
     # the CLI finds the warehouse as every command does: from the environment
     monkeypatch.setenv("ETL_WAREHOUSE_URL" if warehouse_backend.kind == "postgres" else "ETL_WAREHOUSE_PATH", warehouse_backend.target)
     with instance_for_test() as instance:
-        cursor = _deliver(instance, resources, s3_client, bucket_name, "texas/07-01-2024 Texas.csv", HEADER + CHURCH)
+        cursor = deliver_and_refresh(instance, resources, s3_client, bucket_name, "texas/07-01-2024 Texas.csv", HEADER + CHURCH)
         first = _leads(warehouse_backend)
         assert first["9001"] != first["9002"]  # co-located, names differ: not merged by the rules
         queue = _rows(warehouse_backend, "SELECT pair_id, record_key_l, record_key_r, reason FROM lead_review")
@@ -65,7 +56,7 @@ def test_an_accepted_pair_survives_the_next_delivery(resources, warehouse_backen
             ("accept", "Sam Shell", "one provider, two rooms")]
         assert cli.main(["review", "accept", "Rnot-a-pair"]) == 1
 
-        _deliver(instance, resources, s3_client, bucket_name, "texas/07-08-2024 Texas.csv", HEADER + CHURCH + NEW, cursor)
+        deliver_and_refresh(instance, resources, s3_client, bucket_name, "texas/07-08-2024 Texas.csv", HEADER + CHURCH + NEW, cursor)
         second = _leads(warehouse_backend)
         assert second["9001"] == second["9002"] == first["9001"]  # merged, and the id is the earlier one's
         assert second["9003"] == first["9003"] and second["9004"] not in first.values()

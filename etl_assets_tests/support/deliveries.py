@@ -7,7 +7,7 @@ import csv
 import io
 
 from etl_assets_tests.conftest import sample_file
-from etl_assets_tests.support.pipeline import evaluate_delivery_sensor, materialize_request
+from etl_assets_tests.support.pipeline import evaluate_delivery_sensor, materialize_leads, materialize_request
 
 NEVADA_SAMPLE = sample_file("nevada")
 
@@ -31,3 +31,14 @@ def deliver(instance, resources, s3_client, bucket, key: str, body: bytes, run_c
     s3_client.put_object(Bucket=bucket, Key=key, Body=body)
     (request,) = [r for r in evaluate_delivery_sensor(instance, resources).run_requests if r.partition_key == key]
     return materialize_request(instance, resources, request, raise_on_error=False, run_config=run_config)
+
+
+def deliver_and_refresh(instance, resources, s3_client, bucket, key: str, body: str, cursor=None) -> str | None:
+    """A delivery as the platform takes it: the S3 sensor's run requests (from ``cursor``), each run,
+    then the leads refresh. Returns the sensor's next cursor."""
+    s3_client.put_object(Bucket=bucket, Key=key, Body=body.encode())
+    result = evaluate_delivery_sensor(instance, resources, cursor=cursor)
+    for request in result.run_requests:
+        materialize_request(instance, resources, request)
+    materialize_leads(instance, resources)
+    return result.cursor

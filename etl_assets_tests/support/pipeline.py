@@ -37,6 +37,31 @@ def materialize_request(
     )
 
 
+def ingest_new_mappings(instance: DagsterInstance, resources: dict, s3_client, bucket: str, deliveries) -> dict:
+    """Deliveries of sources onboarded in the test (each with ``key`` and ``path``) uploaded, one tick of a
+    delivery sensor built from the mappings as they are now, and every requested run materialized.
+    Returns the source chains by source."""
+    from etl_assets.orchestration.assets.factory import build_source_assets
+    from etl_assets.orchestration.jobs import build_ingest_job
+    from etl_assets.orchestration.sensors import build_delivery_sensor
+    from etl_assets.sources import registry
+
+    chains = {spec.source: build_source_assets(spec) for spec in registry.load_specs()}
+    sensor = build_delivery_sensor(list(chains.values()), [build_ingest_job(c) for c in chains.values()])
+    for d in deliveries:
+        s3_client.put_object(Bucket=bucket, Key=d.key, Body=d.path.read_bytes())
+    with build_sensor_context(instance=instance, resources={"bucket": resources["bucket"]}) as context:
+        result = sensor(context)
+    for request in result.dynamic_partitions_requests:
+        instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+    assert sorted(r.partition_key for r in result.run_requests) == sorted(d.key for d in deliveries)
+    for request in result.run_requests:
+        chain = chains[request.tags["etl/source"]]
+        run = materialize(chain.definitions, partition_key=request.partition_key, instance=instance, resources=resources)
+        assert run.success, request.partition_key
+    return chains
+
+
 def materialize_leads(instance: DagsterInstance, resources: dict, full: bool = False, retrain: bool = False):
     chains = build_chains()
     config = {"ops": {"warehouse__leads": {"config": {"full": full, "retrain": retrain}}}} if full or retrain else None

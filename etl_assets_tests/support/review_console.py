@@ -32,18 +32,6 @@ FIRST_KEY, SECOND_KEY = "texas/07-01-2024 Texas.csv", "texas/07-08-2024 Texas.cs
 TOKEN = "console-test-token-7f3a"
 
 
-def deliver(instance, resources, s3_client, bucket, key, body, cursor=None):
-    """A delivery as the platform takes it: the S3 sensor's run requests, each run, then the leads refresh."""
-    from etl_assets_tests.support.pipeline import evaluate_delivery_sensor, materialize_leads, materialize_request
-
-    s3_client.put_object(Bucket=bucket, Key=key, Body=body.encode())
-    result = evaluate_delivery_sensor(instance, resources, cursor=cursor)
-    for request in result.run_requests:
-        materialize_request(instance, resources, request)
-    materialize_leads(instance, resources)
-    return result.cursor
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

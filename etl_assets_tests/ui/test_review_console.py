@@ -25,9 +25,10 @@ from dagster import instance_for_test
 from etl_assets.orchestration.resources import build_resources
 from etl_assets_tests.hardening.test_security import listening_addresses
 from etl_assets_tests.support.backends import Warehouse
+from etl_assets_tests.support.deliveries import deliver_and_refresh
 from etl_assets_tests.support.pipeline import materialize_leads
 from etl_assets_tests.support.review_console import (ACCEPT, FIRST_KEY, HEADER, HTML_PAIR, RECORDS, REJECT,
-                                                     SCRIPT_NAME, TOKEN, deliver, free_port)
+                                                     SCRIPT_NAME, TOKEN, free_port)
 from etl_assets_tests.ui.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("platform")]  # groups: see the Makefile
@@ -61,7 +62,7 @@ def warehouse(tmp_path, s3_endpoint, s3_client, bucket_name):
     resources = build_resources(bucket=bucket_name, endpoint_url=s3_endpoint, warehouse=tmp_path / "warehouse.duckdb",
                                 storage_dir=tmp_path / "storage", region="us-east-1")
     with instance_for_test() as instance:
-        deliver(instance, resources, s3_client, bucket_name, FIRST_KEY, HEADER + RECORDS)
+        deliver_and_refresh(instance, resources, s3_client, bucket_name, FIRST_KEY, HEADER + RECORDS)
     return tmp_path / "warehouse.duckdb", resources
 
 
