@@ -8,7 +8,6 @@ import csv
 import datetime as dt
 import io
 import json
-import sys
 
 import pandas as pd
 import pytest
@@ -21,16 +20,11 @@ from etl_assets.stages.headers import MissingColumnsError, resolve_columns
 from etl_assets.stages.normalize_rows import ColumnPrepareError
 from etl_assets.transforms.dates import infer_formats
 from etl_assets_tests.conftest import PROJECT_ROOT, sample_file
+from etl_assets_tests.support.scripts import load_script
 from etl_assets_tests.support.stages import run_stages
 
 MAPPINGS = PROJECT_ROOT / "mappings"
-if "write_golden" not in sys.modules:
-    import importlib.util
-
-    _spec = importlib.util.spec_from_file_location("write_golden", PROJECT_ROOT / "scripts" / "write_golden.py")
-    sys.modules["write_golden"] = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(sys.modules["write_golden"])
-write_golden = sys.modules["write_golden"]
+write_golden = load_script("write_golden")
 
 
 def spec(source: str):

@@ -76,18 +76,13 @@ Known remaining limitations (arguable values kept as the platform produces them)
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter
 
 import pytest
 
-from etl_assets_tests.conftest import PROJECT_ROOT
+from etl_assets_tests.support.scripts import load_script
 
-_spec = importlib.util.spec_from_file_location("write_golden", PROJECT_ROOT / "scripts" / "write_golden.py")
-write_golden = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("write_golden", write_golden)
-_spec.loader.exec_module(write_golden)
+write_golden = load_script("write_golden")
 
 # Records and quarantined records per sample: exact, from the files (PROVENANCE.md) and the review.
 EXPECTED_COUNTS = {"nevada": (100, 0), "oklahoma": (50, 1), "texas": (99, 0), "salesforce": (39, 0)}

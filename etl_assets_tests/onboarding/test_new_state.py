@@ -9,26 +9,16 @@ sensor → partitioned run → warehouse, and the key fields equal the originals
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 
 import duckdb
 from dagster import build_sensor_context, instance_for_test, materialize
 
 from etl_assets.cli import main as cli
 from etl_assets.sources import registry
-from etl_assets_tests.conftest import PROJECT_ROOT
+from etl_assets_tests.support.scripts import load_script
 
-_spec = importlib.util.spec_from_file_location("make_new_state", PROJECT_ROOT / "scripts" / "make_new_state.py")
-make_new_state = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("make_new_state", make_new_state)
-_spec.loader.exec_module(make_new_state)
-
-_wg = importlib.util.spec_from_file_location("write_golden", PROJECT_ROOT / "scripts" / "write_golden.py")
-write_golden = sys.modules.get("write_golden") or importlib.util.module_from_spec(_wg)
-if "write_golden" not in sys.modules:
-    sys.modules["write_golden"] = write_golden
-    _wg.loader.exec_module(write_golden)
+make_new_state = load_script("make_new_state")
+write_golden = load_script("write_golden")
 
 KEY_FIELDS = ("phone", "zip", "company", "license_number", "license_issued", "certificate_expiration_date")
 

@@ -12,37 +12,21 @@ warehouse. The figure: per registry, the share of the leads columns its file hol
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 
 import duckdb
 from dagster import instance_for_test
 
 from etl_assets.cli import main as cli
-from etl_assets_tests.conftest import PROJECT_ROOT
+from etl_assets_tests.support.onboarding import propose_and_check
 from etl_assets_tests.support.pipeline import ingest_new_mappings
+from etl_assets_tests.support.scripts import load_script
 
-_spec = importlib.util.spec_from_file_location("make_onboarding_registries",
-                                               PROJECT_ROOT / "scripts" / "make_onboarding_registries.py")  # fmt: skip
-make = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("make_onboarding_registries", make)
-_spec.loader.exec_module(make)
-
-
-def _propose_and_check(registries, mappings_dir, capsys) -> tuple[dict[str, str], dict[str, str]]:
-    proposals, reports = {}, {}
-    for source, r in registries.items():
-        assert cli(["propose-mapping", str(r.path), "--source", source]) == 0, capsys.readouterr().err
-        proposals[source] = (mappings_dir / f"{source}.yaml").read_text()
-        capsys.readouterr()
-        assert cli(["check-mapping", source, str(r.path)]) == 0, capsys.readouterr().out
-        reports[source] = capsys.readouterr().out
-    return proposals, reports
+make = load_script("make_onboarding_registries")
 
 
 def test_the_proposals_fill_what_the_files_hold_and_say_why(tmp_path, mappings_dir, capsys):
     registries = make.make_onboarding_registries(tmp_path / "bucket")
-    proposals, reports = _propose_and_check(registries, mappings_dir, capsys)
+    proposals, reports = propose_and_check(registries, mappings_dir, capsys)
     for source, text in proposals.items():
         assert "# Unmatched columns: none" in text, (source, text)
         assert "left out: none" in reports[source], reports[source]
@@ -100,7 +84,7 @@ def test_five_registries_onboard_with_zero_edits_and_fill_what_they_hold(
     tmp_path, mappings_dir, resources, bucket_name, s3_client, capsys
 ):
     registries = make.make_onboarding_registries(tmp_path / "bucket")
-    _propose_and_check(registries, mappings_dir, capsys)
+    propose_and_check(registries, mappings_dir, capsys)
 
     with instance_for_test() as instance:
         chains = ingest_new_mappings(instance, resources, s3_client, bucket_name, list(registries.values()))

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 
 import pandas as pd
 import pytest
@@ -17,13 +15,10 @@ from etl_assets.onboarding.sniff import guess_date_format, sniff
 from etl_assets.sources.registry import leads_schema
 from etl_assets.sources.spec import load_spec
 from etl_assets_tests.conftest import PROJECT_ROOT, sample_file
+from etl_assets_tests.support.scripts import load_script
 from etl_assets_tests.support.stages import run_stages
 
-if "make_new_state" not in sys.modules:
-    _spec = importlib.util.spec_from_file_location("make_new_state", PROJECT_ROOT / "scripts" / "make_new_state.py")
-    sys.modules["make_new_state"] = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(sys.modules["make_new_state"])
-make_new_state = sys.modules["make_new_state"]
+make_new_state = load_script("make_new_state")
 MAPPINGS = PROJECT_ROOT / "mappings"
 
 

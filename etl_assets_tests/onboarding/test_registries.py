@@ -10,37 +10,22 @@ across the three is one lead; the school district's pre-K sites sharing one phon
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import defaultdict
 
 import duckdb
 from dagster import instance_for_test, materialize
 
 from etl_assets.cli import main as cli
-from etl_assets_tests.conftest import PROJECT_ROOT
+from etl_assets_tests.support.onboarding import propose_and_check
 from etl_assets_tests.support.pipeline import ingest_new_mappings
+from etl_assets_tests.support.scripts import load_script
 
-_spec = importlib.util.spec_from_file_location("make_registries", PROJECT_ROOT / "scripts" / "make_registries.py")
-make_registries = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("make_registries", make_registries)
-_spec.loader.exec_module(make_registries)
-
-
-def _onboard(registries, mappings_dir, capsys) -> dict[str, str]:
-    proposals, reports = {}, {}
-    for source, r in registries.items():
-        assert cli(["propose-mapping", str(r.path), "--source", source]) == 0, capsys.readouterr().err
-        proposals[source] = (mappings_dir / f"{source}.yaml").read_text()
-        capsys.readouterr()
-        assert cli(["check-mapping", source, str(r.path)]) == 0, capsys.readouterr().out
-        reports[source] = capsys.readouterr().out
-    return proposals, reports
+make_registries = load_script("make_registries")
 
 
 def test_the_proposals_need_no_edit_and_say_what_they_chose(tmp_path, mappings_dir, capsys):
     registries = make_registries.make_registries(tmp_path / "bucket")
-    proposals, reports = _onboard(registries, mappings_dir, capsys)
+    proposals, reports = propose_and_check(registries, mappings_dir, capsys)
 
     lakeshore = proposals["lakeshore"]
     assert "header: false" in lakeshore and "record_key: [company_std, zip]" in lakeshore
@@ -77,7 +62,7 @@ def test_three_registries_ingest_end_to_end_and_one_provider_is_one_lead(
     tmp_path, mappings_dir, resources, bucket_name, s3_client, capsys
 ):
     registries = make_registries.make_registries(tmp_path / "bucket")
-    _onboard(registries, mappings_dir, capsys)
+    propose_and_check(registries, mappings_dir, capsys)
 
     from etl_assets.orchestration.assets.keys import asset_key
     from etl_assets.orchestration.assets.leads import build_leads_asset
