@@ -21,7 +21,9 @@ from etl_assets.orchestration.dead_runs import record_worker
 from etl_assets.warehouse.postgres import mirror, reader
 from etl_assets.warehouse.postgres import server as postgres
 from etl_assets.warehouse import spill
+from etl_assets.warehouse import backend, scopes
 from etl_assets.warehouse.scopes import Scope
+from etl_assets.warehouse.views import analyst_view_selects
 
 
 class PostgresWarehouseResource(DuckDBResource):
@@ -61,6 +63,17 @@ class PostgresWarehouseResource(DuckDBResource):
             return
         with postgres.connect(self.database, settings.warehouse_password()) as pg, pg.transaction():
             postgres.replace_views(pg, views)
+
+    def refresh_analyst_views(self, crm_source: str, *, replace: bool = True) -> dict[str, str]:
+        """The analyst views for the server's columns, published on the server in one short
+        transaction (``replace``: always; else only when one is missing, so a read-only export
+        needs no DDL), before a unit of work opens its reader: its snapshot sees them."""
+        with self.open(scopes.analyst_read()) as con:
+            views = analyst_view_selects(con, crm_source)
+            missing = any(not backend.columns(con, v) for v in views)
+        if replace or missing:
+            self.publish_views(views)
+        return views
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
