@@ -94,3 +94,25 @@ def test_the_view_assets_and_the_export_asset_agree_across_backends(sample_wareh
     assert pg[0] == duck[0]
     assert pg[1] == duck[1]
     assert pg[2] == duck[2]
+
+
+def test_an_analyst_s_read_only_role_can_export(sample_warehouse_postgres, monkeypatch, tmp_path):
+    """No DDL on the way: the tables and the published views exist, the reader only reads."""
+    from urllib.parse import urlsplit
+
+    url = sample_warehouse_postgres
+    role = f"analyst_{tmp_path.name[-8:].replace('-', '_').lower()}"
+    with psycopg.connect(url, autocommit=True) as pg:
+        pg.execute(f'CREATE ROLE "{role}" LOGIN')
+        pg.execute(f'GRANT USAGE ON SCHEMA public TO "{role}"')
+        pg.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{role}"')
+    parts = urlsplit(url)
+    monkeypatch.setenv("ETL_WAREHOUSE_URL", parts._replace(netloc=f"{role}@{parts.hostname}:{parts.port}").geturl())
+    assert cli.main(["export-leads", "--net-new", "--out", str(tmp_path / "ro.csv")]) == 0
+    assert (tmp_path / "ro.csv").read_bytes().count(b"\n") > 1
+    with psycopg.connect(parts._replace(netloc=f"{role}@{parts.hostname}:{parts.port}").geturl()) as pg:
+        try:
+            pg.execute("CREATE TABLE public.nope (x int)")
+            raise AssertionError("the role could create a table")
+        except psycopg.errors.InsufficientPrivilege:
+            pass

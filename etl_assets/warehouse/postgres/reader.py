@@ -23,6 +23,7 @@ import psycopg
 from psycopg import sql
 
 from etl_assets.warehouse.postgres import server as postgres
+from etl_assets.warehouse.tables import TABLES
 
 # a string literal or a quoted identifier (kept), a placeholder, or a percent sign
 _TOKENS = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|\?|\$([A-Za-z_][A-Za-z0-9_]*)|%""")
@@ -122,6 +123,13 @@ class ServerReader:
                 cp.write(chunk)
 
 
+def _tables_missing(pg: psycopg.Connection) -> bool:
+    names = [postgres.pg_name(t).split(".")[1] for t in TABLES]
+    (found,) = pg.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = %s AND table_name = ANY(%s)",
+                          [postgres.PG_SCHEMA, names]).fetchone()
+    return found < len(names)
+
+
 @contextlib.contextmanager
 def session(url: str, scope_name: str, *, password: str | None = None,
             lock_timeout_seconds: float = 300.0) -> Iterator[ServerReader]:
@@ -131,7 +139,8 @@ def session(url: str, scope_name: str, *, password: str | None = None,
     try:
         try:
             pg.execute(sql.SQL("SET lock_timeout = {}").format(sql.Literal(f"{int(lock_timeout_seconds * 1000)}ms")))
-            postgres.ensure_tables(pg)
+            if _tables_missing(pg):  # else no DDL at all: an analyst's read-only role can read
+                postgres.ensure_tables(pg)
             pg.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             pg.autocommit = False  # the first statement begins the one transaction; rolled back at the end
         except psycopg.Error as exc:
