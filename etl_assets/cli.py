@@ -150,7 +150,7 @@ def _export_leads(args: argparse.Namespace) -> int:
     from etl_assets.sources.registry import load_specs
     from etl_assets.orchestration.assets.leads import resolve_config
     from etl_assets.orchestration.resources import warehouse_resource
-    from etl_assets.warehouse import create_analyst_views, scopes, transaction
+    from etl_assets.warehouse import scopes
     from etl_assets.warehouse.exports import ExportFilter
 
     sources = sorted(s.source for s in load_specs())
@@ -175,9 +175,9 @@ def _export_leads(args: argparse.Namespace) -> int:
         print(f"export-leads: {done:,} of {total:,} leads written", file=sys.stderr, flush=True)
 
     client = lambda: boto3.client("s3", endpoint_url=settings.s3_endpoint_url(), region_name=settings.aws_region())  # noqa: E731
-    with warehouse_resource().open(scopes.analyst_read()) as con:
-        with transaction(con):
-            create_analyst_views(con, resolve_config().crm_source)  # PostgreSQL: the mirror needs them
+    resource = warehouse_resource()
+    resource.refresh_analyst_views(resolve_config().crm_source, replace=False)  # PostgreSQL: the published ones
+    with resource.open(scopes.analyst_read()) as con:  # PostgreSQL: streamed from the server
         written = export_leads(con, selection, args.out, s3_client=client, progress=progress)
     print(f"{args.out}: {written} leads", flush=True)
     return 0

@@ -8,6 +8,7 @@ moment an alert is sent (``webhook_url``) and handed straight to the request.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -62,9 +63,37 @@ def warehouse_password() -> str | None:
     return unquote(password) if password else (os.environ.get("PGPASSWORD") or None)
 
 
+DAGSTER_POSTGRES_VAR = "DAGSTER_POSTGRES_URL"
+_DAGSTER_DRIVER = "postgresql+psycopg2://"
+_DAGSTER_SCHEMES = ("postgresql://", "postgres://")
+
+
 def dagster_postgres_url() -> str | None:
-    """``DAGSTER_POSTGRES_URL``: Dagster's own storage in PostgreSQL (read by deploy/dagster.yaml)."""
-    return os.environ.get("DAGSTER_POSTGRES_URL") or None
+    """``DAGSTER_POSTGRES_URL``: Dagster's own storage in PostgreSQL (read by deploy/dagster.yaml
+    through ``orchestration/dagster_storage.py``), as SQLAlchemy must see it (``storage_url``)."""
+    value = os.environ.get(DAGSTER_POSTGRES_VAR) or None
+    return storage_url(value) if value else None
+
+
+def storage_url(url: str) -> str:
+    """A PostgreSQL URL as psql, SQLAlchemy users and PaaS write it → with the psycopg2 driver named.
+
+    Why: SQLAlchemy 2.1 maps a bare ``postgresql://`` to psycopg 3, with which Dagster's event log
+    fails deep inside a run (``syntax error at or near "$1"``); dagster-postgres depends on psycopg2.
+    Anything else (another driver, another database) is refused here, at start, naming what to
+    write; the message never holds the URL itself (it may carry a password)."""
+    stripped = url.strip()
+    lowered = stripped.lower()
+    if lowered.startswith(_DAGSTER_DRIVER):
+        return _DAGSTER_DRIVER + stripped[len(_DAGSTER_DRIVER):]
+    for scheme in _DAGSTER_SCHEMES:
+        if lowered.startswith(scheme):
+            return _DAGSTER_DRIVER + stripped[len(scheme):]
+    scheme = lowered.split("://", 1)[0] if "://" in lowered else ""
+    shown = f"a {scheme}:// URL" if re.fullmatch(r"[a-z][a-z0-9+.-]*", scheme) else "no PostgreSQL URL"
+    raise ValueError(
+        f"{DAGSTER_POSTGRES_VAR} is {shown}: write postgresql://user:password@host:5432/dagster "
+        "(postgres:// and postgresql+psycopg2:// work too; no other driver or database)")
 
 
 def storage_dir() -> Path:

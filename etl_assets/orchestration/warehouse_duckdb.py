@@ -27,8 +27,10 @@ from pydantic import Field, PrivateAttr
 
 from etl_assets import settings
 from etl_assets.orchestration.dead_runs import record_worker, run_holding
-from etl_assets.warehouse import spill
+from etl_assets.warehouse import scopes, spill
+from etl_assets.warehouse.backend import transaction
 from etl_assets.warehouse.scopes import Scope
+from etl_assets.warehouse.views import create_analyst_views
 
 _HOLDER_PID = re.compile(r"\(PID (\d+)\)")
 LOG_EVERY_SECONDS = 30.0
@@ -141,3 +143,9 @@ class WarehouseResource(DuckDBResource):
 
     def publish_views(self, views: dict[str, str]) -> None:
         """Nothing to do: on DuckDB the views were created in the file, in the caller's transaction."""
+
+    def refresh_analyst_views(self, crm_source: str, *, replace: bool = True) -> dict[str, str]:
+        """The analyst views (re)created in the file against its columns, in one transaction, before
+        a unit of work reads them (``replace`` matters on PostgreSQL only)."""
+        with self.open(scopes.analyst_read()) as con, transaction(con):
+            return create_analyst_views(con, crm_source)

@@ -18,10 +18,12 @@ from pydantic import Field
 
 from etl_assets import settings
 from etl_assets.orchestration.dead_runs import record_worker
-from etl_assets.warehouse.postgres import mirror
+from etl_assets.warehouse.postgres import mirror, reader
 from etl_assets.warehouse.postgres import server as postgres
 from etl_assets.warehouse import spill
+from etl_assets.warehouse import backend, scopes
 from etl_assets.warehouse.scopes import Scope
+from etl_assets.warehouse.views import analyst_view_selects
 
 
 class PostgresWarehouseResource(DuckDBResource):
@@ -42,6 +44,14 @@ class PostgresWarehouseResource(DuckDBResource):
 
     @contextmanager
     def open(self, scope: Scope) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A mirror of the scope's rows, or for a read-only ``on_server`` scope a reader whose
+        queries run on the server (``reader.py``)."""
+        if scope.on_server:
+            with spill.under(self.storage_dir), reader.session(
+                    self.database, scope.name, password=settings.warehouse_password(),
+                    lock_timeout_seconds=self.lock_timeout_seconds) as con:
+                yield con
+            return
         with spill.under(self.storage_dir), mirror.session(self.database, scope, password=settings.warehouse_password(),
                                                            lock_timeout_seconds=self.lock_timeout_seconds) as con:
             yield con
@@ -53,6 +63,17 @@ class PostgresWarehouseResource(DuckDBResource):
             return
         with postgres.connect(self.database, settings.warehouse_password()) as pg, pg.transaction():
             postgres.replace_views(pg, views)
+
+    def refresh_analyst_views(self, crm_source: str, *, replace: bool = True) -> dict[str, str]:
+        """The analyst views for the server's columns, published on the server in one short
+        transaction (``replace``: always; else only when one is missing, so a read-only export
+        needs no DDL), before a unit of work opens its reader: its snapshot sees them."""
+        with self.open(scopes.analyst_read()) as con:
+            views = analyst_view_selects(con, crm_source)
+            missing = any(not backend.columns(con, v) for v in views)
+        if replace or missing:
+            self.publish_views(views)
+        return views
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -22,9 +22,19 @@ from etl_assets.warehouse.ddl import add_column_sql, quote_ident  # noqa: F401 (
 _names = itertools.count()
 
 
+def on_server(con: object) -> bool:
+    """A reader whose SQL runs on the PostgreSQL server (``postgres/reader.py``), not a DuckDB
+    connection: the seam where the few engine-specific calls below differ."""
+    return bool(getattr(con, "on_server", False))
+
+
 @contextlib.contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """BEGIN … COMMIT, or ROLLBACK on any exception (the exception propagates)."""
+    """BEGIN … COMMIT, or ROLLBACK on any exception (the exception propagates). A server reader
+    is already inside its session's one transaction."""
+    if on_server(con):
+        yield con
+        return
     con.execute("BEGIN TRANSACTION")
     try:
         yield con
@@ -48,6 +58,8 @@ def registered(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> Iterator[
 
 def columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
     """Column name → type of a table or view (empty when it does not exist)."""
+    if on_server(con):
+        return con.server_columns(table)
     schema, name = table.split(".")
     rows = con.execute(
         "SELECT column_name, data_type FROM information_schema.columns "
@@ -59,6 +71,8 @@ def columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    if on_server(con):
+        return bool(con.server_columns(table))
     schema, name = table.split(".")
     rows = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, name]

@@ -2,7 +2,9 @@
 
 DuckDB ignores scopes (the whole file is open). PostgreSQL uses them (``mirror.py``): the rows a
 scope reads are copied into an in-memory DuckDB, the one implementation of the SQL runs there,
-and the rows it replaces or appends are copied back in one transaction. A scope with a ``lock``
+and the rows it replaces or appends are copied back in one transaction; a read-only scope marked
+``on_server`` copies nothing: its queries run on the server (``postgres/reader.py``), the rows it
+lists in ``reads`` being what those queries may touch. A scope with a ``lock``
 holds that advisory lock from its read to its commit, so one source's deliveries (or two leads
 refreshes) never interleave, while different sources load in parallel.
 """
@@ -29,6 +31,7 @@ class Scope:
     appends: tuple[str, ...] = ()  # the mirror's rows appended (it starts with none of these tables' rows)
     source: str | None = None  # the value of {source} in the predicates
     lock: str | None = None
+    on_server: bool = False  # read only, the SQL run on the PostgreSQL server (no mirror)
 
 
 def source_load(source: str) -> Scope:
@@ -38,8 +41,8 @@ def source_load(source: str) -> Scope:
 
 
 def source_read(source: str) -> Scope:
-    """A check on one delivery: its source's rows, read only."""
-    return Scope(f"read {source}", reads=tuple((t, BY_SOURCE) for t in SOURCE_TABLES), source=source)
+    """A check on one delivery: its source's load log row, live count and change preview, on the server."""
+    return Scope(f"read {source}", reads=tuple((t, BY_SOURCE) for t in SOURCE_TABLES), source=source, on_server=True)
 
 
 def leads_refresh() -> Scope:
@@ -57,8 +60,9 @@ def leads_refresh() -> Scope:
 
 
 def leads_read() -> Scope:
-    """The leads checks and freshness: live records, leads, crosswalk, load log."""
-    return Scope("read leads", reads=((HISTORY, LIVE), (LEADS, None), (LEAD_SOURCES, None), (DELIVERIES, None)))
+    """The leads checks and freshness: counts over live records, leads, crosswalk, load log, on the server."""
+    return Scope("read leads", reads=((HISTORY, LIVE), (LEADS, None), (LEAD_SOURCES, None), (DELIVERIES, None)),
+                 on_server=True)
 
 
 def alert_append() -> Scope:
@@ -76,6 +80,7 @@ def review_decide() -> Scope:
 
 
 def analyst_read() -> Scope:
-    """The analyst views and the CRM export: every table the views read (whole history: lead_changes
-    compares versions), read only."""
-    return Scope("analyst views", reads=((HISTORY, None), (DELIVERIES, None), (LEADS, None), (LEAD_SOURCES, None)))
+    """The analyst views and the CRM export: the published views queried on the server (what they
+    read: the whole history, lead_changes compares versions), read only."""
+    return Scope("analyst views", reads=((HISTORY, None), (DELIVERIES, None), (LEADS, None), (LEAD_SOURCES, None)),
+                 on_server=True)

@@ -235,7 +235,10 @@ def create_current_view(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def ensure_warehouse(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every declared table and view that is missing (idempotent; in the caller's transaction)."""
+    """Create every declared table and view that is missing (idempotent; in the caller's transaction).
+    A server reader's session created them on the server when it began."""
+    if backend.on_server(con):
+        return
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     _merge_old_load_logs(con)
     for table, declared in TABLES.items():

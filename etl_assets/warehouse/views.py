@@ -111,9 +111,18 @@ def create_analyst_views(con: duckdb.DuckDBPyConnection, crm_source: str) -> dic
     """(Re)create every analyst view against the current leads and history columns (in the caller's
     transaction, right after the leads refresh); returns view → SELECT, in creation order (none
     before any load), which a PostgreSQL warehouse creates on the server too (``publish_views``)."""
+    select = analyst_view_selects(con, crm_source)
+    for view, sql in select.items():  # in dependency order: lead_first_seen first
+        backend.create_view(con, view, sql)
+    return select
+
+
+def analyst_view_selects(con: duckdb.DuckDBPyConnection, crm_source: str) -> dict[str, str]:
+    """View → SELECT of every analyst view for the tables' columns as they are (on DuckDB or a
+    server reader), in dependency order; empty before any load."""
     business = [c for c in backend.columns(con, HISTORY) if c not in TABLES[HISTORY].columns]
     if not business or not backend.table_exists(con, LEADS) or not backend.table_exists(con, LEAD_SOURCES):
-        return []
+        return {}
     live = set(backend.columns(con, CURRENT))
     crm_literal = quote_literal(crm_source)
     select = {
@@ -124,6 +133,4 @@ def create_analyst_views(con: duckdb.DuckDBPyConnection, crm_source: str) -> dic
         SOURCE_SCORECARD: source_scorecard_sql(live, crm_literal),
         NET_NEW_LEADS: net_new_leads_sql(set(backend.columns(con, LEADS))),
     }
-    for view, sql in select.items():  # in dependency order: lead_first_seen first
-        backend.create_view(con, view, sql)
     return select

@@ -48,10 +48,8 @@ def analyst_views(context: AssetExecutionContext, duckdb: DuckDBResource):
     """(Re)create the views (also done inside every leads refresh) and report their shape and numbers."""
     from etl_assets.orchestration.assets.leads import resolve_config
 
-    with duckdb.open(scopes.analyst_read()) as con:
-        with warehouse.transaction(con):
-            views = warehouse.create_analyst_views(con, resolve_config().crm_source)
-        duckdb.publish_views(views)
+    duckdb.refresh_analyst_views(resolve_config().crm_source)  # PostgreSQL: published on the server
+    with duckdb.open(scopes.analyst_read()) as con:  # PostgreSQL: the views queried on the server
         for key in VIEW_KEYS.values():
             view = _view_name(key)
             metadata = {"dagster/table_name": view, "dagster/column_schema": view_schema(con, view),
@@ -73,9 +71,8 @@ def net_new_leads_export(context: AssetExecutionContext, duckdb: DuckDBResource,
     from etl_assets.orchestration.assets.leads import resolve_config
 
     url = bucket.url(DEFAULT_S3_KEY)
-    with duckdb.open(scopes.analyst_read()) as con:
-        with warehouse.transaction(con):
-            warehouse.create_analyst_views(con, resolve_config().crm_source)  # on PostgreSQL: in the mirror
+    duckdb.refresh_analyst_views(resolve_config().crm_source, replace=False)  # PostgreSQL: the published ones
+    with duckdb.open(scopes.analyst_read()) as con:  # PostgreSQL: streamed from the server
         written = export_leads(con, ExportFilter(net_new=True), url, s3_client=bucket.client,
                                progress=lambda done, total: context.log.info(f"{url}: {done} of {total} leads"))
         by_state = dict(con.execute(f"SELECT COALESCE(state, '?'), count(*) FROM {warehouse.NET_NEW_LEADS} "

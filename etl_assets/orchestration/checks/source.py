@@ -28,7 +28,7 @@ from etl_assets.stages.files import StageFile
 from etl_assets.stages.dedup import unique_key_problems
 from etl_assets.stages.load import null_rates as stage_null_rates
 from etl_assets.stages.load import quarantined_rows
-from etl_assets.stages import history
+from etl_assets.stages import preview
 
 # Partitioned asset checks are a preview feature in dagster 1.13; we rely on it knowingly.
 warnings.filterwarnings("ignore", message=".*partitions_def on an AssetCheckSpec.*", category=PreviewWarning)
@@ -141,7 +141,7 @@ def build_source_checks(spec: SourceSpec, partitions) -> list[AssetChecksDefinit
         with duckdb.open(scopes.source_read(source)) as con:
             warehouse.ensure_warehouse(con)
             live = warehouse.live_count(con, source)
-            counts = history.preview_delivery(con, source, key, delivery_date, deduped) if delivery_date else None
+            counts = preview.preview_delivery(con, source, key, delivery_date, deduped) if delivery_date else None
         return rules.delete_guard(spec, live, counts, config.allow_mass_delete)
 
     return [schema_drift, row_count_vs_previous, quarantine_share, null_rates, record_key_unique, delete_guard]

@@ -127,6 +127,11 @@ def _view_sql(select: str) -> str:
     return select.replace(f"{SCHEMA}.", f"{PG_SCHEMA}.")
 
 
+def server_sql(query: str) -> str:
+    """A statement written for the DuckDB warehouse with the server's names (``reader.py``)."""
+    return _view_sql(query)
+
+
 def create_views(pg: psycopg.Connection) -> None:
     """(Re)create every declared view (their column lists are fixed when created)."""
     for view, (_doc, declared) in VIEWS.items():

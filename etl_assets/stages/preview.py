@@ -1,0 +1,77 @@
+"""The delete guard's preview of a delivery on either backend: what it would insert, update,
+delete and revive, nothing written.
+
+On DuckDB it is ``history.preview_delivery``. On a PostgreSQL server reader the history stays on
+the server: the delivery's row hashes are computed here (DuckDB's hash, the history's column
+types, as a load computes them), copied to a temp table, and the diff against the source's state
+just before the delivery runs on the server (the same ``DIFF`` and ``CURRENT_STATE``; the state
+before a late or replayed delivery in portable SQL), so only two columns of the delivery and a
+few counts cross the wire.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from etl_assets.records import RECORD_KEY
+from etl_assets.stages.history import preview_delivery as preview_in_duckdb
+from etl_assets.stages.history.diff import CURRENT_STATE, DIFF, ChangeCounts, to_counts
+from etl_assets.stages.history.schema import Records, check_records, incoming_select, registered_records, to_date
+from etl_assets.warehouse import backend, spill
+from etl_assets.warehouse.tables import DELIVERIES, HISTORY, ensure_warehouse
+
+INCOMING = "_preview_incoming"
+CHUNK = 1 << 20
+
+LATER = f"""SELECT count(*) FROM {DELIVERIES} WHERE _source = $source AND _delivery_key <> $key
+            AND (delivery_date > $date OR (delivery_date = $date AND _delivery_key > $key))"""
+REPLAY = f"SELECT count(*) FROM {DELIVERIES} WHERE _source = $source AND _delivery_key = $key"
+# history.STATE_BEFORE without QUALIFY: the latest version per record among versions produced by
+# deliveries ordered before ($date, $key)
+STATE_BEFORE = f"""(
+SELECT _record_key, row_hash, is_deleted FROM (
+    SELECT _record_key, row_hash, is_deleted,
+           row_number() OVER (PARTITION BY _record_key ORDER BY valid_from DESC, _delivery_key DESC) AS n
+    FROM {HISTORY}
+    WHERE _source = $source AND (valid_from < $date OR (valid_from = $date AND _delivery_key < $key))
+) AS v WHERE n = 1)"""
+COUNTS = "SELECT change_type, count(*) FROM d WHERE change_type IS NOT NULL GROUP BY change_type"
+
+
+def preview_delivery(con, source: str, delivery_key: str, delivery_date: date, records: Records) -> ChangeCounts:
+    """The counts loading this delivery would give (see ``history.preview_delivery``)."""
+    if not backend.on_server(con):
+        return preview_in_duckdb(con, source, delivery_key, delivery_date, records)
+    check_records(records, f"{source}/{delivery_key}")
+    delivery_date = to_date(delivery_date)
+    types = backend.columns(con, HISTORY)
+    if not types:
+        return ChangeCounts(inserted=len(records))
+    _push_hashes(con, types, records)
+    params = {"source": source, "key": delivery_key, "date": delivery_date}
+    later = con.execute(LATER, params).fetchone()[0]
+    replay = con.execute(REPLAY, {"source": source, "key": delivery_key}).fetchone()[0]
+    previous, params = (STATE_BEFORE, params) if later or replay else (CURRENT_STATE, {"source": source})
+    diff = DIFF.format(incoming=f"(SELECT {RECORD_KEY}, row_hash FROM pg_temp.{INCOMING})", previous=previous)
+    return to_counts(con.execute(f"WITH d AS ({diff}) {COUNTS}", params).fetchall())
+
+
+def _push_hashes(reader, types: dict[str, str], records: Records) -> None:
+    """The delivery's (record key, row hash) into the reader's temp table."""
+    with spill.connect() as mem, tempfile.TemporaryDirectory(prefix="etl-preview-") as tmp:
+        ensure_warehouse(mem)
+        backend.add_columns(mem, HISTORY, types)  # the server's business columns, with their types
+        path = Path(tmp) / "incoming.csv"
+        with registered_records(mem, records) as view:
+            select = incoming_select(mem, view, records, alter=False).select
+            literal = "'" + str(path).replace("'", "''") + "'"  # a temp path (COPY takes no parameter)
+            mem.execute(f"COPY (SELECT {RECORD_KEY}, row_hash FROM ({select})) TO {literal} (FORMAT csv, HEADER false)")
+
+        def chunks():
+            with path.open("rb") as f:
+                while chunk := f.read(CHUNK):
+                    yield chunk
+
+        reader.copy_rows(INCOMING, {RECORD_KEY: "text", "row_hash": "text"}, chunks())
