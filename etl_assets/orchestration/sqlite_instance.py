@@ -87,7 +87,18 @@ class KeptOpenEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str, inst_data=None):
         self._engines = Engines()  # before Dagster's __init__: it may create and migrate the index
         self._template: bytes | None = None
+        self._tables: set[str] = set()
         super().__init__(base_dir, inst_data)
+
+    def has_table(self, table_name: str) -> bool:
+        """Dagster asks before most partition and check writes (~45 times a run), each time through a
+        new engine; a table once there stays (migrations add tables, never drop them)."""
+        if table_name not in self._tables:
+            with self._engines.transaction(self.conn_string_for_shard(INDEX_SHARD_NAME)) as conn:
+                if not db.inspect(conn).has_table(table_name):
+                    return False
+            self._tables.add(table_name)
+        return True
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[db.Connection]:
