@@ -75,9 +75,12 @@ class SourceAssets:
 
 
 def build_source_assets(spec: SourceSpec) -> SourceAssets:
+    from etl_assets.orchestration.checks import InStepChecks, build_source_checks
+
     source = spec.source
     partitions = DynamicPartitionsDefinition(name=partitions_name(source))
     common = dict(partitions_def=partitions, group_name=source)
+    in_step = InStepChecks(spec, partitions)  # evaluated in the asset's step, after its stage file is written
 
     @asset(
         key=asset_key(source, "raw"),
@@ -127,19 +130,20 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
         key=asset_key(source, "normalized"),
         ins={"raw": AssetIn(asset_key(source, "raw"))},
         io_manager_key="stage_io_manager",
+        check_specs=in_step.specs("normalized"),
         kinds={"pandas", "pandera"},
         description=f"{source}: every record typed onto the leads schema; failing rows marked for quarantine.",
         **common,
     )
     def normalized(
-        context: AssetExecutionContext, stage_io_manager: StageStore, raw: StageFile
-    ) -> Output[StageFile]:
+        context: AssetExecutionContext, stage_io_manager: StageStore, duckdb: DuckDBResource, raw: StageFile
+    ):
         where = (raw.first(DELIVERY_KEY) if raw.rows else None) or context.partition_key
         with _writer(context, stage_io_manager) as writer:
             result = normalize_file(raw, spec, leads_schema(), str(where), writer)
         for warning in result.warnings:
             context.log.warning(f"{where}: schema drift: {warning}")
-        return Output(
+        yield Output(
             result.file,
             metadata={
                 "dagster/row_count": result.rows,
@@ -156,21 +160,21 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
                 "dagster/column_lineage": column_lineage(spec, result.column_map, asset_key(source, "raw")),
             },
         )
+        yield from in_step.normalized(context, duckdb, result.file)
 
     @asset(
         key=asset_key(source, "deduped"),
         ins={"normalized": AssetIn(asset_key(source, "normalized"))},
         io_manager_key="stage_io_manager",
+        check_specs=in_step.specs("deduped"),
         kinds={"pandas", "duckdb"},
         description=f"{source}: clean records of one delivery, one row per record key.",
         **common,
     )
-    def deduped(
-        context: AssetExecutionContext, stage_io_manager: StageStore, normalized: StageFile
-    ) -> Output[StageFile]:
+    def deduped(context: AssetExecutionContext, stage_io_manager: StageStore, normalized: StageFile):
         with _writer(context, stage_io_manager) as writer:
             result = dedup_file(normalized, writer)
-        return Output(
+        yield Output(
             result.file,
             metadata={
                 "dagster/row_count": result.file.rows,
@@ -178,6 +182,7 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
                 "preview": md.preview(result.file.head()),
             },
         )
+        yield from in_step.deduped(result.file)
 
     @asset(
         key=asset_key(source, "warehouse"),
@@ -204,8 +209,6 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
             live = warehouse.live_count(con, source)
         share = counts.rows_quarantined / counts.rows_read if counts.rows_read else 0.0
         return MaterializeResult(metadata={**counts.as_metadata(), **docs, "quarantined_share": share, "live_records": live})
-
-    from etl_assets.orchestration.checks import build_source_checks
 
     checks = tuple(build_source_checks(spec, partitions))
     return SourceAssets(spec=spec, partitions=partitions, assets=(raw, normalized, deduped, warehouse_asset), checks=checks)

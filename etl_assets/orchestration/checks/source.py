@@ -2,6 +2,13 @@
 
 Blocking checks fail with ERROR and stop the delivery before it reaches the warehouse; the
 warehouse keeps its previous state. WARN checks show in the UI and raise an alert.
+
+``quarantine_share``, ``null_rates`` and ``record_key_unique`` are evaluated inside their asset's
+step (``InStepChecks``: ``check_specs`` on the asset; the same check names on the same assets in the
+UI): a step of its own costs a small delivery Dagster events and an input load. ``row_count_vs_previous``
+and ``delete_guard`` keep their own ops because operators override them by op name (run config
+``ops: <source>__raw_row_count_vs_previous`` / ``<source>__deduped_delete_guard``, docs/operations.md),
+and ``schema_drift`` because a delivery it holds fails at the step named after it.
 """
 
 
@@ -12,6 +19,8 @@ from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
     AssetChecksDefinition,
+    AssetCheckSpec,
+    AssetExecutionContext,
     Config,
     PreviewWarning,
     asset_check,
@@ -42,7 +51,7 @@ class RowDropConfig(Config):
     allow_row_drop: bool = False
 
 
-def _delivery(context: AssetCheckExecutionContext, stage: StageFile, spec: SourceSpec) -> tuple[str, date]:
+def _delivery(context: AssetCheckExecutionContext | AssetExecutionContext, stage: StageFile, spec: SourceSpec) -> tuple[str, date]:
     """The delivery's partition key and date (from the stage file, else the key, else the far future)."""
     key = context.partition_key if context.has_partition_key else str(stage.first(DELIVERY_KEY))
     if len(stage):
@@ -50,7 +59,51 @@ def _delivery(context: AssetCheckExecutionContext, stage: StageFile, spec: Sourc
     return key, spec.deliveries.date.from_key(key) or date.max
 
 
+class InStepChecks:
+    """The checks of one source evaluated in their asset's step: its ``check_specs`` and, after the
+    asset has written its stage file, their results (each as its own asset_check was before)."""
+
+    DESCRIPTIONS = {
+        ("normalized", "quarantine_share"): (False, "WARN when any record of the delivery was quarantined; shows the share and reasons."),
+        ("normalized", "null_rates"): (False, "WARN when a mapped column's null rate rose by more than {increase:.0%} "
+                                              "(absolute) since the previous delivery (profiles in the warehouse table column_profiles)."),
+        ("deduped", "record_key_unique"): (True, "Blocks the load if a record key is null or repeated after dedup (a guard on dedup itself)."),
+    }
+
+    def __init__(self, spec: SourceSpec, partitions):
+        self.spec = spec
+        self.partitions = partitions
+
+    def specs(self, stage: str) -> list[AssetCheckSpec]:
+        return [
+            AssetCheckSpec(name, asset=asset_key(self.spec.source, stage), blocking=blocking, partitions_def=self.partitions,
+                           description=text.format(increase=self.spec.max_null_rate_increase))
+            for (of, name), (blocking, text) in self.DESCRIPTIONS.items() if of == stage
+        ]
+
+    def normalized(self, context: AssetExecutionContext, duckdb: DuckDBResource, normalized: StageFile) -> list[AssetCheckResult]:
+        spec = self.spec
+        bad = quarantined_rows(normalized)
+        share = rules.quarantine_share_of(spec, normalized.rows, len(bad), bad[[ROW_NUMBER, QUARANTINE_REASON]].head(10))
+        key, delivery_date = _delivery(context, normalized, spec)
+        current = stage_null_rates(normalized, spec.target_columns)
+        with duckdb.open(scopes.source_read(spec.source)) as con:
+            previous = warehouse.previous_delivery(con, spec.source, key, delivery_date)
+            before = warehouse.column_profile(con, spec.source, previous["delivery_key"]) if previous else {}
+        nulls = rules.null_rates(spec, current, before, previous["delivery_key"] if previous else None)
+        return [self._named("normalized", "quarantine_share", share), self._named("normalized", "null_rates", nulls)]
+
+    def deduped(self, deduped: StageFile) -> list[AssetCheckResult]:
+        duplicates, examples, nulls = unique_key_problems(deduped)
+        return [self._named("deduped", "record_key_unique", rules.record_key_unique_of(deduped.rows, duplicates, examples, nulls))]
+
+    def _named(self, stage: str, name: str, result: AssetCheckResult) -> AssetCheckResult:
+        return result._replace(asset_key=asset_key(self.spec.source, stage), check_name=name)
+
+
 def build_source_checks(spec: SourceSpec, partitions) -> list[AssetChecksDefinition]:
+    """The checks with an op of their own: the overridable guards, and schema_drift (a delivery held
+    by it fails at the step ``<source>__raw_schema_drift``, which names the check)."""
     source = spec.source
     relaxed = rules.without_required(spec)
 
@@ -86,44 +139,6 @@ def build_source_checks(spec: SourceSpec, partitions) -> list[AssetChecksDefinit
         return rules.row_count_vs_previous(spec, len(raw), previous, config.allow_row_drop)
 
     @asset_check(
-        asset=asset_key(source, "normalized"),
-        name="quarantine_share",
-        partitions_def=partitions,
-        description="WARN when any record of the delivery was quarantined; shows the share and reasons.",
-    )
-    def quarantine_share(normalized: StageFile) -> AssetCheckResult:
-        bad = quarantined_rows(normalized)
-        return rules.quarantine_share_of(spec, normalized.rows, len(bad), bad[[ROW_NUMBER, QUARANTINE_REASON]].head(10))
-
-    @asset_check(
-        asset=asset_key(source, "normalized"),
-        name="null_rates",
-        partitions_def=partitions,
-        description=(
-            f"WARN when a mapped column's null rate rose by more than {spec.max_null_rate_increase:.0%} "
-            "(absolute) since the previous delivery (profiles in the warehouse table column_profiles)."
-        ),
-    )
-    def null_rates(context: AssetCheckExecutionContext, duckdb: DuckDBResource, normalized: StageFile) -> AssetCheckResult:
-        key, delivery_date = _delivery(context, normalized, spec)
-        current = stage_null_rates(normalized, spec.target_columns)
-        with duckdb.open(scopes.source_read(source)) as con:
-            previous = warehouse.previous_delivery(con, source, key, delivery_date)
-            before = warehouse.column_profile(con, source, previous["delivery_key"]) if previous else {}
-        return rules.null_rates(spec, current, before, previous["delivery_key"] if previous else None)
-
-    @asset_check(
-        asset=asset_key(source, "deduped"),
-        name="record_key_unique",
-        blocking=True,
-        partitions_def=partitions,
-        description="Blocks the load if a record key is null or repeated after dedup (a guard on dedup itself).",
-    )
-    def record_key_unique(deduped: StageFile) -> AssetCheckResult:
-        duplicates, examples, nulls = unique_key_problems(deduped)
-        return rules.record_key_unique_of(deduped.rows, duplicates, examples, nulls)
-
-    @asset_check(
         asset=asset_key(source, "deduped"),
         name="delete_guard",
         blocking=True,
@@ -144,4 +159,4 @@ def build_source_checks(spec: SourceSpec, partitions) -> list[AssetChecksDefinit
             counts = preview.preview_delivery(con, source, key, delivery_date, deduped) if delivery_date else None
         return rules.delete_guard(spec, live, counts, config.allow_mass_delete)
 
-    return [schema_drift, row_count_vs_previous, quarantine_share, null_rates, record_key_unique, delete_guard]
+    return [schema_drift, row_count_vs_previous, delete_guard]
