@@ -11,13 +11,13 @@ missing from the delivery, an ambiguous column) raises, because then no row coul
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
+import pandera.pandas as pandera
+import pyarrow as pa
 
 from etl_assets.records import (DQ_FLAGS, EXTRA_FIELDS, EXTRAS, KEY_SEPARATOR, LINE_NUMBER, LINEAGE_COLUMNS,
                                 QUARANTINE_REASON, RAW_RECORD, READ_ERROR, RECORD_KEY, STRING)
@@ -26,6 +26,8 @@ from etl_assets.sources.spec import FieldMap, LeadsSchema, SourceSpec
 from etl_assets.stages.headers import resolve_columns
 from etl_assets.transforms import apply_transform, get_transform
 from etl_assets.transforms._common import quote
+from etl_assets.transforms.columns import is_arrow_text
+from etl_assets.transforms.json_text import json_objects
 from etl_assets.transforms.text import FORMULA_PATTERN
 
 
@@ -195,7 +197,7 @@ def _validate(typed, spec, leads, notes: _Reasons, lines, origin) -> None:
     """Run the pandera leads schema lazily and turn each failure case into a row reason."""
     try:
         normalized_schema(spec, leads).validate(typed, lazy=True)
-    except pa.errors.SchemaErrors as exc:
+    except pandera.errors.SchemaErrors as exc:
         cases = exc.failure_cases
         row_cases = cases[cases["index"].notna()]
         for column, check, value, index in row_cases[["column", "check", "failure_case", "index"]].itertuples(index=False):
@@ -220,21 +222,27 @@ def _flag_formulas(raw: pd.DataFrame, columns: list[str], notes: _Reasons, lines
             ])
 
 
-_JSON_CHUNK_ROWS = 50_000
+_JSON_CHUNK_ROWS = 50_000  # rows built at a time (bounds the Arrow temporaries of the escapes)
 
 
 def _json_records(frame: pd.DataFrame, columns: list[str], extra_fields: pd.Series) -> pd.Series:
-    """One JSON object per row holding the named columns (and surplus fields, if any)."""
+    """One JSON object per row holding the named columns (and surplus fields, if any); Arrow
+    kernels over whole columns (``transforms/json_text.py``), equal to ``json.dumps`` per row."""
     if not columns and extra_fields.isna().all():
         return pd.Series(pd.array([None] * len(frame), dtype=STRING), index=frame.index)
-    parts = []
-    for start in range(0, len(frame), _JSON_CHUNK_ROWS):  # Python dicts for one chunk at a time
-        chunk = frame[columns].iloc[start : start + _JSON_CHUNK_ROWS]
-        records = chunk.astype(object).where(chunk.notna(), None).to_dict("records")
-        for record, extra in zip(records, extra_fields.iloc[start : start + _JSON_CHUNK_ROWS].to_numpy()):
-            if extra is not None and extra is not pd.NA:
-                record[EXTRA_FIELDS] = extra
-        parts.append(pd.Series(pd.array([json.dumps(r, ensure_ascii=False) for r in records], dtype=STRING)))
-    if not parts:
-        return pd.Series(pd.array([], dtype=STRING), index=frame.index)
-    return pd.Series(pd.concat(parts, ignore_index=True).array, index=frame.index)
+    named = [(c, _arrow_text(frame[c])) for c in columns]
+    extra = _arrow_text(extra_fields)
+    chunks = []
+    for start in range(0, len(frame), _JSON_CHUNK_ROWS):
+        part = [(c, values.slice(start, _JSON_CHUNK_ROWS)) for c, values in named]
+        rows = min(_JSON_CHUNK_ROWS, len(frame) - start)
+        chunks += json_objects(part, (EXTRA_FIELDS, extra.slice(start, _JSON_CHUNK_ROWS)), length=rows).chunks
+    built = pa.chunked_array(chunks, type=pa.large_string())
+    return pd.Series(pd.arrays.ArrowStringArray(built), index=frame.index)
+
+
+def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
+    """The Arrow strings behind a text column (the reader's columns are Arrow-backed; others are converted)."""
+    if not is_arrow_text(values):
+        values = values.astype(STRING)
+    return values.array._pa_array  # noqa: SLF001 - the Arrow data behind the column
