@@ -13,6 +13,10 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
 csv.field_size_limit(2**31 - 1)  # a 100,000-character field is data, not an attack
 
 # A record still open after this many physical lines is a quote left open (a real multi-line
@@ -61,18 +65,77 @@ def _one_line(line: str, delimiter: str, quoting: int = csv.QUOTE_MINIMAL) -> li
     return next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter, quoting=quoting, strict=False), [])
 
 
-# Characters of whole lines parsed at a time by the block path (one ``csv.reader`` pass, no Python
-# per record): ~4 MB of text, ~20,000 records of a registry export.
+# Characters of whole lines taken at a time by the block path: ~4 MB of text, ~20,000 records of a
+# registry export.
 BLOCK_CHARS = 1 << 22
 
 
 @dataclass
 class Block:
-    """Records that are each exactly one physical line, parsed in one pass: ``rows[i]`` is line
-    ``first_line + i`` (a blank line is an empty list)."""
+    """Physical lines that are each exactly one record: line ``first_line + i`` is ``lines[i]``.
 
-    rows: list[list[str]]
+    ``quoted`` holds the fields of the lines with a quote (parsed already, to prove each closes on
+    its own line); the other lines are split on the delimiter alone, so Arrow's CSV reader with
+    quoting off reads them as ``csv.reader`` does (:func:`block_table`)."""
+
+    lines: list[str]
     first_line: int
+    quoted: dict[int, list[str]]
+    delimiter: str
+
+    def rows(self) -> list[list[str]]:
+        """Every line's fields as ``csv.reader`` gives them (a blank line is an empty list)."""
+        return list(csv.reader(self.lines, delimiter=self.delimiter, strict=False))
+
+
+def block_table(block: Block, width: int) -> pa.Table | None:
+    """The block as ``width`` text columns named ``"0"``, ``"1"``, ..., when every line is a record
+    of ``width`` fields; else None (blank lines, ragged records: the caller reads ``block.rows()``)."""
+    if any(len(fields) != width for fields in block.quoted.values()):
+        return None
+    names = [str(i) for i in range(width)]
+    plain = [line for i, line in enumerate(block.lines) if i not in block.quoted] if block.quoted else block.lines
+    table = pa.table({n: pa.array([], pa.string()) for n in names})
+    if plain:
+        data = "".join(plain).encode("utf-8")
+        try:
+            table = pacsv.read_csv(
+                io.BytesIO(data),
+                read_options=pacsv.ReadOptions(column_names=names, block_size=len(data) + 1),
+                parse_options=pacsv.ParseOptions(delimiter=block.delimiter, quote_char=False, double_quote=False,
+                                                 escape_char=False, newlines_in_values=False, ignore_empty_lines=True),
+                convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False),
+            )
+        except pa.ArrowInvalid:  # a line of another width
+            return None
+        if table.num_rows != len(plain):  # blank lines (skipped by Arrow, not records)
+            return None
+    if not block.quoted:
+        return table
+    quoted = pa.table({n: pa.array(values, pa.string()) for n, values in zip(names, zip(*block.quoted.values()))})
+    at = np.fromiter(block.quoted, dtype=np.int64, count=len(block.quoted))
+    order = np.empty(len(block.lines), dtype=np.int64)
+    plain_at = np.ones(len(block.lines), dtype=bool)
+    plain_at[at] = False
+    order[plain_at] = np.arange(len(plain))
+    order[at] = len(plain) + np.arange(len(at))
+    return pa.concat_tables([table, quoted]).take(pa.array(order))
+
+
+def _closed_quoted_lines(chunk: list[str], delimiter: str) -> dict[int, list[str]] | None:
+    """The fields of the lines with a quote, when each of them is a whole record on its own (a
+    line without a quote always is); None when a quote stays open past its line (or a NUL or
+    parser error: the one-by-one path places it)."""
+    at = [i for i, line in enumerate(chunk) if '"' in line or "\x00" in line]
+    if not at:
+        return {}
+    try:  # a blank line after the last: swallowed if a quote is still open there
+        rows = list(csv.reader([*(chunk[i] for i in at), "\n"], delimiter=delimiter, strict=False))
+    except csv.Error:
+        return None
+    if len(rows) != len(at) + 1 or rows[-1] or any("\x00" in chunk[i] for i in at):
+        return None
+    return dict(zip(at, rows))
 
 
 def csv_records(text: io.TextIOBase, delimiter: str) -> CsvRecords:
@@ -114,22 +177,11 @@ class CsvRecords:
             yield from self._records
             return
         while chunk := self._text.readlines(BLOCK_CHARS):
-            # The last line could open a quoted field closed further down only if it has a quote:
-            # then the block takes lines until its last has none (or the text ends).
-            added, more = 0, "."
-            while '"' in chunk[-1] and added < MAX_RECORD_LINES and (more := self._text.readline()):
-                chunk.append(more)
-                added += 1
-            rows = None
-            if '"' not in chunk[-1] or not more:  # else a quote may still be open: one by one
-                try:
-                    rows = list(csv.reader(chunk, delimiter=self._delimiter, strict=False))
-                except csv.Error:
-                    rows = None
             start = lines.number + 1
             lines.number += len(chunk)
-            if rows is not None and len(rows) == len(chunk):
-                yield Block(rows, start)
+            quoted = _closed_quoted_lines(chunk, self._delimiter)
+            if quoted is not None:
+                yield Block(chunk, start, quoted, self._delimiter)
                 continue
             lines.push_back(list(enumerate(chunk, start)))
             yield from self._records
