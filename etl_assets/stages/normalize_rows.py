@@ -24,7 +24,8 @@ from etl_assets.records import (DQ_FLAGS, EXTRA_FIELDS, EXTRAS, KEY_SEPARATOR, L
 from etl_assets.sources.schemas import PANDAS_DTYPES, normalized_schema
 from etl_assets.sources.spec import FieldMap, LeadsSchema, SourceSpec
 from etl_assets.stages.headers import resolve_columns
-from etl_assets.transforms import apply_transform, get_transform
+from etl_assets.transforms import get_transform
+from etl_assets.transforms.registry import Spread, apply_transform_distinct
 from etl_assets.transforms._common import quote
 from etl_assets.transforms.columns import is_arrow_text
 from etl_assets.transforms.json_text import json_objects
@@ -124,8 +125,17 @@ class _Reasons:
         return pd.Series(pd.array(values, dtype=STRING), index=index)
 
 
-def _cast(values: pd.Series, type_name: str) -> tuple[pd.Series, np.ndarray]:
-    """Cast transform output to the leads type; returns the column and positions that failed."""
+def _cast(values: pd.Series | Spread, type_name: str, index: pd.Index) -> tuple[pd.Series, np.ndarray]:
+    """Cast transform output to the leads type; returns the column and positions that failed.
+    A ``Spread`` is cast once per distinct value, then spread to the rows."""
+    if isinstance(values, Spread):
+        distinct, bad = _cast_values(Spread(np.arange(len(values.values)), values.values).series(None), type_name)
+        column = pd.Series(distinct.array.take(values.codes), index=index)
+        return column, (np.flatnonzero(np.isin(values.codes, bad)) if len(bad) else bad)
+    return _cast_values(values, type_name)
+
+
+def _cast_values(values: pd.Series, type_name: str) -> tuple[pd.Series, np.ndarray]:
     dtype = PANDAS_DTYPES[type_name]
     try:
         return values.astype(dtype), np.array([], dtype=int)
@@ -153,19 +163,23 @@ def normalize_batch(raw: pd.DataFrame, plan: NormalizePlan) -> pd.DataFrame:
 
     for field_plan in plan.fields:
         f, label = field_plan.field, field_plan.label
-        result = apply_transform(field_plan.transform, _field_inputs(f, raw, column_map), field_plan.params)
+        result = apply_transform_distinct(field_plan.transform, _field_inputs(f, raw, column_map), field_plan.params)
         for target, values in zip(f.to, result.columns.values()):
             origin.setdefault(target, label)
-            out[target] = values if target not in out else out[target].where(out[target].notna(), values)
-        for series, add in ((result.errors, notes.reason), (result.flags, notes.flag)):
-            hit = np.flatnonzero(series.notna().to_numpy())
+            if target in out:  # a second field feeds the target: merged row by row (first value wins), then cast
+                first, values = (v.series(raw.index) if isinstance(v, Spread) else v for v in (out[target], values))
+                values = first.where(first.notna(), values)
+            out[target] = values
+        for found, add in ((result.errors, notes.reason), (result.flags, notes.flag)):
+            hit = found.hits() if isinstance(found, Spread) else np.flatnonzero(found.notna().to_numpy())
+            message = (lambda p: found.values[found.codes[p]]) if isinstance(found, Spread) else found.iat.__getitem__
             if len(hit):
-                add(hit, [f"line {lines[p]}, column {label}: {series.iat[p]}" for p in hit])
+                add(hit, [f"line {lines[p]}, column {label}: {message(p)}" for p in hit])
 
     typed = pd.DataFrame(index=raw.index)
     for name, column in targets.items():
         values = out.get(name, pd.Series(None, index=raw.index, dtype=object))
-        typed[name], bad = _cast(values, column.type)
+        typed[name], bad = _cast(values, column.type, raw.index)
         if len(bad):
             notes.reason(bad, [f"line {lines[p]}, column {origin.get(name, name)}: not a valid {column.type} for {name}" for p in bad])
 
