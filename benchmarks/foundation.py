@@ -282,14 +282,14 @@ def bench_normalize_stage(workdir: Path, file: str, source: str, rows: int) -> d
             finally:
                 elapsed = time.perf_counter() - t
                 parts[name] = parts.get(name, 0.0) + elapsed
-                if name == "apply_transform":
+                if name == "apply_transform_distinct":
                     t_, inputs = args[0], args[1]
                     label = ", ".join(str(s.name) for s in inputs)
                     per_field.append((f"{t_.name}({label})", elapsed))
 
         return wrapper
 
-    originals = {name: getattr(normalize_rows, name) for name in ("apply_transform", "_cast", "_validate", "_json_records")}
+    originals = {name: getattr(normalize_rows, name) for name in ("apply_transform_distinct", "_cast", "_validate", "_json_records")}
     for name, func in originals.items():
         setattr(normalize_rows, name, timed(name, func))
     try:

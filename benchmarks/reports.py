@@ -95,7 +95,7 @@ def report_normalize(r: dict, floor: dict) -> str:
     parts = r["parts"]
     instrumented = sum(parts.values())
     rows += [
-        ["all transforms (`apply_transform`)", _fmt_s(parts.get("apply_transform", 0)), f"{100 * parts.get('apply_transform', 0) / total:.1f}%"],
+        ["all transforms (`apply_transform_distinct`)", _fmt_s(parts.get("apply_transform_distinct", 0)), f"{100 * parts.get('apply_transform_distinct', 0) / total:.1f}%"],
         ["type casts (`_cast`, every leads column)", _fmt_s(parts.get("_cast", 0)), f"{100 * parts.get('_cast', 0) / total:.1f}%"],
         ["pandera validation (`_validate`)", _fmt_s(parts.get("_validate", 0)), f"{100 * parts.get('_validate', 0) / total:.1f}%"],
         ["`_extras`/`_raw_record` JSON (`_json_records`)", _fmt_s(parts.get("_json_records", 0)), f"{100 * parts.get('_json_records', 0) / total:.1f}%"],

@@ -11,6 +11,9 @@ import codecs
 import re
 from typing import BinaryIO
 
+import pandas as pd
+import pyarrow.compute as pc
+
 from etl_assets.records import LINE_NUMBER
 from etl_assets.sources.spec import ReadOptions
 
@@ -108,6 +111,8 @@ def mojibake_cells(records, columns: list[str], found: dict | None = None) -> di
     found = {} if found is None else found
     for column in columns:
         values = records[column]
+        if _all_ascii(values):  # the sequence starts with a non-ASCII character: no regex needed
+            continue
         hit = values.str.contains(MOJIBAKE, regex=True, na=False).to_numpy()
         if not hit.any():
             continue
@@ -119,6 +124,13 @@ def mojibake_cells(records, columns: list[str], found: dict | None = None) -> di
         entry[0] += len(repairs)
         entry[1].extend(repairs[: _MOJIBAKE_EXAMPLES - len(entry[1])])
     return found
+
+
+def _all_ascii(values) -> bool:
+    """Every value of an Arrow-backed text column is ASCII (Arrow's kernel; other columns: False)."""
+    if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
+        return False
+    return bool(pc.all(pc.fill_null(pc.string_is_ascii(values.array._pa_array), True)).as_py())  # noqa: SLF001
 
 
 def mojibake_warnings(found: dict[str, list]) -> list[str]:

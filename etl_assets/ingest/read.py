@@ -21,12 +21,11 @@ from typing import BinaryIO
 import pandas as pd
 import pyarrow as pa
 
-from etl_assets import progress
-from etl_assets.ingest.csv_records import csv_line, csv_records
+from etl_assets.ingest.chunks import record_tables
+from etl_assets.ingest.csv_records import csv_records
 from etl_assets.ingest.encoding import DeliveryReadError, choose_encoding, mojibake_cells, mojibake_warnings
 from etl_assets.ingest.placeholders import null_placeholders, null_value_set
-# Lineage columns the reader adds; land adds _source, _delivery_key, _etag, _ingested_at.
-from etl_assets.records import EXTRA_FIELDS, LINE_NUMBER, READ_ERROR, ROW_NUMBER, STRING
+from etl_assets.records import STRING
 from etl_assets.sources.spec import ReadOptions
 
 CHUNK_ROWS = 50_000
@@ -112,7 +111,7 @@ class DeliveryChunks:
     def __iter__(self) -> Iterator[pd.DataFrame]:
         nulls = null_value_set(self.options.null_values, self.options.default_null_values)
         try:
-            for table in _tables(self.columns, self._pending, self._lines, self.where, self.trailing):
+            for table in record_tables(self.columns, self._pending, self._lines.rest(), self.where, self.trailing, CHUNK_ROWS):
                 frame = table.to_pandas(types_mapper={pa.string(): STRING}.get)
                 for column, spellings in null_placeholders(frame, self.columns, nulls).items():
                     total = self._placeholders.setdefault(column, {})
@@ -194,70 +193,3 @@ def trailing_delimiter(header: list[str], first: list[str] | None) -> tuple[list
         if first and len(header) > 1 and len(first) == len(header) and not header[-1].strip():
             return header[:-1], Trailing(len(header) - 1, in_header=True)
     return header, None
-
-
-def _tables(columns, pending, rows, where, trailing: Trailing | None = None) -> Iterator[pa.Table]:
-    """The records as Arrow tables of up to ``CHUNK_ROWS`` rows (always at least one, maybe empty)."""
-    width = len(columns)
-    buf: list[list[str | None]] = [[] for _ in range(width)]
-    row_numbers: list[int] = []
-    line_numbers: list[int] = []
-    errors: list[str | None] = []
-    extras: list[str | None] = []
-
-    def flush() -> pa.Table:
-        arrays = [pa.array(col, type=pa.string()) for col in buf]
-        arrays += [
-            pa.array(row_numbers, type=pa.int64()),
-            pa.array(line_numbers, type=pa.int64()),
-            pa.array(errors, type=pa.string()),
-            pa.array(extras, type=pa.string()),
-        ]
-        table = pa.Table.from_arrays(arrays, names=[*columns, ROW_NUMBER, LINE_NUMBER, READ_ERROR, EXTRA_FIELDS])
-        progress.advance(len(row_numbers))
-        for col in buf:
-            col.clear()
-        for lst in (row_numbers, line_numbers, errors, extras):
-            lst.clear()
-        return table
-
-    def all_rows():
-        yield from pending
-        yield from rows
-
-    n = 0
-    try:
-        for fields, first_line, last_line, problem in all_rows():
-            if not fields:  # a blank line is not a record
-                continue
-            n += 1
-            error = None
-            extra = None
-            if trailing is not None and len(fields) == width + 1:
-                if not (fields[-1] or "").strip():
-                    fields = fields[:width]
-                    trailing.trimmed += 1
-                elif trailing.in_header:  # the header names this cell (empty): a value there is kept, as extra
-                    extra, fields = csv_line(fields[width:]), fields[:width]
-            if len(fields) != width:
-                span = f"line {first_line}" if first_line == last_line else f"lines {first_line}-{last_line}"
-                error = f"{where}, {span}: record has {len(fields)} fields, the header has {width}"
-                if len(fields) > width:
-                    extra = csv_line(fields[width:])
-                    fields = fields[:width]
-                else:
-                    fields = fields + [None] * (width - len(fields))
-            if problem:
-                error = f"{where}, line {first_line}: {problem}" + (f"; {error.split(': ', 1)[1]}" if error else "")
-            for col, value in zip(buf, fields):
-                col.append(value)
-            row_numbers.append(n)
-            line_numbers.append(first_line)
-            errors.append(error)
-            extras.append(extra)
-            if len(row_numbers) >= CHUNK_ROWS:
-                yield flush()
-    except csv.Error as exc:  # only raised for NUL bytes or similar in non-strict mode
-        raise DeliveryReadError(f"{where}, record {n + 1}: {exc}") from exc
-    if row_numbers or not n:
-        yield flush()

@@ -11,21 +11,24 @@ missing from the delivery, an ambiguous column) raises, because then no row coul
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
+import pandera.pandas as pandera
+import pyarrow as pa
 
 from etl_assets.records import (DQ_FLAGS, EXTRA_FIELDS, EXTRAS, KEY_SEPARATOR, LINE_NUMBER, LINEAGE_COLUMNS,
                                 QUARANTINE_REASON, RAW_RECORD, READ_ERROR, RECORD_KEY, STRING)
 from etl_assets.sources.schemas import PANDAS_DTYPES, normalized_schema
 from etl_assets.sources.spec import FieldMap, LeadsSchema, SourceSpec
 from etl_assets.stages.headers import resolve_columns
-from etl_assets.transforms import apply_transform, get_transform
+from etl_assets.transforms import get_transform
+from etl_assets.transforms.registry import Spread, apply_transform_distinct
 from etl_assets.transforms._common import quote
+from etl_assets.transforms.columns import is_arrow_text
+from etl_assets.transforms.json_text import json_objects
 from etl_assets.transforms.text import FORMULA_PATTERN
 
 
@@ -122,8 +125,17 @@ class _Reasons:
         return pd.Series(pd.array(values, dtype=STRING), index=index)
 
 
-def _cast(values: pd.Series, type_name: str) -> tuple[pd.Series, np.ndarray]:
-    """Cast transform output to the leads type; returns the column and positions that failed."""
+def _cast(values: pd.Series | Spread, type_name: str, index: pd.Index) -> tuple[pd.Series, np.ndarray]:
+    """Cast transform output to the leads type; returns the column and positions that failed.
+    A ``Spread`` is cast once per distinct value, then spread to the rows."""
+    if isinstance(values, Spread):
+        distinct, bad = _cast_values(Spread(np.arange(len(values.values)), values.values).series(None), type_name)
+        column = pd.Series(distinct.array.take(values.codes), index=index)
+        return column, (np.flatnonzero(np.isin(values.codes, bad)) if len(bad) else bad)
+    return _cast_values(values, type_name)
+
+
+def _cast_values(values: pd.Series, type_name: str) -> tuple[pd.Series, np.ndarray]:
     dtype = PANDAS_DTYPES[type_name]
     try:
         return values.astype(dtype), np.array([], dtype=int)
@@ -151,19 +163,23 @@ def normalize_batch(raw: pd.DataFrame, plan: NormalizePlan) -> pd.DataFrame:
 
     for field_plan in plan.fields:
         f, label = field_plan.field, field_plan.label
-        result = apply_transform(field_plan.transform, _field_inputs(f, raw, column_map), field_plan.params)
+        result = apply_transform_distinct(field_plan.transform, _field_inputs(f, raw, column_map), field_plan.params)
         for target, values in zip(f.to, result.columns.values()):
             origin.setdefault(target, label)
-            out[target] = values if target not in out else out[target].where(out[target].notna(), values)
-        for series, add in ((result.errors, notes.reason), (result.flags, notes.flag)):
-            hit = np.flatnonzero(series.notna().to_numpy())
+            if target in out:  # a second field feeds the target: merged row by row (first value wins), then cast
+                first, values = (v.series(raw.index) if isinstance(v, Spread) else v for v in (out[target], values))
+                values = first.where(first.notna(), values)
+            out[target] = values
+        for found, add in ((result.errors, notes.reason), (result.flags, notes.flag)):
+            hit = found.hits() if isinstance(found, Spread) else np.flatnonzero(found.notna().to_numpy())
+            message = (lambda p: found.values[found.codes[p]]) if isinstance(found, Spread) else found.iat.__getitem__
             if len(hit):
-                add(hit, [f"line {lines[p]}, column {label}: {series.iat[p]}" for p in hit])
+                add(hit, [f"line {lines[p]}, column {label}: {message(p)}" for p in hit])
 
     typed = pd.DataFrame(index=raw.index)
     for name, column in targets.items():
         values = out.get(name, pd.Series(None, index=raw.index, dtype=object))
-        typed[name], bad = _cast(values, column.type)
+        typed[name], bad = _cast(values, column.type, raw.index)
         if len(bad):
             notes.reason(bad, [f"line {lines[p]}, column {origin.get(name, name)}: not a valid {column.type} for {name}" for p in bad])
 
@@ -195,7 +211,7 @@ def _validate(typed, spec, leads, notes: _Reasons, lines, origin) -> None:
     """Run the pandera leads schema lazily and turn each failure case into a row reason."""
     try:
         normalized_schema(spec, leads).validate(typed, lazy=True)
-    except pa.errors.SchemaErrors as exc:
+    except pandera.errors.SchemaErrors as exc:
         cases = exc.failure_cases
         row_cases = cases[cases["index"].notna()]
         for column, check, value, index in row_cases[["column", "check", "failure_case", "index"]].itertuples(index=False):
@@ -220,21 +236,27 @@ def _flag_formulas(raw: pd.DataFrame, columns: list[str], notes: _Reasons, lines
             ])
 
 
-_JSON_CHUNK_ROWS = 50_000
+_JSON_CHUNK_ROWS = 50_000  # rows built at a time (bounds the Arrow temporaries of the escapes)
 
 
 def _json_records(frame: pd.DataFrame, columns: list[str], extra_fields: pd.Series) -> pd.Series:
-    """One JSON object per row holding the named columns (and surplus fields, if any)."""
+    """One JSON object per row holding the named columns (and surplus fields, if any); Arrow
+    kernels over whole columns (``transforms/json_text.py``), equal to ``json.dumps`` per row."""
     if not columns and extra_fields.isna().all():
         return pd.Series(pd.array([None] * len(frame), dtype=STRING), index=frame.index)
-    parts = []
-    for start in range(0, len(frame), _JSON_CHUNK_ROWS):  # Python dicts for one chunk at a time
-        chunk = frame[columns].iloc[start : start + _JSON_CHUNK_ROWS]
-        records = chunk.astype(object).where(chunk.notna(), None).to_dict("records")
-        for record, extra in zip(records, extra_fields.iloc[start : start + _JSON_CHUNK_ROWS].to_numpy()):
-            if extra is not None and extra is not pd.NA:
-                record[EXTRA_FIELDS] = extra
-        parts.append(pd.Series(pd.array([json.dumps(r, ensure_ascii=False) for r in records], dtype=STRING)))
-    if not parts:
-        return pd.Series(pd.array([], dtype=STRING), index=frame.index)
-    return pd.Series(pd.concat(parts, ignore_index=True).array, index=frame.index)
+    named = [(c, _arrow_text(frame[c])) for c in columns]
+    extra = _arrow_text(extra_fields)
+    chunks = []
+    for start in range(0, len(frame), _JSON_CHUNK_ROWS):
+        part = [(c, values.slice(start, _JSON_CHUNK_ROWS)) for c, values in named]
+        rows = min(_JSON_CHUNK_ROWS, len(frame) - start)
+        chunks += json_objects(part, (EXTRA_FIELDS, extra.slice(start, _JSON_CHUNK_ROWS)), length=rows).chunks
+    built = pa.chunked_array(chunks, type=pa.large_string())
+    return pd.Series(pd.arrays.ArrowStringArray(built), index=frame.index)
+
+
+def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
+    """The Arrow strings behind a text column (the reader's columns are Arrow-backed; others are converted)."""
+    if not is_arrow_text(values):
+        values = values.astype(STRING)
+    return values.array._pa_array  # noqa: SLF001 - the Arrow data behind the column

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from etl_assets.transforms.columns import is_arrow_text, mostly_distinct
 
@@ -95,13 +96,35 @@ def get_transform(name: str) -> Transform:
         raise KeyError(f"unknown transform {name!r}; known transforms: {known}") from None
 
 
+@dataclass(frozen=True)
+class Spread:
+    """One output of a transform per distinct input: row ``i`` holds ``values[codes[i]]``."""
+
+    codes: np.ndarray
+    values: list
+
+    def series(self, index: pd.Index) -> pd.Series:
+        """The per-row object column (what ``apply_transform`` returns)."""
+        column = np.empty(len(self.values), dtype=object)
+        column[:] = self.values
+        return pd.Series(column[self.codes], index=index, dtype=object)
+
+    def hits(self) -> np.ndarray:
+        """Positions of the rows whose value is not None (flags, errors)."""
+        column = np.empty(len(self.values), dtype=object)
+        column[:] = self.values
+        present = ~pd.isna(column)
+        return np.flatnonzero(present[self.codes]) if present.any() else np.array([], dtype=np.int64)
+
+
 @dataclass
 class TransformOutput:
-    """A transform applied to whole columns: one Series per output, plus per-row flags/errors."""
+    """A transform applied to whole columns: one Series per output, plus per-row flags/errors
+    (from :func:`apply_transform_distinct`: ``Spread`` s, each value once per distinct input)."""
 
-    columns: dict[str, pd.Series]
-    flags: pd.Series  # object Series of str | None
-    errors: pd.Series  # object Series of str | None
+    columns: dict[str, pd.Series | Spread]
+    flags: pd.Series | Spread  # object Series of str | None
+    errors: pd.Series | Spread  # object Series of str | None
 
 
 def apply_transform(t: Transform, inputs: Sequence[pd.Series], params: dict[str, Any]) -> TransformOutput:
@@ -110,6 +133,19 @@ def apply_transform(t: Transform, inputs: Sequence[pd.Series], params: dict[str,
     Rows are numbered by their distinct input (factorize), the transform runs once per number,
     and its results are spread back to the rows with one numpy take per output.
     """
+    out = apply_transform_distinct(t, inputs, params)
+    index = inputs[0].index
+
+    def rows(values):
+        return values.series(index) if isinstance(values, Spread) else values
+
+    return TransformOutput({k: rows(v) for k, v in out.columns.items()}, rows(out.flags), rows(out.errors))
+
+
+def apply_transform_distinct(t: Transform, inputs: Sequence[pd.Series], params: dict[str, Any]) -> TransformOutput:
+    """:func:`apply_transform` with the results left per distinct input (``Spread``): the
+    normalize stage types each distinct value once, not each row. The column path (mostly
+    distinct text, ``Transform.column``) gives Series."""
     if not inputs:
         raise ValueError(f"transform {t.name!r} needs at least one input column")
     if t.n_inputs is not None and len(inputs) != t.n_inputs:
@@ -118,29 +154,35 @@ def apply_transform(t: Transform, inputs: Sequence[pd.Series], params: dict[str,
     if t.column is not None and len(inputs) == 1 and not params and is_arrow_text(inputs[0]) and mostly_distinct(inputs[0]):
         nothing = pd.Series(np.full(len(index), None, dtype=object), index=index)
         return TransformOutput(columns={t.outputs[0]: t.column(inputs[0])}, flags=nothing, errors=nothing)
-    # Missing cells arrive as None; everything else is the source text.
-    cleaned = [s.astype(object).where(s.notna(), None) for s in inputs]
-    if len(cleaned) == 1:
-        codes, uniques = pd.factorize(cleaned[0].to_numpy(), use_na_sentinel=False)
-        # factorize turns None into NaN in `uniques`: every missing cell must reach the transform as None
-        distinct = [(None if pd.isna(v) else v,) for v in uniques]
-    else:
-        frame = pd.DataFrame({i: c.to_numpy() for i, c in enumerate(cleaned)}, index=range(len(index)))
-        groups = frame.groupby(list(frame.columns), dropna=False, sort=False)
-        codes = groups.ngroup().to_numpy()
-        # with sort=False groups are numbered in order of first appearance, as head(1) returns them
-        distinct = [tuple(None if pd.isna(v) else v for v in row) for row in groups.head(1).itertuples(index=False)]
+    codes, distinct = factorize(inputs)
     results = [t.func(*args, **params) for args in distinct]
+    columns = {out: Spread(codes, [r.values[i] for r in results]) for i, out in enumerate(t.outputs)}
+    return TransformOutput(columns, Spread(codes, [r.flag for r in results]), Spread(codes, [r.error for r in results]))
 
-    def spread(values: list) -> pd.Series:
-        column = np.empty(len(values), dtype=object)
-        column[:] = values
-        return pd.Series(column[codes], index=index, dtype=object)
 
-    columns = {out: spread([r.values[i] for r in results]) for i, out in enumerate(t.outputs)}
-    return TransformOutput(
-        columns=columns, flags=spread([r.flag for r in results]), errors=spread([r.error for r in results])
-    )
+def factorize(inputs: Sequence[pd.Series]) -> tuple[np.ndarray, list[tuple]]:
+    """Number the rows by their distinct input tuple: (codes, the distinct tuples by number).
+
+    Missing cells arrive as None, everything else is the source value; Arrow-backed text is
+    hashed by Arrow (``dictionary_encode``), anything else by pandas."""
+    coded = [_codes(s) for s in inputs]
+    codes = coded[0][0]
+    if len(coded) == 1:
+        return codes, [(v,) for v in coded[0][1]]
+    for column_codes, uniques in coded[1:]:  # pairs of numbers below n, renumbered: no overflow
+        codes, _ = pd.factorize(codes * max(len(uniques), 1) + column_codes)
+    _, first = np.unique(codes, return_index=True)  # the first row of each number, numbers in order
+    return codes, [tuple(uniques[c[p]] for c, uniques in coded) for p in first]
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, list]:
+    if is_arrow_text(values):
+        encoded = pc.dictionary_encode(values.array._pa_array.combine_chunks(), null_encoding="encode")  # noqa: SLF001
+        return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), encoded.dictionary.to_pylist()
+    cleaned = values.astype(object).where(values.notna(), None)
+    codes, uniques = pd.factorize(cleaned.to_numpy(), use_na_sentinel=False)
+    # factorize turns None into NaN in `uniques`: every missing cell must reach the transform as None
+    return codes.astype(np.int64), [None if pd.isna(v) else v for v in uniques]
 
 
 _loaded = False
