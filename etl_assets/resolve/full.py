@@ -20,13 +20,14 @@ import pyarrow.parquet as pq
 
 from etl_assets.records import INGESTED_AT, RECORD_KEY, SOURCE
 from etl_assets.resolve.pairs import BLOCK_KEYS_SQL, PREP_BLOCK_COLUMNS
-from etl_assets.resolve.resolver import MATCH_COLUMNS
+from etl_assets.resolve.full_prep import live_prep
 from etl_assets.resolve.state import KEY, insert_block_keys
 from etl_assets.resolve.survivorship import build_leads
 from etl_assets.stages.files import release_memory
 from etl_assets.warehouse import backend, frames, spill
 from etl_assets.warehouse.queries import resolution_columns, resolution_frame
-from etl_assets.warehouse.tables import CURRENT, LEAD_BLOCK_KEYS, LEAD_MATCH_STATE, LEAD_SOURCES, LEADS, TABLES
+from etl_assets.warehouse.tables import (CURRENT, LEAD_BLOCK_KEYS, LEAD_MATCH_STATE, LEAD_SOURCES, LEADS,
+                                        REVIEW_SIDE_COLUMNS, TABLES)
 
 LIVE = "_lr_live"  # per live record: uid (its row in key order), key, rid
 BATCHES = "_lr_lead_batches"  # per crosswalk row: its lead's batch
@@ -46,49 +47,59 @@ def number_live(con: duckdb.DuckDBPyConnection) -> int:
                              + row_number() OVER (PARTITION BY rid IS NULL ORDER BY {KEY})) AS rid
         FROM k
     """)
-    return int(con.execute(f"SELECT count(*) FROM {LIVE}").fetchone()[0])
+    return int(con.execute(f"SELECT count(*) FROM {LIVE}").fetchall()[0][0])  # fetched to the end: a pending result blocks con.sql
 
 
-def matching_records(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The live records with the columns matching reads and their ``_rid``, in key order (row = uid)."""
+def live_keys(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """(the live records' ``_source`` and ``_record_key``, their rids, their matching keys), row = uid:
+    what ``resolve_leads`` needs of them besides the review queue's columns (``side_rows``)."""
+    records = resolution_frame(con, f"SELECT {KEY} FROM {LIVE} ORDER BY uid")
+    rids = con.execute(f"SELECT rid FROM {LIVE} ORDER BY uid").fetchnumpy()["rid"]
+    return records, np.asarray(rids, dtype=np.int64), live_prep(con, LIVE, KEY)
+
+
+def side_rows(con: duckdb.DuckDBPyConnection):
+    """``uids -> frame``: those live records' review-queue columns, in the order of ``uids``."""
     present = backend.columns(con, CURRENT)
-    cols = ", ".join(f"c.{backend.quote_ident(c)}" for c in MATCH_COLUMNS if c in present)
-    return resolution_frame(con, f"SELECT {cols}, l.rid AS _rid FROM {CURRENT} c JOIN {LIVE} l USING ({KEY}) ORDER BY l.uid")
+    cols = ", ".join(f"c.{backend.quote_ident(c)}" for c in REVIEW_SIDE_COLUMNS if c in present) or "NULL AS _none"
+
+    def rows(uids: np.ndarray) -> pd.DataFrame:
+        wanted = pd.DataFrame({"pos": np.arange(len(uids), dtype=np.int64), "uid": np.asarray(uids, dtype=np.int64)})
+        with backend.registered(con, wanted) as name:
+            return resolution_frame(con, f"SELECT {cols} FROM {name} w JOIN {LIVE} l USING (uid) "
+                                         f"JOIN {CURRENT} c USING ({KEY}) ORDER BY w.pos")
+    return rows
 
 
-def replace_state(con: duckdb.DuckDBPyConnection, component: np.ndarray, prep: pd.DataFrame) -> None:
-    """``lead_match_state`` and ``lead_block_keys`` of every live record: ``component`` per uid (the
-    rid of its component's first record), row hash and load time from the warehouse, block keys
-    from ``prep`` (the matching keys, row = uid), through a Parquet file (``frames.insert_parquet``)."""
+def state_keys_file(where, component: np.ndarray, prep: pd.DataFrame):
+    """``where/keys.parquet``: per uid its ``component`` (the rid of its component's first record)
+    and the block key columns of ``prep`` (row = uid), written in slices (the Arrow copy of one at a time)."""
+    path = where / "keys.parquet"
+    with pq.ParquetWriter(path, _KEYS_SCHEMA) as out:
+        for start in range(0, len(prep), LEADS_BATCH):
+            part = prep.iloc[start:start + LEADS_BATCH]
+            out.write_table(pa.table({"uid": part["uid"].to_numpy(dtype=np.int64),
+                                      "component": np.asarray(component[start:start + LEADS_BATCH], dtype=np.int64),
+                                      **{c: pa.array(part[c].to_numpy(), type=pa.string()) for c in PREP_BLOCK_COLUMNS}},
+                                     schema=_KEYS_SCHEMA))
+    return path
+
+
+def replace_state(con: duckdb.DuckDBPyConnection, keys_file) -> None:
+    """``lead_match_state`` and ``lead_block_keys`` of every live record from ``keys_file``
+    (``state_keys_file``), row hash and load time from the warehouse."""
     con.execute(f"DELETE FROM {LEAD_MATCH_STATE}")
     con.execute(f"DELETE FROM {LEAD_BLOCK_KEYS}")
     cols_sql = ", ".join(TABLES[LEAD_MATCH_STATE].columns)  # declared names
-    with spill.temp_directory() as where:
-        path = where / "keys.parquet"
-        with pq.ParquetWriter(path, _KEYS_SCHEMA) as out:  # in slices: the Arrow copy of a slice at a time
-            for start in range(0, len(prep), LEADS_BATCH):
-                part = prep.iloc[start:start + LEADS_BATCH]
-                out.write_table(pa.table({"uid": part["uid"].to_numpy(dtype=np.int64),
-                                          "component": np.asarray(component[start:start + LEADS_BATCH], dtype=np.int64),
-                                          **{c: pa.array(part[c].to_numpy(), type=pa.string()) for c in PREP_BLOCK_COLUMNS}},
-                                         schema=_KEYS_SCHEMA))
-        relation = "read_parquet('" + str(path).replace("'", "''") + "')"
-        con.execute(f"""INSERT INTO {LEAD_MATCH_STATE} ({cols_sql})
-                        SELECT l.rid, l.{SOURCE}, l.{RECORD_KEY}, c.row_hash, c.{INGESTED_AT}, x.component
-                        FROM {LIVE} l JOIN {relation} x USING (uid) JOIN {CURRENT} c USING ({KEY})""")
-        numbered = f"(SELECT p.*, l.rid FROM {relation} p JOIN {LIVE} l ON l.uid = p.uid)"
-        insert_block_keys(con, BLOCK_KEYS_SQL.format(id="rid", records=numbered))
+    relation = "read_parquet('" + str(keys_file).replace("'", "''") + "')"
+    con.execute(f"""INSERT INTO {LEAD_MATCH_STATE} ({cols_sql})
+                    SELECT l.rid, l.{SOURCE}, l.{RECORD_KEY}, c.row_hash, c.{INGESTED_AT}, x.component
+                    FROM {LIVE} l JOIN {relation} x USING (uid) JOIN {CURRENT} c USING ({KEY})""")
+    numbered = f"(SELECT p.*, l.rid FROM {relation} p JOIN {LIVE} l ON l.uid = p.uid)"
+    insert_block_keys(con, BLOCK_KEYS_SQL.format(id="rid", records=numbered))
 
 
 _KEYS_SCHEMA = pa.schema([("uid", pa.int64()), ("component", pa.int64()), *((c, pa.string()) for c in PREP_BLOCK_COLUMNS)])
-
-
-def replace_crosswalk(con: duckdb.DuckDBPyConnection, crosswalk: pd.DataFrame) -> None:
-    """``lead_sources`` replaced by the crosswalk, through a Parquet file (``frames.insert_parquet``)."""
-    frames.create_table(con, LEAD_SOURCES)
-    with spill.temp_directory() as where:
-        crosswalk.to_parquet(where / "crosswalk.parquet", index=False)
-        frames.insert_parquet(con, LEAD_SOURCES, where / "crosswalk.parquet", crosswalk.columns)
 
 
 def write_leads(con: duckdb.DuckDBPyConnection, cfg) -> int:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
 import pandas as pd
 
 from etl_assets.records import RECORD_KEY, SOURCE
@@ -103,3 +104,22 @@ def assign_lead_ids(crosswalk: pd.DataFrame, previous: pd.DataFrame | None,
                            "detail": "no live source record left"})
     ev = pd.DataFrame(events, columns=EVENT_COLUMNS)
     return cw.drop(columns=["_rk", "_prev"]), ev
+
+
+def explain(keys: np.ndarray, accepted: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per record (row = uid), the crosswalk's explanation: the first accepted edge (``cluster``'s
+    order, strongest first) that touches it — its rule, score, weight, evidence and the other record's key."""
+    n = len(keys)
+    rule = np.full(n, "singleton", dtype=object)
+    score, weight = np.full(n, np.nan), np.full(n, np.nan)
+    evidence, matched = np.full(n, None, dtype=object), np.full(n, None, dtype=object)
+    seen = np.zeros(n, dtype=bool)
+    for l, r, ru, sc, w, ev in zip(accepted["l"].to_numpy(), accepted["r"].to_numpy(), accepted["rule"].to_numpy(),
+                                   accepted["score"].to_numpy(), accepted["match_weight"].to_numpy(),
+                                   accepted["evidence"].to_numpy()):
+        for x, y in ((l, r), (r, l)):
+            if not seen[x]:
+                seen[x] = True
+                rule[x], score[x], matched[x], weight[x], evidence[x] = ru, sc, keys[y], w, ev
+    return {"match_rule": rule, "match_score": score, "matched_to": matched, "match_weight": weight,
+            "match_evidence": evidence}

@@ -33,8 +33,9 @@ from etl_assets.resolve.model import ResolveModel, retrain_reason
 from etl_assets.resolve.pairs import BLOCK_KEYS_SQL, PREP_BLOCK_COLUMNS
 from etl_assets.resolve.splink_scoring import SplinkModel, TF_COLUMNS
 from etl_assets.stages.files import release_memory
-from etl_assets.warehouse import backend, frames
+from etl_assets.warehouse import backend, frames, spill
 from etl_assets.resolve import full as resolve_full
+from etl_assets.resolve import full_ids
 from etl_assets.resolve import state as lead_state
 from etl_assets.warehouse.columns import leads_columns
 from etl_assets.warehouse.queries import previous_crosswalk
@@ -84,22 +85,22 @@ def _full(con, cfg: ResolveConfig, model: ResolveModel | None, reason: str, t0: 
     """Every live record re-resolved; the records' lead columns stay in the warehouse (``resolve_full``)."""
     timings: dict[str, float] = {}
     n = resolve_full.number_live(con)
-    records = resolve_full.matching_records(con)
-    release_memory()  # the query's Arrow and DuckDB pages: a million records' peaks must not stack
+    records, rids, prep = resolve_full.live_keys(con)  # keys over distinct values: no frame of the records' text
+    release_memory()  # the queries' Arrow and DuckDB pages: a million records' peaks must not stack
     if model is not None and model.splink is not None:  # every value's term frequency: all records resolve
         model = _with_tf(model, lead_state.read_model_tf(con))
     timings["read_s"] = time.perf_counter() - t0
     result = resolve_leads(records, previous_crosswalk(con), cfg, review_decisions(con), model=model,
-                           previous_model=previous, survivorship=False)
-    rids = records["_rid"].to_numpy(dtype="int64")
-    del records
+                           previous_model=previous, survivorship=False, prep=prep,
+                           side_rows=resolve_full.side_rows(con), ids=full_ids.crosswalk_writer(con, resolve_full.LIVE))
+    del records, prep  # lead_sources is written (``full_ids``); the leads are built from it
     release_memory()  # resolve's temporaries (ids, review) before the writes' DuckDB work
     timings["resolve_s"] = time.perf_counter() - t0 - sum(timings.values())
-    resolve_full.replace_state(con, rids[result.component_root], result.prep)
-    result.prep = None  # the keys are in lead_block_keys now
-    release_memory()
-    resolve_full.replace_crosswalk(con, result.crosswalk)
-    result.crosswalk = result.crosswalk.iloc[0:0]  # written; the leads are built from the table
+    with spill.temp_directory() as where:  # the keys to a file, then out of memory, before DuckDB's work on them
+        keys = resolve_full.state_keys_file(where, rids[result.component_root], result.prep)
+        result.prep = None
+        release_memory()
+        resolve_full.replace_state(con, keys)
     release_memory()
     replace_review(con, result.review)
     n_leads = resolve_full.write_leads(con, cfg)

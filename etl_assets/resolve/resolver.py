@@ -53,7 +53,7 @@ from etl_assets.resolve import keys
 from etl_assets.resolve.keys import STR
 from etl_assets.resolve.cluster import cluster
 from etl_assets.resolve.config import ResolveConfig
-from etl_assets.resolve.ids import assign_lead_ids
+from etl_assets.resolve.ids import assign_lead_ids, explain
 from etl_assets.resolve.model import ResolveModel, linking_rules, train_model  # noqa: F401 (linking_rules: re-exported)
 from etl_assets.resolve.pairs import (RULE_RANK, block_sizes, candidate_pairs, colocated_review,  # noqa: F401
                                              components, deterministic_rule, email_counts, evidence_text,
@@ -72,7 +72,7 @@ CROSSWALK_COLUMNS = tuple(TABLES[LEAD_SOURCES].columns)  # lead_sources as decla
 
 @dataclass
 class ResolveResult:
-    crosswalk: pd.DataFrame  # _source, _record_key, lead_id, match_rule, match_score, matched_to
+    crosswalk: pd.DataFrame | None  # _source, _record_key, lead_id, match_rule, match_score, matched_to (None: written by ``ids``)
     leads: pd.DataFrame | None  # lead_id, lead columns, source_count, sources, is_existing_crm_lead, is_live
     events: pd.DataFrame  # event_type, lead_id, related_lead_ids, record_count, detail
     review: pd.DataFrame = field(default_factory=pd.DataFrame)  # lead_review rows (resolve_review)
@@ -176,7 +176,8 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
                   config: ResolveConfig | None = None, decisions: pd.DataFrame | None = None, *,
                   model: ResolveModel | None = None, sizes: pd.DataFrame | None = None,
                   reserved_ids=None, previous_model: ResolveModel | None = None,
-                  survivorship: bool = True) -> ResolveResult:
+                  survivorship: bool = True, prep: pd.DataFrame | None = None, side_rows=None,
+                  ids=None) -> ResolveResult:
     """Resolve live source records into leads; see the module docstring for the rules.
 
     ``decisions``: a reviewer's rows of ``lead_review_decisions`` (must-link / cannot-link).
@@ -188,14 +189,18 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
     within all records. Ties are broken by row order, so both pass records in the warehouse's
     order (``_source``, ``_record_key``), in which a part keeps the relative order of the whole.
     ``survivorship=False``: no leads (``leads`` is None), so ``records`` need only ``MATCH_COLUMNS``
-    (a full refresh builds the leads from the warehouse in batches, ``resolve_full``)."""
+    (a full refresh builds the leads from the warehouse in batches, ``resolve_full``). ``prep``: the
+    records' ``prepare`` made elsewhere (``full_prep``), so ``records`` need only ``_source`` and
+    ``_record_key``, with ``side_rows(uids)`` giving the review queue's columns of those records.
+    ``ids(roots, explained, previous_crosswalk) -> (lead id per record, events)``: the lead ids
+    assigned and the crosswalk written elsewhere (``full_ids``; the result's ``crosswalk`` is None)."""
     cfg = config or ResolveConfig()
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     records = records.reset_index(drop=True)
     if records.duplicated([SOURCE, RECORD_KEY]).any():
         raise ValueError("records: (_source, _record_key) must be unique")
-    prep = prepare(records)
+    prep = prepare(records) if prep is None else prep
     timings["prepare_s"] = time.perf_counter() - t0
     with spill.connect() as con:
         if sizes is None:
@@ -248,47 +253,34 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
     roots, accepted = cluster(prep, edges, cfg, rejects)
     timings["cluster_s"] = time.perf_counter() - t0 - sum(timings.values())
 
-    # crosswalk: each record explained by the first accepted edge that touches it
-    keys_arr = prep["key"].to_numpy()
-    rule = np.full(len(prep), "singleton", dtype=object)
-    score = np.full(len(prep), np.nan)
-    weight = np.full(len(prep), np.nan)
-    evidence = np.full(len(prep), None, dtype=object)
-    matched = np.full(len(prep), None, dtype=object)
-    seen = np.zeros(len(prep), dtype=bool)
-    for l, r, ru, sc, w, ev in zip(accepted["l"].to_numpy(), accepted["r"].to_numpy(), accepted["rule"].to_numpy(),
-                                   accepted["score"].to_numpy(), accepted["match_weight"].to_numpy(),
-                                   accepted["evidence"].to_numpy()):
-        for x, y in ((l, r), (r, l)):
-            if not seen[x]:
-                seen[x] = True
-                rule[x], score[x], matched[x], weight[x], evidence[x] = ru, sc, keys_arr[y], w, ev
-    crosswalk = pd.DataFrame({
-        SOURCE: records[SOURCE].astype(str).to_numpy(),
-        RECORD_KEY: records[RECORD_KEY].astype(str).to_numpy(),
-        "cluster": roots,
-        "match_rule": rule, "match_score": score, "matched_to": matched,
-        "match_weight": weight, "match_evidence": evidence,
-    })
-    crosswalk, events = assign_lead_ids(crosswalk, previous_crosswalk, reserved_ids)
-    crosswalk = crosswalk.drop(columns="cluster")
+    explained = explain(prep["key"].to_numpy(), accepted)  # per record: the first accepted edge touching it
+    if ids is None:
+        crosswalk = pd.DataFrame({SOURCE: records[SOURCE].astype(str).to_numpy(),
+                                  RECORD_KEY: records[RECORD_KEY].astype(str).to_numpy(), "cluster": roots, **explained})
+        crosswalk, events = assign_lead_ids(crosswalk, previous_crosswalk, reserved_ids)
+        crosswalk = crosswalk.drop(columns="cluster")[list(CROSSWALK_COLUMNS)]
+        lead_ids = crosswalk["lead_id"].to_numpy()
+    else:  # the full refresh writes the crosswalk itself (``full_ids``)
+        crosswalk = None
+        lead_ids, events = ids(roots, explained, previous_crosswalk)
+    del explained
     timings["ids_s"] = time.perf_counter() - t0 - sum(timings.values())
-    review = review_queue(prep, records, pd.concat(review_pairs, ignore_index=True),
-                          crosswalk["lead_id"].to_numpy(), decided_pairs(decisions))
-    leads = build_leads(records, crosswalk["lead_id"].to_numpy(), cfg) if survivorship else None
+    review = review_queue(prep, records if side_rows is None else side_rows, pd.concat(review_pairs, ignore_index=True),
+                          lead_ids, decided_pairs(decisions))
+    leads = build_leads(records, lead_ids, cfg) if survivorship else None
     timings["survivorship_s"] = time.perf_counter() - t0 - sum(timings.values())
     n = len(prep)
     stats = {
         "n_records": n, "candidate_pairs": n_candidates, "deterministic_pairs": len(det),
         "splink_scored_pairs": scored, "splink_accepted_pairs": len(splink_edges),
-        "accepted_edges": len(accepted), "n_leads": int(pd.unique(crosswalk["lead_id"]).size), "review_pairs": len(review),
+        "accepted_edges": len(accepted), "n_leads": int(pd.unique(lead_ids).size), "review_pairs": len(review),
         "reviewer_accepts": len(accepts), "reviewer_rejects": len(rejects),
         "share_of_all_pairs_scored": n_candidates / max(n * (n - 1) / 2, 1),
-        "oversized_blocks": oversized, "largest_component": largest_component(component_root, keys_arr),
+        "oversized_blocks": oversized, "largest_component": largest_component(component_root, prep["key"].to_numpy()),
         **timings, "total_s": time.perf_counter() - t0,
     }
     log.info("resolve_leads: %s", stats)
-    return ResolveResult(crosswalk=crosswalk[list(CROSSWALK_COLUMNS)], leads=leads, events=events, stats=stats,
+    return ResolveResult(crosswalk=crosswalk, leads=leads, events=events, stats=stats,
                          review=review, model=model, prep=prep,
                          component_root=component_root)
 

@@ -55,10 +55,11 @@ def decision_pairs(prep: pd.DataFrame, decisions: pd.DataFrame | None) -> tuple[
     return accept, reject
 
 
-def review_queue(prep: pd.DataFrame, records: pd.DataFrame, pairs: pd.DataFrame, lead_ids: np.ndarray,
+def review_queue(prep: pd.DataFrame, records, pairs: pd.DataFrame, lead_ids: np.ndarray,
                  decided: set[str]) -> pd.DataFrame:
     """``pairs`` (l, r, reason, match_probability, match_weight, evidence) → ``lead_review`` rows:
-    undecided pairs whose records are in different leads, both records side by side, most likely first."""
+    undecided pairs whose records are in different leads, both records side by side, most likely first.
+    ``records``: the records (row = uid), or a function of uids giving those records' rows in order."""
     keys = prep["key"].to_numpy()
     p = pairs[lead_ids[pairs["l"].to_numpy()] != lead_ids[pairs["r"].to_numpy()]].copy()
     # typed as text even when empty: an empty list would make a float column (and a float table)
@@ -70,7 +71,11 @@ def review_queue(prep: pd.DataFrame, records: pd.DataFrame, pairs: pd.DataFrame,
         out[f"source_{side}"] = prep["source"].to_numpy()[idx]
         out[f"record_key_{side}"] = pd.Series([k.split(":", 1)[1] for k in keys[idx]], dtype=object)
         out[f"lead_id_{side}"] = lead_ids[idx]
+        rows = records(idx) if callable(records) else None
         for col in REVIEW_SIDE_COLUMNS:
+            if rows is not None:
+                out[f"{col}_{side}"] = rows[col].to_numpy() if col in rows else np.full(len(idx), None, dtype=object)
+                continue
             values = records[col].to_numpy() if col in records else np.full(len(records), None, dtype=object)
             out[f"{col}_{side}"] = values[idx]
     out = out.sort_values(["match_probability", "pair_id"], ascending=[False, True], na_position="last")

@@ -148,6 +148,10 @@ REVIEWED_LOCALS = {
     "who", "queued", "latest", "where",
     # the full leads refresh (resolve/full.py) reuses: relation (read_parquet of its own spill-directory
     # path, '' escaped), cols_sql (the declared columns of lead_match_state)
+    # its keys and ids in the warehouse (resolve/full_prep.py, full_ids.py): live and key_sql (the
+    # constants full.LIVE and state.KEY passed down), same (quote_ident'ed columns compared with IS NOT
+    # DISTINCT FROM); cols_sql / values_sql there: lead_sources' declared names and CASTs to declared types
+    "live", "key_sql", "same",
 }
 # SQL-building helpers whose arguments are literals in the code (resolve_pairs, lead_state)
 REVIEWED_CALLS = ("BLOCK_HASH.format(", "BLOCK_KIND.format(", "BLOCK_KEYS_SQL.format(", "_numbered(",

@@ -1,0 +1,56 @@
+"""The full refresh's matching keys come from the warehouse over distinct values (``resolve/full_prep.py``):
+they must be ``prepare`` of the live records, frame for frame, and the refresh's review queue (its
+columns read per pair from the warehouse) the one ``resolve_leads`` builds from the records.
+
+Real DuckDB warehouse built through the history (``test_full_batches._warehouse``: three sources,
+repeated names, phones, addresses, emails and licenses, some missing), plus a source whose
+records lack columns (NULL address, phone, email) so missing values and all-NULL families count.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from etl_assets.resolve import full as resolve_full
+from etl_assets.resolve.full_prep import live_prep
+from etl_assets.resolve.refresh import refresh_leads
+from etl_assets.resolve.resolver import prepare, resolve_leads
+from etl_assets.stages.history import apply_delivery
+from etl_assets.warehouse.queries import live_records
+from etl_assets.warehouse.tables import LEAD_REVIEW
+from etl_assets_tests.resolve.test_full_batches import CFG, _table, _warehouse
+from etl_assets_tests.resolve.test_incremental import _frame
+
+
+def _with_gaps(con):
+    rows = {f"g{j}": {"company": "LITTLE STARS ACADEMY" if j % 2 else None, "address": (None, "89101" if j % 2 else None, None), "phone": None,
+                      "phone2": None, "email": None, "license_number": None if j % 3 else f"L-{j}"} for j in range(6)}
+    day = date(2026, 11, 9)
+    apply_delivery(con, "nevada", f"nevada/{day}", f"etag-{day}", day, _frame("nevada", day, rows))
+    return con
+
+
+def test_keys_from_the_warehouse_are_prepare_of_the_live_records(tmp_path):
+    con = _with_gaps(_warehouse(tmp_path / "w.duckdb"))
+    resolve_full.number_live(con)
+    expected = prepare(live_records(con))
+    records, rids, got = resolve_full.live_keys(con)
+    assert len(got) == len(expected) == len(records) == len(rids) > 40
+    pd.testing.assert_frame_equal(got, expected)
+    assert got["addr_line"].isna().any() and got["license"].notna().any()  # gaps and values both met
+    con.close()
+
+
+def test_full_refresh_review_queue_equals_the_in_memory_one(tmp_path):
+    con = _with_gaps(_warehouse(tmp_path / "w.duckdb"))
+    expected = resolve_leads(live_records(con), None, CFG).review
+    assert refresh_leads(con, CFG).mode == "full"
+    got = _table(con, LEAD_REVIEW, "pair_id")
+    assert len(got) == len(expected) > 0
+    want = expected.sort_values("pair_id").reset_index(drop=True)
+    for col in got.columns:
+        assert got[col].astype(object).where(got[col].notna(), None).tolist() == \
+            want[col].astype(object).where(want[col].notna(), None).tolist(), col
+    con.close()
