@@ -22,6 +22,11 @@ from etl_assets.warehouse.ddl import add_column_sql, quote_ident  # noqa: F401 (
 _names = itertools.count()
 
 
+def is_server(con) -> bool:
+    """A PostgreSQL connection running the shared SQL in the server (``postgres/connection.py``)."""
+    return getattr(con, "dialect", None) == "postgres"
+
+
 @contextlib.contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """BEGIN … COMMIT, or ROLLBACK on any exception (the exception propagates)."""
@@ -48,6 +53,8 @@ def registered(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> Iterator[
 
 def columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
     """Column name → type of a table or view (empty when it does not exist)."""
+    if is_server(con):
+        return con.columns(table)
     schema, name = table.split(".")
     rows = con.execute(
         "SELECT column_name, data_type FROM information_schema.columns "
@@ -59,6 +66,8 @@ def columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    if is_server(con):
+        return bool(con.columns(table))
     schema, name = table.split(".")
     rows = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, name]
@@ -67,11 +76,16 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 
 def create_view(con: duckdb.DuckDBPyConnection, table: str, select: str) -> None:
+    if is_server(con):
+        return  # the server's views are (re)created with its tables and columns (postgres/server.py)
     con.execute(f"CREATE OR REPLACE VIEW {table} AS {select}")
 
 
 def add_columns(con: duckdb.DuckDBPyConnection, table: str, new: Mapping[str, str]) -> None:
     """ALTER TABLE … ADD COLUMN for the columns the table lacks."""
+    if is_server(con):
+        con.add_columns(table, new)
+        return
     existing = columns(con, table)
     for name, sql_type in new.items():
         if name not in existing:
@@ -90,6 +104,15 @@ def insert_row(con: duckdb.DuckDBPyConnection, table: str, row: Mapping[str, obj
 
 def upsert_row(con: duckdb.DuckDBPyConnection, table: str, key: tuple[str, ...], row: Mapping[str, object]) -> None:
     """Insert a row, or set the given columns of the row with the same key."""
+    if is_server(con):  # PostgreSQL checks NOT NULL before ON CONFLICT: a partial row is an UPDATE
+        sets = ", ".join(f"{quote_ident(c)} = ?" for c in row if c not in key)
+        where = " AND ".join(f"{quote_ident(c)} = ?" for c in key)
+        con.execute(f"UPDATE {table} SET {sets} WHERE {where}",
+                    [v for c, v in row.items() if c not in key] + [row[c] for c in key])
+        if con.rowcount:
+            return
+        insert_row(con, table, row)
+        return
     placeholders = ", ".join("?" for _ in row)
     cols_sql = ", ".join(f"{quote_ident(c)} = excluded.{quote_ident(c)}" for c in row if c not in key)
     con.execute(

@@ -1,6 +1,7 @@
 """What each unit of work reads from and writes to the warehouse, declared once.
 
-DuckDB ignores scopes (the whole file is open). PostgreSQL uses them (``mirror.py``): the rows a
+DuckDB ignores scopes (the whole file is open). PostgreSQL runs a source load in the server
+(``in_server``: ``postgres/connection.py``); for the other scopes (``mirror.py``) the rows a
 scope reads are copied into an in-memory DuckDB, the one implementation of the SQL runs there,
 and the rows it replaces or appends are copied back in one transaction. A scope with a ``lock``
 holds that advisory lock from its read to its commit, so one source's deliveries (or two leads
@@ -29,12 +30,15 @@ class Scope:
     appends: tuple[str, ...] = ()  # the mirror's rows appended (it starts with none of these tables' rows)
     source: str | None = None  # the value of {source} in the predicates
     lock: str | None = None
+    in_server: bool = False  # PostgreSQL: the unit of work runs its SQL in the server, no mirror
 
 
 def source_load(source: str) -> Scope:
-    """One delivery of ``source``: its source's rows in, the same rows replaced."""
+    """One delivery of ``source``: on PostgreSQL applied in the server (``postgres/connection.py``),
+    in one transaction under the source's lock, reading only what the delivery needs (its source's
+    current versions, load log and snapshot rows); the tables it writes are its source's rows."""
     part = tuple((t, BY_SOURCE) for t in SOURCE_TABLES)
-    return Scope(f"load {source}", reads=part, replaces=part, source=source, lock=f"source:{source}")
+    return Scope(f"load {source}", reads=part, replaces=part, source=source, lock=f"source:{source}", in_server=True)
 
 
 def source_read(source: str) -> Scope:
