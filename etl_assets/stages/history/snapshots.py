@@ -72,7 +72,8 @@ def encode(con, source: str, delivery_date: date, delivery_key: str, ingested_at
     head = f"INSERT INTO {SNAPSHOTS} (_source, _delivery_key, delivery_date, in_delivery, {cols_sql}) " \
            "SELECT CAST($source AS VARCHAR), CAST($key AS VARCHAR), CAST($date AS DATE), "
     params = {"source": source, "date": delivery_date, "key": delivery_key, "ingested": ingested_at}
-    previous = _latest("<")
+    create_temp(con, "_history_previous", f"SELECT * FROM {_latest('<')} AS p", params_for(params))
+    previous = "temp._history_previous"
     con.execute(
         f"""{head}true, {picked} FROM {records} AS i LEFT JOIN {previous} AS p ON p._record_key = i._record_key
         WHERE p._record_key IS NULL OR {differs}
@@ -82,8 +83,14 @@ def encode(con, source: str, delivery_date: date, delivery_key: str, ingested_at
     con.execute(
         f"""{head}{gone} FROM {previous} AS p
         WHERE NOT EXISTS (SELECT 1 FROM {records} AS i WHERE i._record_key = p._record_key)""",
-        {k: v for k, v in params.items() if k != "ingested"},
+        params_for(params),
     )
+    drop_temp(con, "_history_previous")
+
+
+def params_for(params: dict) -> dict:
+    """The parameters a statement without $ingested takes (DuckDB refuses unused ones)."""
+    return {k: v for k, v in params.items() if k != "ingested"}
 
 
 def same(con, source: str, delivery_date: date, delivery_key: str, ingested_at, records: str) -> bool:

@@ -134,16 +134,17 @@ def stage(pg: psycopg.Connection, mem: duckdb.DuckDBPyConnection, select: str, n
     pg.execute(sql.SQL("DROP TABLE IF EXISTS pg_temp.{}").format(sql.Identifier(name)))
     pg.execute(sql.SQL("CREATE TEMP TABLE {} ({})").format(sql.Identifier(name), body))
     postgres.copy_query_to(pg, mem, select, sql.Identifier(name), list(types))
+    pg.execute(sql.SQL("ANALYZE pg_temp.{}").format(sql.Identifier(name)))  # the planner needs its row count
 
 
 @contextlib.contextmanager
-def session(url: str, lock: str | None, *, password: str | None = None,
+def session(url: str, name: str, lock: str | None, *, password: str | None = None,
             lock_timeout_seconds: float = 300.0) -> Iterator[ServerConnection]:
     """A connection to the server holding the scope's advisory lock (session-level: dropped with
     the connection, also when this process dies); closed at the end (an open transaction is
     rolled back by the server)."""
     pg = postgres.connect(url, password)
-    where = f"warehouse postgresql://{postgres.describe(url)}"
+    where = f"warehouse postgresql://{postgres.describe(url)}: {name}"
     try:
         try:
             pg.execute(sql.SQL("SET lock_timeout = {}").format(sql.Literal(f"{int(lock_timeout_seconds * 1000)}ms")))

@@ -112,7 +112,7 @@ def session(url: str, scope: Scope, *, password: str | None = None,
     PostgreSQL when the block ends without an exception (nothing is written otherwise). A scope
     ``in_server`` yields a connection to the server instead (``connection.py``)."""
     if scope.in_server:
-        with connection.session(url, scope.lock, password=password, lock_timeout_seconds=lock_timeout_seconds) as con:
+        with connection.session(url, scope.name, scope.lock, password=password, lock_timeout_seconds=lock_timeout_seconds) as con:
             yield con
         return
     pg = postgres.connect(url, password)
