@@ -1,5 +1,5 @@
 """PostgreSQL readers: the checks, the leads checks and the CRM export through the mirror (before:
-the scope's rows copied into DuckDB) and on the server (after: ``reader.py``), in one run, on
+the scope's rows copied into DuckDB) and on the server (after: ``connection.py``), in one run, on
 one warehouse; and the incremental leads refresh on PostgreSQL (still a mirror) next to DuckDB.
 
     .venv/bin/python -m benchmarks.bench_pg_reads [--rows 200000] [--small 100]
@@ -86,7 +86,7 @@ def old_scope(scope):
     """The scope as it was before the readers: the same rows, copied into a mirror."""
     import dataclasses
 
-    return dataclasses.replace(scope, on_server=False)
+    return dataclasses.replace(scope, in_server=False)
 
 
 def delivery_checks(con, source: str, key: str, day, records) -> None:

@@ -40,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--small-rows", type=int, default=100, help="records per small delivery (default 100)")
     parser.add_argument("--source", choices=SOURCES, default="texas", help="source of the big delivery (default texas)")
     parser.add_argument("--quick", action="store_true", help="fast smoke run: 20,000 rows and 10 small deliveries")
-    parser.add_argument("--only", choices=(*BENCHMARKS, "sensor", "postgres", "job_path", "incremental", "first_refresh"), action="append", help="run only this benchmark (repeatable; sensor = benchmarks/bench_sensor.py, postgres = benchmarks/bench_postgres.py, job_path = benchmarks/bench_job_path.py, incremental = benchmarks/bench_incremental.py, first_refresh = benchmarks/bench_first_refresh.py)")
+    parser.add_argument("--only", choices=(*BENCHMARKS, "sensor", "postgres", "job_path", "incremental", "first_refresh", "weekly"), action="append", help="run only this benchmark (repeatable; sensor = benchmarks/bench_sensor.py, postgres = benchmarks/bench_postgres.py, job_path = benchmarks/bench_job_path.py, incremental = benchmarks/bench_incremental.py, first_refresh = benchmarks/bench_first_refresh.py, weekly = benchmarks/bench_weekly.py)")
+    parser.add_argument("--weeks", type=int, default=None, help="weekly full refreshes of --only weekly (default 12; 3 with --quick)")
     parser.add_argument("--profile", action="store_true", help="cProfile each benchmark; the report names the profile files (implies --keep)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (inputs, logs, warehouses)")
     parser.add_argument(
@@ -64,6 +65,15 @@ def main(argv: list[str] | None = None) -> int:
         bench_incremental.main(["--rows", str(args.rows or (20_000 if args.quick else 1_000_000)),
                                 "--small", str(args.small or 100)])
         args.only = [name for name in args.only if name != "incremental"]
+        if not args.only:
+            return 0
+    if args.only and "weekly" in args.only:  # its own script and results file (results/weekly.md)
+        from benchmarks import bench_weekly
+
+        bench_weekly.main(["--rows", str(args.rows or (20_000 if args.quick else 50_000)),
+                           "--weeks", str(args.weeks or (3 if args.quick else 12)),
+                           *([] if args.write is not False else ["--no-write"])])
+        args.only = [name for name in args.only if name != "weekly"]
         if not args.only:
             return 0
     if args.only and "first_refresh" in args.only:  # its own script and results file (results/first_refresh.md)

@@ -18,7 +18,7 @@ from pydantic import Field
 
 from etl_assets import settings
 from etl_assets.orchestration.dead_runs import record_worker
-from etl_assets.warehouse.postgres import mirror, reader
+from etl_assets.warehouse.postgres import mirror
 from etl_assets.warehouse.postgres import server as postgres
 from etl_assets.warehouse import spill
 from etl_assets.warehouse import backend, scopes
@@ -44,14 +44,8 @@ class PostgresWarehouseResource(DuckDBResource):
 
     @contextmanager
     def open(self, scope: Scope) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A mirror of the scope's rows, or for a read-only ``on_server`` scope a reader whose
-        queries run on the server (``reader.py``)."""
-        if scope.on_server:
-            with spill.under(self.storage_dir), reader.session(
-                    self.database, scope.name, password=settings.warehouse_password(),
-                    lock_timeout_seconds=self.lock_timeout_seconds) as con:
-                yield con
-            return
+        """A mirror of the scope's rows, or for an ``in_server`` scope a connection whose SQL
+        runs on the server (``postgres/connection.py``)."""
         with spill.under(self.storage_dir), mirror.session(self.database, scope, password=settings.warehouse_password(),
                                                            lock_timeout_seconds=self.lock_timeout_seconds) as con:
             yield con

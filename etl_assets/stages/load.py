@@ -94,6 +94,9 @@ def bound_memory(con: duckdb.DuckDBPyConnection):
     """Cap DuckDB's memory during a load into the warehouse file, then restore it (the setting is
     the database instance's; an in-memory database, the PostgreSQL mirror, holds its scope's rows
     and is left as it is)."""
+    if warehouse.backend.is_server(con):  # the load runs in the PostgreSQL server
+        yield
+        return
     path = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
     if not (path and path[0][0]):
         yield

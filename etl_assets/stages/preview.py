@@ -1,7 +1,7 @@
 """The delete guard's preview of a delivery on either backend: what it would insert, update,
 delete and revive, nothing written.
 
-On DuckDB it is ``history.preview_delivery``. On a PostgreSQL server reader the history stays on
+On DuckDB it is ``history.preview_delivery``. On a PostgreSQL server connection the history stays on
 the server: the delivery's row hashes are computed here (DuckDB's hash, the history's column
 types, as a load computes them), copied to a temp table, and the diff against the source's state
 just before the delivery runs on the server (the same ``DIFF`` and ``CURRENT_STATE``; the state
@@ -42,7 +42,7 @@ COUNTS = "SELECT change_type, count(*) FROM d WHERE change_type IS NOT NULL GROU
 
 def preview_delivery(con, source: str, delivery_key: str, delivery_date: date, records: Records) -> ChangeCounts:
     """The counts loading this delivery would give (see ``history.preview_delivery``)."""
-    if not backend.on_server(con):
+    if not backend.is_server(con):
         return preview_in_duckdb(con, source, delivery_key, delivery_date, records)
     check_records(records, f"{source}/{delivery_key}")
     delivery_date = to_date(delivery_date)
@@ -58,8 +58,8 @@ def preview_delivery(con, source: str, delivery_key: str, delivery_date: date, r
     return to_counts(con.execute(f"WITH d AS ({diff}) {COUNTS}", params).fetchall())
 
 
-def _push_hashes(reader, types: dict[str, str], records: Records) -> None:
-    """The delivery's (record key, row hash) into the reader's temp table."""
+def _push_hashes(con, types: dict[str, str], records: Records) -> None:
+    """The delivery's (record key, row hash) into a temp table on the server."""
     with spill.connect() as mem, tempfile.TemporaryDirectory(prefix="etl-preview-") as tmp:
         ensure_warehouse(mem)
         backend.add_columns(mem, HISTORY, types)  # the server's business columns, with their types
@@ -74,4 +74,4 @@ def _push_hashes(reader, types: dict[str, str], records: Records) -> None:
                 while chunk := f.read(CHUNK):
                     yield chunk
 
-        reader.copy_rows(INCOMING, {RECORD_KEY: "text", "row_hash": "text"}, chunks())
+        con.copy_rows(INCOMING, {RECORD_KEY: "text", "row_hash": "text"}, chunks())

@@ -22,17 +22,17 @@ from etl_assets.warehouse.ddl import add_column_sql, quote_ident  # noqa: F401 (
 _names = itertools.count()
 
 
-def on_server(con: object) -> bool:
-    """A reader whose SQL runs on the PostgreSQL server (``postgres/reader.py``), not a DuckDB
-    connection: the seam where the few engine-specific calls below differ."""
-    return bool(getattr(con, "on_server", False))
+def is_server(con) -> bool:
+    """A PostgreSQL connection running the shared SQL in the server (``postgres/connection.py``), not
+    a DuckDB connection: the seam where the few engine-specific calls below differ."""
+    return getattr(con, "dialect", None) == "postgres"
 
 
 @contextlib.contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """BEGIN … COMMIT, or ROLLBACK on any exception (the exception propagates). A server reader
-    is already inside its session's one transaction."""
-    if on_server(con):
+    """BEGIN … COMMIT, or ROLLBACK on any exception (the exception propagates). A read-only server
+    session is already inside its one snapshot's transaction."""
+    if is_server(con) and con.read_only:
         yield con
         return
     con.execute("BEGIN TRANSACTION")
@@ -58,8 +58,8 @@ def registered(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> Iterator[
 
 def columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
     """Column name → type of a table or view (empty when it does not exist)."""
-    if on_server(con):
-        return con.server_columns(table)
+    if is_server(con):
+        return con.columns(table)
     schema, name = table.split(".")
     rows = con.execute(
         "SELECT column_name, data_type FROM information_schema.columns "
@@ -71,8 +71,8 @@ def columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    if on_server(con):
-        return bool(con.server_columns(table))
+    if is_server(con):
+        return bool(con.columns(table))
     schema, name = table.split(".")
     rows = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, name]
@@ -81,11 +81,16 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 
 def create_view(con: duckdb.DuckDBPyConnection, table: str, select: str) -> None:
+    if is_server(con):
+        return  # the server's views are (re)created with its tables and columns (postgres/server.py)
     con.execute(f"CREATE OR REPLACE VIEW {table} AS {select}")
 
 
 def add_columns(con: duckdb.DuckDBPyConnection, table: str, new: Mapping[str, str]) -> None:
     """ALTER TABLE … ADD COLUMN for the columns the table lacks."""
+    if is_server(con):
+        con.add_columns(table, new)
+        return
     existing = columns(con, table)
     for name, sql_type in new.items():
         if name not in existing:
@@ -104,6 +109,15 @@ def insert_row(con: duckdb.DuckDBPyConnection, table: str, row: Mapping[str, obj
 
 def upsert_row(con: duckdb.DuckDBPyConnection, table: str, key: tuple[str, ...], row: Mapping[str, object]) -> None:
     """Insert a row, or set the given columns of the row with the same key."""
+    if is_server(con):  # PostgreSQL checks NOT NULL before ON CONFLICT: a partial row is an UPDATE
+        sets = ", ".join(f"{quote_ident(c)} = ?" for c in row if c not in key)
+        where = " AND ".join(f"{quote_ident(c)} = ?" for c in key)
+        con.execute(f"UPDATE {table} SET {sets} WHERE {where}",
+                    [v for c, v in row.items() if c not in key] + [row[c] for c in key])
+        if con.rowcount:
+            return
+        insert_row(con, table, row)
+        return
     placeholders = ", ".join("?" for _ in row)
     cols_sql = ", ".join(f"{quote_ident(c)} = excluded.{quote_ident(c)}" for c in row if c not in key)
     con.execute(

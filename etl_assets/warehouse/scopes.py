@@ -1,12 +1,13 @@
 """What each unit of work reads from and writes to the warehouse, declared once.
 
-DuckDB ignores scopes (the whole file is open). PostgreSQL uses them (``mirror.py``): the rows a
-scope reads are copied into an in-memory DuckDB, the one implementation of the SQL runs there,
-and the rows it replaces or appends are copied back in one transaction; a read-only scope marked
-``on_server`` copies nothing: its queries run on the server (``postgres/reader.py``), the rows it
-lists in ``reads`` being what those queries may touch. A scope with a ``lock``
-holds that advisory lock from its read to its commit, so one source's deliveries (or two leads
-refreshes) never interleave, while different sources load in parallel.
+DuckDB ignores scopes (the whole file is open). On PostgreSQL a scope marked ``in_server`` runs
+its SQL in the server (``postgres/connection.py``): a source load in one transaction under its
+lock, a read-only scope (a check, the analyst views, the export) in one snapshot, copying
+nothing; its ``reads`` and ``replaces`` say what that SQL may touch. The other scopes go through
+``mirror.py``: the rows a scope reads are copied into an in-memory DuckDB, the one implementation
+of the SQL runs there, and the rows it replaces or appends are copied back in one transaction.
+A scope with a ``lock`` holds that advisory lock from its read to its commit, so one source's
+deliveries (or two leads refreshes) never interleave, while different sources load in parallel.
 """
 
 from __future__ import annotations
@@ -31,18 +32,24 @@ class Scope:
     appends: tuple[str, ...] = ()  # the mirror's rows appended (it starts with none of these tables' rows)
     source: str | None = None  # the value of {source} in the predicates
     lock: str | None = None
-    on_server: bool = False  # read only, the SQL run on the PostgreSQL server (no mirror)
+    in_server: bool = False  # PostgreSQL: the unit of work runs its SQL in the server, no mirror
+
+    @property
+    def read_only(self) -> bool:
+        return not (self.replaces or self.appends)
 
 
 def source_load(source: str) -> Scope:
-    """One delivery of ``source``: its source's rows in, the same rows replaced."""
+    """One delivery of ``source``: on PostgreSQL applied in the server (``postgres/connection.py``),
+    in one transaction under the source's lock, reading only what the delivery needs (its source's
+    current versions, load log and snapshot rows); the tables it writes are its source's rows."""
     part = tuple((t, BY_SOURCE) for t in SOURCE_TABLES)
-    return Scope(f"load {source}", reads=part, replaces=part, source=source, lock=f"source:{source}")
+    return Scope(f"load {source}", reads=part, replaces=part, source=source, lock=f"source:{source}", in_server=True)
 
 
 def source_read(source: str) -> Scope:
     """A check on one delivery: its source's load log row, live count and change preview, on the server."""
-    return Scope(f"read {source}", reads=tuple((t, BY_SOURCE) for t in SOURCE_TABLES), source=source, on_server=True)
+    return Scope(f"read {source}", reads=tuple((t, BY_SOURCE) for t in SOURCE_TABLES), source=source, in_server=True)
 
 
 def leads_refresh() -> Scope:
@@ -62,7 +69,7 @@ def leads_refresh() -> Scope:
 def leads_read() -> Scope:
     """The leads checks and freshness: counts over live records, leads, crosswalk, load log, on the server."""
     return Scope("read leads", reads=((HISTORY, LIVE), (LEADS, None), (LEAD_SOURCES, None), (DELIVERIES, None)),
-                 on_server=True)
+                 in_server=True)
 
 
 def alert_append() -> Scope:
@@ -83,4 +90,4 @@ def analyst_read() -> Scope:
     """The analyst views and the CRM export: the published views queried on the server (what they
     read: the whole history, lead_changes compares versions), read only."""
     return Scope("analyst views", reads=((HISTORY, None), (DELIVERIES, None), (LEADS, None), (LEAD_SOURCES, None)),
-                 on_server=True)
+                 in_server=True)

@@ -121,10 +121,19 @@ TABLES: dict[str, Table] = {
             Shared.row_hash.required(), Shared.delivery_key.required(), Shared.etag, *RECORD_META_COLUMNS,
             BUSINESS_AS_DELIVERED,
         )),
-    SNAPSHOTS: Table("Every applied delivery's records (key, hash, lineage): replays and late deliveries are exact.", (
-        Shared.source.required(), Shared.delivery_key.required(), Shared.record_key.required(),
-        Shared.row_hash.required(), *RECORD_META_COLUMNS,
-    )),
+    SNAPSHOTS: Table(
+        "Every applied delivery's records (key, hash, lineage), stored as the change against the previous delivery "
+        "of its source (in delivery order): a record new, changed (hash or lineage) or gone. A delivery's records are "
+        "the latest row per key up to it; replays and late deliveries are exact.", (
+            Shared.source.required(), Shared.delivery_key.required(), Shared.delivery_date.required(),
+            Shared.record_key.required(),
+            Column("in_delivery", BOOLEAN, "false: the record, in the previous delivery, is not in this one "
+                   "(the row keeps its last hash)").required(),
+            Shared.row_hash.required(),
+            Column(INGESTED_AT, TIMESTAMPTZ, "the record's _ingested_at in this delivery (a delivery's records without "
+                   "a row of their own have the delivery's _ingested_at)"),
+            *RECORD_META_COLUMNS[1:],
+        )),
     VALUES: Table("Business values once per (source, record key, row hash), content-addressed for the snapshots.", (
         Shared.source.required(), Shared.record_key.required(), Shared.row_hash.required(), BUSINESS_AS_DELIVERED,
     )),
@@ -236,8 +245,8 @@ def create_current_view(con: duckdb.DuckDBPyConnection) -> None:
 
 def ensure_warehouse(con: duckdb.DuckDBPyConnection) -> None:
     """Create every declared table and view that is missing (idempotent; in the caller's transaction).
-    A server reader's session created them on the server when it began."""
-    if backend.on_server(con):
+    On a PostgreSQL connection the session created them already (``postgres/server.ensure_tables``)."""
+    if backend.is_server(con):
         return
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     _merge_old_load_logs(con)

@@ -118,8 +118,8 @@ def create_analyst_views(con: duckdb.DuckDBPyConnection, crm_source: str) -> dic
 
 
 def analyst_view_selects(con: duckdb.DuckDBPyConnection, crm_source: str) -> dict[str, str]:
-    """View → SELECT of every analyst view for the tables' columns as they are (on DuckDB or a
-    server reader), in dependency order; empty before any load."""
+    """View → SELECT of every analyst view for the tables' columns as they are (on DuckDB or the
+    server), in dependency order; empty before any load."""
     business = [c for c in backend.columns(con, HISTORY) if c not in TABLES[HISTORY].columns]
     if not business or not backend.table_exists(con, LEADS) or not backend.table_exists(con, LEAD_SOURCES):
         return {}

@@ -16,7 +16,7 @@ from etl_assets.orchestration.assets.analyst import analyst_views, net_new_leads
 from etl_assets.orchestration.resources import build_resources
 from etl_assets.warehouse import scopes
 from etl_assets.warehouse.exports import ExportFilter, leads_for_export
-from etl_assets.warehouse.postgres.reader import ServerReader
+from etl_assets.warehouse.postgres.connection import ServerConnection
 
 FILTERS = ([], ["--net-new"], ["--net-new", "--state", "TX"], ["--source", "nevada"], ["--since", "2023-07-08"])
 
@@ -50,7 +50,7 @@ def test_the_export_streams_from_a_server_reader_in_batches(sample_warehouse, sa
         expected = pd.concat(list(leads_for_export(con, ExportFilter(net_new=True))), ignore_index=True)
     resource = build_resources(warehouse=sample_warehouse_postgres, storage_dir=tmp_path)["duckdb"]
     with resource.open(scopes.analyst_read()) as con:
-        assert isinstance(con, ServerReader)
+        assert isinstance(con, ServerConnection)
         batches = list(leads_for_export(con, ExportFilter(net_new=True), batch_rows=7))
     assert len(batches) == -(-len(expected) // 7) > 1 and all(len(b) <= 7 for b in batches)
     found = pd.concat(batches, ignore_index=True)

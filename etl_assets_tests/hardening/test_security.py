@@ -146,6 +146,10 @@ REVIEWED_LOCALS = {
     # table's columns (who, queued), the constant latest-decision subquery (latest), and the filter's
     # constant conditions joined with AND, values bound as ? (where)
     "who", "queued", "latest", "where",
+    # source loads in the server / compact snapshots (stages/history/snapshots.py, warehouse/backend.py):
+    # constant SQL with quote_ident'ed declared columns (lineage, differs, gone, head, previous, sets),
+    # temp table names our code passes (records: temp._history_incoming / temp._history_successor_<i>)
+    "lineage", "differs", "gone", "head", "previous", "records", "sets",
     # the full leads refresh (resolve/full.py) reuses: relation (read_parquet of its own spill-directory
     # path, '' escaped), cols_sql (the declared columns of lead_match_state)
     # its keys and ids in the warehouse (resolve/full_prep.py, full_ids.py): live and key_sql (the
@@ -156,7 +160,9 @@ REVIEWED_LOCALS = {
 # SQL-building helpers whose arguments are literals in the code (resolve_pairs, lead_state)
 REVIEWED_CALLS = ("BLOCK_HASH.format(", "BLOCK_KIND.format(", "BLOCK_KEYS_SQL.format(", "_numbered(",
                   "usable_block(",  # literal aliases, ints from the config
-                  "resolution_columns(")  # quote_ident'ed columns of source_current
+                  "resolution_columns(",  # quote_ident'ed columns of source_current
+                  # snapshots.py: constant SQL over declared columns; the operator is '<' or '<=' in the code
+                  "state_sql(", "snapshots.state_sql(", "_latest(", "_UP_TO.format(")
 _SQL = re.compile(r"\b(SELECT|INSERT|CREATE|DELETE|UPDATE|ALTER|DROP|WHERE|FROM|JOIN|VALUES)\b")
 
 

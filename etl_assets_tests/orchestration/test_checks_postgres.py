@@ -19,7 +19,7 @@ from etl_assets.stages import preview
 from etl_assets.stages.history import apply_delivery, preview_delivery
 from etl_assets.warehouse import scopes, transaction
 from etl_assets.warehouse.postgres import mirror
-from etl_assets.warehouse.postgres.reader import ServerReader
+from etl_assets.warehouse.postgres.connection import ServerConnection
 from etl_assets_tests.support.deliveries import deliver, nevada_csv
 from etl_assets_tests.support.history import records
 
@@ -113,7 +113,7 @@ def test_the_server_preview_equals_duckdb_s_for_in_order_late_and_replayed_deliv
         frame = records(rows, source="s", delivery_key=key)
         expected = preview_delivery(duck, "s", key, day, frame)
         with resource.open(scopes.source_read("s")) as con:
-            assert isinstance(con, ServerReader)
+            assert isinstance(con, ServerConnection)
             assert preview.preview_delivery(con, "s", key, day, frame) == expected, key
     assert preview_delivery(duck, "s", "k2", date(2023, 2, 1), records(probes[1][2], source="s", delivery_key="k2")).deleted == 1
     with psycopg.connect(pg_url) as pg:  # the previews wrote nothing but their own temp tables

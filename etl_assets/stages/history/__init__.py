@@ -8,14 +8,16 @@ ordered by ``(delivery_date, delivery_key)`` (``diff.py``: insert / update / del
 that produced it, ``valid_to`` the next version's ``valid_from`` (NULL while current); a delete is a
 new version with ``is_deleted`` that copies the last values (dbt snapshots' ``hard_deletes:
 new_record``). Versions carry the producing delivery's lineage; no wall-clock time is stored there.
-``source_snapshots`` + ``source_values`` keep every applied delivery's records (narrow, values
-content-addressed by row hash), which is what makes late and replayed deliveries exact: the history
+``source_snapshots`` + ``source_values`` keep every applied delivery's records (each delivery as its
+change against the previous one, ``snapshots.py``; values content-addressed by row hash), which is
+what makes late and replayed deliveries exact: the history
 is a function of the *set* of deliveries, whatever order they arrive in (``apply.py``). Each
 applied delivery's counts are its row of the load log ``deliveries``.
 
 Modules: ``schema.py`` (business columns, growing the tables, row hash), ``diff.py`` (the change
-rule, counts, preview), ``versions.py`` (writing one delivery's versions), ``apply.py`` (in order,
-or rewind + replay). Identifiers are quoted, values are bound parameters.
+rule, counts, preview), ``versions.py`` (writing one delivery's versions), ``snapshots.py`` (the
+stored deliveries), ``apply.py`` (in order, or rewind + replay). The SQL is portable: it runs on
+DuckDB and in the PostgreSQL server alike. Identifiers are quoted, values are bound parameters.
 """
 
 from etl_assets.records import RECORD_KEY, business_columns

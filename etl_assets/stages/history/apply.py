@@ -2,6 +2,10 @@
 replayed (store its snapshot, rewind the source to its position, re-apply the later deliveries
 from ``source_snapshots`` in order), so any order of arrival gives identical tables.
 
+The same code runs on a DuckDB connection and on a PostgreSQL one (``warehouse/postgres/
+connection.py``): there the delivery's rows, with their row hash, are computed in a local DuckDB,
+COPYed into a temp table, and the diff runs in the server against the source's current rows.
+
 The caller owns the connection and the transaction: nothing here issues BEGIN/COMMIT/ROLLBACK.
 Temporary tables (``temp``, names prefixed ``_history_``) and registered views are dropped before
 returning.
@@ -18,13 +22,14 @@ import pandas as pd
 from etl_assets.records import DELIVERY_KEY, ETAG, INGESTED_AT, RECORD_KEY, SOURCE
 from etl_assets.stages.files import StageFile
 from etl_assets.stages.history.diff import ChangeCounts
+from etl_assets.stages.history import snapshots
 from etl_assets.stages.history.schema import Records, check_records, history_business_types, incoming_select, registered_records, to_date
+from etl_assets.stages.history.temp import create_temp, drop_temp
 from etl_assets.stages.history.versions import write_versions
+from etl_assets.warehouse.postgres.connection import stage
 from etl_assets.warehouse import backend
 from etl_assets.warehouse.backend import quote_ident
-from etl_assets.warehouse.tables import DELIVERIES, HISTORY, RECORD_META, SNAPSHOTS, TABLES, VALUES, ensure_warehouse
-
-_MEMBERSHIP = [RECORD_KEY, "row_hash", *RECORD_META]  # a snapshot row: the record, its hash, its lineage
+from etl_assets.warehouse.tables import DELIVERIES, HISTORY, SNAPSHOTS, TABLES, VALUES, ensure_warehouse
 
 
 class AppliedDelivery(NamedTuple):
@@ -56,21 +61,16 @@ def _applied(con, source: str) -> list[AppliedDelivery]:
     return [AppliedDelivery(*r[:5], ChangeCounts(*r[5:])) for r in rows]
 
 
-def _insert_snapshot(con, source: str, delivery_key: str, incoming: str, business: list[str], only: str | None = None) -> None:
-    """Store the delivery's membership rows, and the business values of (record, hash) pairs not
-    stored yet (all incoming rows, or only those of change types `only` when given)."""
-    cols_sql = ", ".join(quote_ident(c) for c in _MEMBERSHIP)
-    con.execute(
-        f"INSERT INTO {SNAPSHOTS} (_source, _delivery_key, {cols_sql}) SELECT ?, ?, {cols_sql} FROM {incoming}",
-        [source, delivery_key],
-    )
+def _insert_values(con, source: str, incoming: str, business: list[str], only: str | None = None) -> None:
+    """The business values of (record, hash) pairs not stored yet (all incoming rows, or only
+    those of change types `only` when given)."""
     values_sql = ", ".join(quote_ident(c) for c in [RECORD_KEY, "row_hash", *business])
     picked = f"SELECT {', '.join('i.' + quote_ident(c) for c in [RECORD_KEY, 'row_hash', *business])} FROM {incoming} AS i"
     if only is not None:
         picked += f" JOIN temp._history_delta AS d ON d._record_key = i._record_key WHERE d.change_type IN {only}"
     con.execute(
         f"""INSERT INTO {VALUES} (_source, {values_sql})
-        SELECT $source, n.* FROM ({picked}) AS n
+        SELECT CAST($source AS VARCHAR), n.* FROM ({picked}) AS n
         WHERE NOT EXISTS (SELECT 1 FROM {VALUES} AS v
                           WHERE v._source = $source AND v._record_key = n._record_key AND v.row_hash = n.row_hash)""",
         {"source": source},
@@ -87,18 +87,6 @@ def _drop_orphan_values(con, source: str) -> None:
     )
 
 
-def _same_snapshot(con, source: str, delivery_key: str, incoming: str) -> bool:
-    """The stored membership rows equal the incoming ones (the hash stands for the business values)."""
-    cols_sql = ", ".join(quote_ident(c) for c in _MEMBERSHIP)
-    stored = f"(SELECT {cols_sql} FROM {SNAPSHOTS} WHERE _source = $source AND _delivery_key = $key)"
-    fresh = f"(SELECT {cols_sql} FROM {incoming})"
-    differing = con.execute(
-        f"SELECT count(*) FROM (({fresh} EXCEPT ALL {stored}) UNION ALL ({stored} EXCEPT ALL {fresh}))",
-        {"source": source, "key": delivery_key},
-    ).fetchone()[0]
-    return differing == 0
-
-
 def _rewind(con, source: str, from_date: date, from_key: str) -> None:
     """Delete the versions produced by deliveries at or after (from_date, from_key) and re-open
     the latest remaining version of each record."""
@@ -110,8 +98,10 @@ def _rewind(con, source: str, from_date: date, from_key: str) -> None:
     )
     con.execute(
         f"""UPDATE {HISTORY} AS h SET valid_to = NULL, is_current = true
-        FROM (SELECT _record_key, valid_from, _delivery_key FROM {HISTORY} WHERE _source = $source
-              QUALIFY row_number() OVER (PARTITION BY _record_key ORDER BY valid_from DESC, _delivery_key DESC) = 1) AS l
+        FROM (SELECT _record_key, valid_from, _delivery_key FROM (
+                SELECT _record_key, valid_from, _delivery_key,
+                       row_number() OVER (PARTITION BY _record_key ORDER BY valid_from DESC, _delivery_key DESC) AS _latest
+                FROM {HISTORY} WHERE _source = $source) AS v WHERE _latest = 1) AS l
         WHERE h._source = $source AND NOT h.is_current AND h._record_key = l._record_key
           AND h.valid_from = l.valid_from AND h._delivery_key = l._delivery_key""",
         {"source": source},
@@ -123,21 +113,21 @@ def _replay(con, source: str, start: tuple[date, str], delivery_key: str) -> Cha
     their counts in the load log; return the counts of `delivery_key`."""
     result = ChangeCounts()
     business = list(history_business_types(con))
-    cols_sql = ", ".join([f"s.{quote_ident(c)}" for c in _MEMBERSHIP] + [f"v.{quote_ident(c)}" for c in business])
+    cols_sql = ", ".join([f"s.{quote_ident(c)}" for c in snapshots.MEMBERSHIP] + [f"v.{quote_ident(c)}" for c in business])
     for applied in _applied(con, source):
         if (applied.delivery_date, applied.key) < start:
             continue
         try:
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE _history_incoming AS SELECT {cols_sql} FROM {SNAPSHOTS} AS s "
-                f"JOIN {VALUES} AS v ON v._source = s._source AND v._record_key = s._record_key AND v.row_hash = s.row_hash "
-                "WHERE s._source = ? AND s._delivery_key = ?",
-                [source, applied.key],
+            create_temp(
+                con, "_history_incoming",
+                f"SELECT {cols_sql} FROM {snapshots.state_sql()} AS s JOIN {VALUES} AS v "
+                "ON v._source = $source AND v._record_key = s._record_key AND v.row_hash = s.row_hash",
+                {"source": source, "date": applied.delivery_date, "key": applied.key, "ingested": applied.ingested_at},
             )
             counts = write_versions(con, source, applied.key, applied.etag, applied.delivery_date, applied.ingested_at,
                                     "temp._history_incoming", business)
         finally:
-            _drop_temp(con, "_history_incoming")
+            drop_temp(con, "_history_incoming")
         con.execute(
             f"""UPDATE {DELIVERIES} SET inserted = ?, updated = ?, deleted = ?, revived = ?, unchanged = ?
                 WHERE _source = ? AND _delivery_key = ?""",
@@ -148,12 +138,46 @@ def _replay(con, source: str, start: tuple[date, str], delivery_key: str) -> Cha
     return result
 
 
-def _drop_temp(con, *names: str) -> None:
-    for name in names:
-        try:
-            con.execute(f"DROP TABLE IF EXISTS temp.{name}")
-        except duckdb.Error:  # aborted transaction: the caller rolls back
-            pass
+def _restore(con, source: str, applied: list[AppliedDelivery], incoming: AppliedDelivery, previous) -> None:
+    """Store a late or changed delivery's records, and write again the stored change of each
+    delivery whose predecessor that changes (the next one after its old and its new position)."""
+    new_pos = (incoming.delivery_date, incoming.key)
+    others = [a for a in applied if a.key != incoming.key]
+    successors = {}
+    for pos in [new_pos] + ([(previous.delivery_date, previous.key)] if previous is not None else []):
+        nxt = next((a for a in others if (a.delivery_date, a.key) > pos), None)
+        if nxt is not None:
+            successors[nxt.key] = nxt
+    names = {}
+    for i, a in enumerate(successors.values()):  # read before anything they are encoded against changes
+        names[a.key] = f"_history_successor_{i}"
+        snapshots.materialize(con, source, a.delivery_date, a.key, a.ingested_at, names[a.key])
+    try:
+        if previous is not None:
+            snapshots.delete(con, source, incoming.key)
+        todo = sorted([*successors.values(), incoming], key=lambda a: (a.delivery_date, a.key))
+        for a in todo:
+            if a.key in names:
+                snapshots.delete(con, source, a.key)
+            table = f"temp.{names[a.key]}" if a.key in names else "temp._history_incoming"
+            snapshots.encode(con, source, a.delivery_date, a.key, a.ingested_at, table)
+    finally:
+        drop_temp(con, *names.values())
+
+
+def _stage_incoming(con, records: Records):
+    """Temp table ``_history_incoming``: the delivery in the history's layout, with its row hash.
+    In the PostgreSQL server the rows (and hashes) are computed by the same SQL in a local DuckDB
+    and COPYed into a temp table of the load's transaction."""
+    if not backend.is_server(con):
+        with registered_records(con, records) as view:
+            incoming = incoming_select(con, view, records, alter=True)
+            create_temp(con, "_history_incoming", incoming.select)
+        return incoming.business
+    with duckdb.connect(":memory:") as local, registered_records(local, records) as view:
+        incoming = incoming_select(con, view, records, alter=True, view_con=local)
+        stage(con.pg, local, incoming.select, "_history_incoming", incoming.types)
+    return incoming.business
 
 
 def _ingested_at(records: Records):
@@ -180,39 +204,40 @@ def apply_delivery(
     check_records(records, f"{source}/{delivery_key}")
     delivery_date = to_date(delivery_date)
     ensure_warehouse(con)
+    snapshots.upgrade(con)
     ingested_at = _ingested_at(records)
     incoming = "temp._history_incoming"
-    with registered_records(con, records) as view:
-        try:
-            select, business = incoming_select(con, view, records, alter=True)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _history_incoming AS {select}")
-            applied = _applied(con, source)
-            previous = next((a for a in applied if a.key == delivery_key), None)
-            later = [a for a in applied if a.key != delivery_key and (a.delivery_date, a.key) > (delivery_date, delivery_key)]
-            if previous is None and not later:  # in-order arrival: diff with current rows only
-                counts = write_versions(
-                    con, source, delivery_key, etag, delivery_date, ingested_at, incoming, business, keep_delta=True
-                )
-                # unchanged records' values are stored already (under their current version's hash)
-                _insert_snapshot(con, source, delivery_key, incoming, business, only="('insert', 'update', 'revive')")
-                _drop_temp(con, "_history_delta")
-                _log(con, source, delivery_key, etag, delivery_date, ingested_at, len(records), counts)
-                return counts
-            if (
-                previous is not None
-                and (previous.delivery_date, previous.etag, previous.ingested_at) == (delivery_date, etag, ingested_at)
-                and _same_snapshot(con, source, delivery_key, incoming)
-            ):
-                return previous.counts  # exact replay: the set of deliveries is unchanged
-            # late or changed delivery: store its content, rewind, replay from its position on
-            backend.delete_delivery(con, SNAPSHOTS, source, delivery_key)
-            _insert_snapshot(con, source, delivery_key, incoming, business)
-            _drop_orphan_values(con, source)
-            _log(con, source, delivery_key, etag, delivery_date, ingested_at, len(records), ChangeCounts())
-            start = (delivery_date, delivery_key)
-            if previous is not None:
-                start = min(start, (previous.delivery_date, previous.key))
-            _rewind(con, source, *start)
-        finally:
-            _drop_temp(con, "_history_incoming", "_history_delta")
+    try:
+        business = _stage_incoming(con, records)
+        applied = _applied(con, source)
+        previous = next((a for a in applied if a.key == delivery_key), None)
+        later = [a for a in applied if a.key != delivery_key and (a.delivery_date, a.key) > (delivery_date, delivery_key)]
+        if previous is None and not later:  # in-order arrival: diff with current rows only
+            counts = write_versions(
+                con, source, delivery_key, etag, delivery_date, ingested_at, incoming, business, keep_delta=True
+            )
+            # unchanged records' values are stored already (under their current version's hash)
+            _insert_values(con, source, incoming, business, only="('insert', 'update', 'revive')")
+            snapshots.encode(con, source, delivery_date, delivery_key, ingested_at, incoming)
+            drop_temp(con, "_history_delta")
+            _log(con, source, delivery_key, etag, delivery_date, ingested_at, len(records), counts)
+            return counts
+        if (
+            previous is not None
+            and (previous.delivery_date, previous.etag, previous.ingested_at) == (delivery_date, etag, ingested_at)
+            and snapshots.same(con, source, delivery_date, delivery_key, ingested_at, incoming)
+        ):
+            return previous.counts  # exact replay: the set of deliveries is unchanged
+        # late or changed delivery: store its content, rewind, replay from its position on
+        this = AppliedDelivery(delivery_key, delivery_date, etag, ingested_at, len(records), ChangeCounts())
+        _restore(con, source, applied, this, previous)
+        _insert_values(con, source, incoming, business)
+        _drop_orphan_values(con, source)
+        _log(con, source, delivery_key, etag, delivery_date, ingested_at, len(records), ChangeCounts())
+        start = (delivery_date, delivery_key)
+        if previous is not None:
+            start = min(start, (previous.delivery_date, previous.key))
+        _rewind(con, source, *start)
+    finally:
+        drop_temp(con, "_history_incoming", "_history_delta")
     return _replay(con, source, start, delivery_key)

@@ -2,7 +2,8 @@
 
 A key not seen before is an ``insert``; a key whose row hash changed an ``update``; a live key
 missing from the delivery a ``delete``; a deleted key present again a ``revive``; anything else
-``unchanged``. The same SQL serves the write (:mod:`.apply`) and the preview (the delete guard).
+``unchanged``. The same SQL serves the write (:mod:`.apply`) and the preview (the delete guard),
+on DuckDB and in the PostgreSQL server (portable SQL: no QUALIFY, no GROUP BY ALL).
 """
 
 from __future__ import annotations
@@ -59,14 +60,17 @@ CURRENT_STATE = f"(SELECT _record_key, row_hash, is_deleted FROM {HISTORY} WHERE
 # The state just before position ($date, $key): latest version per record among versions
 # produced by deliveries ordered before it.
 STATE_BEFORE = f"""(
-SELECT _record_key, row_hash, is_deleted FROM {HISTORY}
-WHERE _source = $source AND (valid_from < $date OR (valid_from = $date AND _delivery_key < $key))
-QUALIFY row_number() OVER (PARTITION BY _record_key ORDER BY valid_from DESC, _delivery_key DESC) = 1
+SELECT _record_key, row_hash, is_deleted FROM (
+    SELECT _record_key, row_hash, is_deleted,
+           row_number() OVER (PARTITION BY _record_key ORDER BY valid_from DESC, _delivery_key DESC) AS _latest
+    FROM {HISTORY}
+    WHERE _source = $source AND (valid_from < $date OR (valid_from = $date AND _delivery_key < $key))
+) AS versions WHERE _latest = 1
 )"""
 
 
 def counts_sql(diff_relation: str) -> str:
-    return f"SELECT change_type, count(*) FROM {diff_relation} WHERE change_type IS NOT NULL GROUP BY ALL"
+    return f"SELECT change_type, count(*) FROM {diff_relation} WHERE change_type IS NOT NULL GROUP BY change_type"
 
 
 def to_counts(rows: list[tuple[str, int]]) -> ChangeCounts:

@@ -32,6 +32,7 @@ _views = itertools.count()
 class Incoming(NamedTuple):
     select: str  # SQL over the registered records giving rows in the history's layout, with row_hash
     business: list[str]  # the business columns of that layout (history's and the delivery's)
+    types: dict[str, str]  # every column of that layout → its DuckDB type, in order
 
 
 def history_business_types(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -124,14 +125,18 @@ def _hash_expr(columns: list[str], alias: str = "") -> str:
     return f"md5('[' || {inner} || ']')"
 
 
-def incoming_select(con: duckdb.DuckDBPyConnection, view: str, records: Records, *, alter: bool) -> Incoming:
+def incoming_select(con: duckdb.DuckDBPyConnection, view: str, records: Records, *, alter: bool,
+                    view_con: duckdb.DuckDBPyConnection | None = None) -> Incoming:
     """The incoming rows in the history's layout: _record_key, per-record meta, every business
     column (history's and the delivery's; cast to the history's types, NULL where the delivery
     lacks one), row_hash.
 
     With ``alter`` new business columns are added to the tables first; without it (preview)
-    they are only used for the hash."""
-    view_types = {r[0]: r[1] for r in con.execute(f"DESCRIBE {quote_ident(view)}").fetchall()}
+    they are only used for the hash. ``view_con``: the DuckDB connection holding ``view`` when it
+    is not the warehouse's (a load in the PostgreSQL server computes the rows, and so the row
+    hash, in a local DuckDB, the same SQL as on the DuckDB backend)."""
+    view_con = con if view_con is None else view_con
+    view_types = {r[0]: r[1] for r in view_con.execute(f"DESCRIBE {quote_ident(view)}").fetchall()}
     known = history_business_types(con)
     new = {}
     for c in business_columns(records):
@@ -156,4 +161,5 @@ def incoming_select(con: duckdb.DuckDBPyConnection, view: str, records: Records,
         + [col(c, t) for c, t in types.items()]
     )
     select = f"SELECT *, {_hash_expr(business)} AS row_hash FROM (SELECT {inner} FROM {quote_ident(view)})"
-    return Incoming(select, business)
+    layout = {RECORD_KEY: "VARCHAR", **RECORD_META, **types, "row_hash": "VARCHAR"}
+    return Incoming(select, business, layout)

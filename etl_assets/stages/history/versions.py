@@ -1,5 +1,6 @@
 """Write the versions one delivery makes against its source's current state: close the changed
-versions, add delete versions (copying the last values) and new insert/update/revive versions."""
+versions, add delete versions (copying the last values) and new insert/update/revive versions.
+Portable SQL: the same statements run on DuckDB and in the PostgreSQL server."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import duckdb
 
 from etl_assets.records import DQ_FLAGS, EXTRAS
 from etl_assets.stages.history.diff import CURRENT_STATE, DIFF, ChangeCounts, counts_sql, to_counts
+from etl_assets.stages.history.temp import create_temp
 from etl_assets.warehouse.backend import quote_ident
 from etl_assets.warehouse.tables import HISTORY, TABLES
 
@@ -30,11 +32,7 @@ def write_versions(
     `source` (which must be the state just before this delivery). Cost ~ delivery + current rows."""
     delta = DELTA
     deleted = "temp._history_deleted_versions"
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _history_delta AS "
-        + DIFF.format(incoming=incoming, previous=CURRENT_STATE),
-        {"source": source},
-    )
+    create_temp(con, "_history_delta", DIFF.format(incoming=incoming, previous=CURRENT_STATE), {"source": source})
     counts = to_counts(con.execute(counts_sql(delta)).fetchall())
     carried = [DQ_FLAGS, EXTRAS, *business]
     history_cols = [*TABLES[HISTORY].columns, *business]  # the fixed columns end with the carried meta
@@ -42,10 +40,10 @@ def write_versions(
     params = {"source": source, "date": delivery_date, "key": delivery_key, "etag": etag, "ingested": ingested_at}
     if counts.deleted:
         # delete versions copy the last values, taken before those versions are closed
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _history_deleted_versions AS
-            SELECT h._source, h._record_key, CAST($date AS DATE) AS valid_from, CAST(NULL AS DATE) AS valid_to,
-                   true AS is_current, true AS is_deleted, 'delete' AS change_type, h.row_hash,
+        create_temp(
+            con, "_history_deleted_versions",
+            f"""SELECT h._source, h._record_key, CAST($date AS DATE) AS valid_from, CAST(NULL AS DATE) AS valid_to,
+                   true AS is_current, true AS is_deleted, CAST('delete' AS VARCHAR) AS change_type, h.row_hash,
                    CAST($key AS VARCHAR) AS _delivery_key, CAST($etag AS VARCHAR) AS _etag,
                    CAST($ingested AS TIMESTAMP WITH TIME ZONE) AS _ingested_at,
                    CAST(NULL AS BIGINT) AS _row_number, CAST(NULL AS BIGINT) AS _line_number,
@@ -68,8 +66,9 @@ def write_versions(
     if counts.inserted or counts.updated or counts.revived:
         con.execute(
             f"""INSERT INTO {HISTORY} ({cols_sql})
-            SELECT $source, i._record_key, $date, NULL, true, false, d.change_type, i.row_hash,
-                   $key, $etag, i._ingested_at, i._row_number, i._line_number,
+            SELECT CAST($source AS VARCHAR), i._record_key, CAST($date AS DATE), CAST(NULL AS DATE), true, false,
+                   d.change_type, i.row_hash, CAST($key AS VARCHAR), CAST($etag AS VARCHAR),
+                   i._ingested_at, i._row_number, i._line_number,
                    {", ".join("i." + quote_ident(c) for c in carried)}
             FROM {incoming} AS i JOIN {delta} AS d ON i._record_key = d._record_key
             WHERE d.change_type IN ('insert', 'update', 'revive')""",

@@ -24,6 +24,7 @@ import psycopg
 from psycopg import sql
 
 from etl_assets.warehouse import backend
+from etl_assets.warehouse.postgres import connection
 from etl_assets.warehouse.postgres import server as postgres
 from etl_assets.warehouse import spill
 from etl_assets.warehouse.scopes import BY_SOURCE, Scope
@@ -108,7 +109,13 @@ def _write(pg: psycopg.Connection, mem: duckdb.DuckDBPyConnection, scope: Scope)
 def session(url: str, scope: Scope, *, password: str | None = None,
             lock_timeout_seconds: float = 300.0) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a DuckDB connection holding the scope's rows; write the scope's rows back to
-    PostgreSQL when the block ends without an exception (nothing is written otherwise)."""
+    PostgreSQL when the block ends without an exception (nothing is written otherwise). A scope
+    ``in_server`` yields a connection to the server instead (``connection.py``)."""
+    if scope.in_server:
+        with connection.session(url, scope.name, scope.lock, read_only=scope.read_only, password=password,
+                                lock_timeout_seconds=lock_timeout_seconds) as con:
+            yield con
+        return
     pg = postgres.connect(url, password)
     spill_files = contextlib.ExitStack()  # the mirror's own spill directory, removed at the end
     # no ICU extension: TIMESTAMPTZ is read and written in UTC

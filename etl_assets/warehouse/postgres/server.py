@@ -9,6 +9,7 @@ off) and writes it so; doubles are printed shortest-exact by both, timestamps in
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -23,6 +24,12 @@ from etl_assets.warehouse.ddl import pg_type, quote_ident  # noqa: F401 (pg_type
 from etl_assets.warehouse.tables import SCHEMA, TABLES, VIEWS
 
 PG_SCHEMA = "public"
+_MAIN = re.compile(rf"(?<![\w.\"]){SCHEMA}\.")
+# What a load in the server looks up: a source's current versions by key (the diff against them,
+# closing the changed ones) without reading its closed versions.
+INDEXES = (
+    "CREATE INDEX IF NOT EXISTS source_history_current ON public.source_history (_source, _record_key) WHERE is_current",
+)
 COPY_CHUNK = 1 << 20
 _TO_DUCKDB = {
     "text": "VARCHAR", "character varying": "VARCHAR", "bigint": "BIGINT", "integer": "INTEGER",
@@ -109,6 +116,17 @@ def columns(pg: psycopg.Connection, table: str) -> dict[str, str]:
     return {r[0]: duckdb_type(r[1], r[2], r[3], r[4]) for r in rows}
 
 
+def temp_columns(pg: psycopg.Connection, name: str) -> dict[str, str]:
+    """Column → DuckDB type of this session's temp table ``name`` (empty when it does not exist)."""
+    rows = pg.execute(
+        "SELECT column_name, data_type, udt_name, numeric_precision, numeric_scale FROM information_schema.columns "
+        "WHERE table_schema = (SELECT nspname FROM pg_namespace WHERE oid = pg_my_temp_schema()) AND table_name = %s "
+        "ORDER BY ordinal_position",
+        [name],
+    ).fetchall()
+    return {r[0]: duckdb_type(r[1], r[2], r[3], r[4]) for r in rows}
+
+
 def lock(pg: psycopg.Connection, name: str, *, session: bool = False) -> None:
     """An advisory lock on ``name``: the transaction's (released at COMMIT/ROLLBACK) or the
     session's (released by ``unlock`` or when the connection ends, e.g. its process is killed)."""
@@ -121,14 +139,13 @@ def unlock(pg: psycopg.Connection, name: str) -> None:
 
 
 def _view_sql(select: str) -> str:
-    """A declared view's SELECT with the declared tables' PostgreSQL names."""
-    for table in sorted(TABLES, key=len, reverse=True):
-        select = select.replace(table, pg_name(table))
-    return select.replace(f"{SCHEMA}.", f"{PG_SCHEMA}.")
+    """A statement written for the DuckDB warehouse with the server's schema (``main.`` → ``public.``,
+    never inside a longer name)."""
+    return _MAIN.sub(f"{PG_SCHEMA}.", select)
 
 
 def server_sql(query: str) -> str:
-    """A statement written for the DuckDB warehouse with the server's names (``reader.py``)."""
+    """A statement written for the DuckDB warehouse with the server's names (``connection.py``)."""
     return _view_sql(query)
 
 
@@ -158,6 +175,8 @@ def ensure_tables(pg: psycopg.Connection) -> None:
         lock(pg, "ddl")
         for table, declared in TABLES.items():
             pg.execute(ddl.create_table_sql(pg_name(table), declared.columns, declared.key, ddl.POSTGRES))
+        for statement in INDEXES:
+            pg.execute(statement)
         missing = [v for v in VIEWS if not columns(pg, v)]
         if missing:
             create_views(pg)
@@ -210,12 +229,19 @@ def copy_from_duckdb(pg: psycopg.Connection, mem: duckdb.DuckDBPyConnection, tab
     """Every row of a DuckDB table appended to the same-named PostgreSQL table (``COPY … FROM STDIN``)."""
     cols = list(cols)
     cols_sql = ", ".join(map(quote_ident, cols))
+    copy_query_to(pg, mem, f"SELECT {cols_sql} FROM {table}", sql.Identifier(*pg_name(table).split(".")), cols)
+
+
+def copy_query_to(pg: psycopg.Connection, mem: duckdb.DuckDBPyConnection, select: str, target: sql.Composable,
+                  cols: Iterable[str]) -> None:
+    """The rows of a DuckDB query (columns ``cols``, in order) appended to PostgreSQL table ``target``."""
+    cols = list(cols)
     with tempfile.TemporaryDirectory(prefix="etl-pg-") as tmp:
         path = Path(tmp) / "rows.csv"
         csv_path = str(path).replace("'", "''")  # a temp path, as a string literal (COPY takes no parameter)
-        mem.execute(f"COPY (SELECT {cols_sql} FROM {table}) TO '{csv_path}' (FORMAT csv, HEADER false)")
+        mem.execute(f"COPY ({select}) TO '{csv_path}' (FORMAT csv, HEADER false)")
         copy_sql = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
-            sql.Identifier(*pg_name(table).split(".")), sql.SQL(", ").join(map(sql.Identifier, cols)))
+            target, sql.SQL(", ").join(map(sql.Identifier, cols)))
         with path.open("rb") as f, pg.cursor().copy(copy_sql) as cp:
             while chunk := f.read(COPY_CHUNK):
                 cp.write(chunk)
