@@ -61,9 +61,12 @@ class Engines:
         self.keep = keep
         self._engines: OrderedDict[str, db.Engine] = OrderedDict()
         self._lock = threading.Lock()
+        self._pid = os.getpid()
 
     def get(self, conn_string: str) -> db.Engine:
         with self._lock:
+            if os.getpid() != self._pid:  # a forked child never uses (nor closes) its parent's connections
+                self._engines, self._pid = OrderedDict(), os.getpid()
             engine = self._engines.pop(conn_string, None) or _engine(conn_string)
             self._engines[conn_string] = engine
             while len(self._engines) > self.keep:
