@@ -1,4 +1,4 @@
-"""The local instance's SQLite storage (dagster.yaml `storage: custom`), its connections kept open.
+"""The local instance's SQLite storage, its connections kept open (dagster.yaml ``instance_class``).
 
 Why: Dagster's SQLite storages create an engine and open a connection for every write and close
 it after (NullPool). At SQLite's default synchronous=FULL every commit syncs the WAL, and closing a
@@ -10,6 +10,9 @@ loss may lose the last commits but never corrupts the file), and a new shard is 
 empty, stamped template made once per process. Same files and layout as Dagster's default
 ``storage: sqlite`` (runs.db, history/runs/<run>.db, index.db, schedules/), so either opens the
 other's DAGSTER_HOME. Production runs on PostgreSQL (deploy/dagster.yaml) and does not use this.
+It is the default storage of ``KeptOpenInstance`` (not ``storage: custom``): only an instance class
+learns the instance's directory, and an instance opened by directory (``DagsterInstance.from_config``)
+has no DAGSTER_HOME to read it from.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as db
+import yaml
+from dagster import DagsterInstance
+from dagster._core.instance.ref import InstanceRef
 from dagster._core.storage.base_storage import DagsterStorage
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_NAME, SqliteEventLogStorage
 from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
@@ -34,6 +40,7 @@ from dagster._core.storage.sqlite_storage import (
     _runs_directory,
     _schedule_directory,
 )
+from dagster._serdes import ConfigurableClassData
 from sqlalchemy.pool import NullPool
 
 KEEP_ENGINES = 8  # database files kept open per storage: the index, runs.db and the latest run shards
@@ -61,9 +68,12 @@ class Engines:
         self.keep = keep
         self._engines: OrderedDict[str, db.Engine] = OrderedDict()
         self._lock = threading.Lock()
+        self._pid = os.getpid()
 
     def get(self, conn_string: str) -> db.Engine:
         with self._lock:
+            if os.getpid() != self._pid:  # a forked child never uses (nor closes) its parent's connections
+                self._engines, self._pid = OrderedDict(), os.getpid()
             engine = self._engines.pop(conn_string, None) or _engine(conn_string)
             self._engines[conn_string] = engine
             while len(self._engines) > self.keep:
@@ -162,7 +172,7 @@ class KeptOpenRunStorage(SqliteRunStorage):
 
 
 class KeptOpenSqliteStorage(DagsterSqliteStorage):
-    """``storage: custom`` for dagster.yaml: DagsterSqliteStorage's layout under ``base_dir`` with
+    """DagsterSqliteStorage's layout under ``base_dir`` (the default storage of ``KeptOpenInstance``) with
     the run and event-log storages above (schedules as Dagster's: the daemon's ticks are few)."""
 
     def __init__(self, base_dir: str, inst_data=None):
@@ -177,3 +187,18 @@ class KeptOpenSqliteStorage(DagsterSqliteStorage):
     def from_config_value(cls, inst_data, config_value) -> KeptOpenSqliteStorage:
         os.makedirs(config_value["base_dir"], exist_ok=True)
         return cls(config_value["base_dir"], inst_data=inst_data)
+
+
+class KeptOpenInstance(DagsterInstance):
+    """``instance_class`` for dagster.yaml: Dagster's instance whose default storage (no ``storage:``
+    key) is ``KeptOpenSqliteStorage`` under the instance's directory; anything configured wins."""
+
+    @classmethod
+    def config_schema(cls) -> dict:
+        return {}  # no settings of its own
+
+    @staticmethod
+    def config_defaults(base_dir: str):
+        defaults = dict(InstanceRef.config_defaults(base_dir))
+        defaults["storage"] = ConfigurableClassData(__name__, KeptOpenSqliteStorage.__name__, yaml.dump({"base_dir": base_dir}))
+        return defaults
