@@ -63,22 +63,34 @@ def dedup_file(normalized: StageFile, writer: StageFileWriter) -> DedupedFile:
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         con.execute("SET threads = 2")
         relation = "read_parquet($path)"  # DuckDB's own reader: streamed within its memory limit
-        found = con.sql(survivors_sql(normalized.columns, relation), params={"path": str(normalized.path)}).to_arrow_table()
-        clean = con.execute(f"SELECT count(*) FROM {relation} WHERE {quote_ident(QUARANTINE_REASON)} IS NULL",
-                            {"path": str(normalized.path)}).fetchall()[0][0]
-    keep = found.column(ROW_NUMBER).to_numpy()
-    collapsed = found.column(COLLAPSED_ROWS).combine_chunks().cast(pa.string())
+        path = {"path": str(normalized.path)}
+        clean, keys = con.execute(f"SELECT count(*), count(DISTINCT {quote_ident(RECORD_KEY)}) FROM {relation} "
+                                  f"WHERE {quote_ident(QUARANTINE_REASON)} IS NULL", path).fetchall()[0]
+        found = None
+        if keys < clean:  # some key repeats (a null key is quarantined): rank the rows
+            found = con.sql(survivors_sql(normalized.columns, relation), params=path).to_arrow_table()
+    if found is None:  # every clean row survives, nothing absorbed
+        keep = None
+        collapsed = pa.nulls(0, pa.string())
+    else:
+        keep = found.column(ROW_NUMBER).to_numpy()
+        collapsed = found.column(COLLAPSED_ROWS).combine_chunks().cast(pa.string())
     del found
     big = normalized.row_groups > 1
     if big:
         release_memory()  # DuckDB's and the scan's pages
     schema = None
     for table in normalized.tables():
-        numbers = table.column(ROW_NUMBER).to_numpy()
-        at = np.minimum(np.searchsorted(keep, numbers), max(len(keep) - 1, 0))
-        kept = (keep[at] == numbers) if len(keep) else np.zeros(len(numbers), dtype=bool)
-        kept &= table.column(QUARANTINE_REASON).is_null().to_numpy(zero_copy_only=False)
-        out = table.filter(pa.array(kept)).append_column(COLLAPSED_ROWS, collapsed.take(pa.array(at[kept])))
+        clean_rows = table.column(QUARANTINE_REASON).is_null().to_numpy(zero_copy_only=False)
+        if keep is None:
+            out = table if clean_rows.all() else table.filter(pa.array(clean_rows))
+            out = out.append_column(COLLAPSED_ROWS, pa.nulls(out.num_rows, pa.string()))
+        else:
+            numbers = table.column(ROW_NUMBER).to_numpy()
+            at = np.minimum(np.searchsorted(keep, numbers), max(len(keep) - 1, 0))
+            kept = (keep[at] == numbers) if len(keep) else np.zeros(len(numbers), dtype=bool)
+            kept &= clean_rows
+            out = table.filter(pa.array(kept)).append_column(COLLAPSED_ROWS, collapsed.take(pa.array(at[kept])))
         if schema is None:
             schema = out.schema.with_metadata(_pandas_metadata(normalized, out.schema))
             writer.start(schema)
@@ -89,7 +101,7 @@ def dedup_file(normalized: StageFile, writer: StageFileWriter) -> DedupedFile:
     if schema is None:  # an empty normalized file: an empty deduped file of the same columns
         writer.write(normalized.head(0).assign(**{COLLAPSED_ROWS: pd.array([], dtype=STRING)}))
     progress.advance(clean)
-    return DedupedFile(writer.close(), collapsed=int(clean - len(keep)))
+    return DedupedFile(writer.close(), collapsed=0 if keep is None else int(clean - len(keep)))
 
 
 def _pandas_metadata(normalized: StageFile, schema: pa.Schema) -> dict:

@@ -15,7 +15,7 @@ import pandas as pd
 from etl_assets import warehouse
 from etl_assets import progress
 from etl_assets.records import DELIVERY_DATE, ETAG, QUARANTINE_COLUMNS, QUARANTINE_REASON
-from etl_assets.stages.files import StageFile
+from etl_assets.stages.files import StageFile, to_frame
 from etl_assets.sources.spec import SourceSpec
 from etl_assets.stages import history
 
@@ -113,7 +113,7 @@ def bound_memory(con: duckdb.DuckDBPyConnection):
 def quarantined_rows(normalized: StageFile) -> pd.DataFrame:
     """The quarantined records (the quarantine table's columns only, read batch by batch)."""
     columns = [c for c in QUARANTINE_COLUMNS if c in normalized.columns]
-    parts = [b[b[QUARANTINE_REASON].notna()] for b in normalized.batches(columns=columns)]
+    parts = [to_frame(t.filter(t.column(QUARANTINE_REASON).is_valid())) for t in normalized.tables(columns=columns)]
     return pd.concat(parts, ignore_index=True) if parts else normalized.head(0)[columns]
 
 

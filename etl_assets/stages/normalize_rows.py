@@ -27,7 +27,7 @@ from etl_assets.stages.headers import resolve_columns
 from etl_assets.transforms import get_transform
 from etl_assets.transforms.registry import Spread, apply_transform_distinct
 from etl_assets.transforms._common import quote
-from etl_assets.transforms.columns import is_arrow_text
+from etl_assets.transforms.columns import formula_candidates, is_arrow_text
 from etl_assets.transforms.json_text import json_objects
 from etl_assets.transforms.text import FORMULA_PATTERN
 
@@ -119,10 +119,11 @@ class _Reasons:
         self._add(self.flags, positions, messages)
 
     def as_series(self, store: dict[int, list[str]], index: pd.Index) -> pd.Series:
-        values = np.full(self.n, None, dtype=object)
-        for pos, msgs in store.items():
-            values[pos] = "; ".join(dict.fromkeys(msgs))
-        return pd.Series(pd.array(values, dtype=STRING), index=index)
+        """One text per row (its messages joined, repeats once), null where there are none (Arrow take)."""
+        codes = np.zeros(self.n, dtype=np.int64)
+        codes[np.fromiter(store, dtype=np.int64, count=len(store))] = np.arange(1, len(store) + 1)
+        texts = pa.array([None, *("; ".join(dict.fromkeys(msgs)) for msgs in store.values())], type=pa.large_string())
+        return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([texts.take(pa.array(codes))])), index=index)
 
 
 def _cast(values: pd.Series | Spread, type_name: str, index: pd.Index) -> tuple[pd.Series, np.ndarray]:
@@ -178,7 +179,7 @@ def normalize_batch(raw: pd.DataFrame, plan: NormalizePlan) -> pd.DataFrame:
 
     typed = pd.DataFrame(index=raw.index)
     for name, column in targets.items():
-        values = out.get(name, pd.Series(None, index=raw.index, dtype=object))
+        values = out.get(name, Spread(np.zeros(n, dtype=np.int64), [None]))  # no field fills it: null
         typed[name], bad = _cast(values, column.type, raw.index)
         if len(bad):
             notes.reason(bad, [f"line {lines[p]}, column {origin.get(name, name)}: not a valid {column.type} for {name}" for p in bad])
@@ -201,7 +202,7 @@ def normalize_batch(raw: pd.DataFrame, plan: NormalizePlan) -> pd.DataFrame:
     rows[EXTRAS] = _json_records(raw, plan.unmapped, extra_fields=raw[EXTRA_FIELDS])
     rows[QUARANTINE_REASON] = notes.as_series(notes.reasons, raw.index)
     quarantined = rows[QUARANTINE_REASON].notna()
-    rows[RAW_RECORD] = pd.Series(pd.array([None] * n, dtype=STRING), index=raw.index)
+    rows[RAW_RECORD] = notes.as_series({}, raw.index)
     if quarantined.any():
         rows.loc[quarantined, RAW_RECORD] = _json_records(raw[quarantined], plan.source_columns, raw.loc[quarantined, EXTRA_FIELDS])
     return rows
@@ -228,7 +229,8 @@ def _flag_formulas(raw: pd.DataFrame, columns: list[str], notes: _Reasons, lines
     here: kept verbatim, flagged in ``_dq_flags``; CSV exports neutralise them (exports.safe_csv.to_safe_csv)."""
     for column in columns:
         values = raw[column] if raw[column].dtype == STRING else raw[column].astype(STRING)
-        hit = np.flatnonzero(values.str.match(FORMULA_PATTERN).fillna(False).to_numpy(dtype=bool))
+        maybe = formula_candidates(values)  # the regex only where the first character allows a formula
+        hit = maybe[values.iloc[maybe].str.match(FORMULA_PATTERN).fillna(False).to_numpy(dtype=bool)]
         if len(hit):
             notes.flag(hit, [
                 f"line {lines[p]}, column {column!r}: looks like a spreadsheet formula ({quote(values.iat[p])}); "

@@ -67,3 +67,14 @@ def upper_column(values: pd.Series, scalar) -> pd.Series:
     fixed = [scalar(v) for v in values.iloc[other].tolist()]
     upper.iloc[other] = pd.Series(pd.array(fixed, dtype=values.dtype), index=values.index[other])
     return upper
+
+
+# A formula (transforms/text.py FORMULA_PATTERN) starts, after white space, with one of these.
+_FORMULA_FIRST = pa.array(sorted(set("=@+-") | set(_SPACE_CHARS)), type=pa.string())
+
+
+def formula_candidates(values: pd.Series) -> np.ndarray:
+    """Positions of the text cells whose first character is white space or ``= @ + -``: the only
+    ones FORMULA_PATTERN can match (the regex then runs on those alone)."""
+    first = pc.utf8_slice_codeunits(_arrow(values), 0, 1)
+    return np.flatnonzero(pc.fill_null(pc.is_in(first, value_set=_FORMULA_FIRST), False).to_numpy(zero_copy_only=False))
