@@ -14,8 +14,11 @@ Measured, each in a fresh child process: (1) the first leads refresh as a real D
 ``warehouse/leads`` (the resources ``make ingest`` builds: memory limit and spill directory
 included): wall time and peak RSS of the whole process tree (sampled every 100 ms); (2) Splink's
 own ``predict`` on the refresh's candidate pairs (registered as blocked pairs, the stored model)
-then ``cluster_pairwise_predictions_at_threshold`` (0.9): the time of those two calls alone.
-Writes benchmarks/results/first_refresh.md.
+then ``cluster_pairwise_predictions_at_threshold`` (0.9): the time of those two calls alone; and
+(3) the floor of the same run: DuckDB's ``read_csv`` of the same records into a table (the delivery's
+CSV; ``scaled``: its records written to a CSV), median of 3. Reported: wall, tree peak, the ratios.
+``--work DIR --reuse`` refreshes copies of the warehouses an earlier run built there (``pristine.duckdb``);
+``--repeat N``: N refreshes (median wall, max peak). Writes benchmarks/results/first_refresh.md.
 """
 
 from __future__ import annotations

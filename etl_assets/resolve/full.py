@@ -1,13 +1,14 @@
-"""The full leads refresh with the records kept in the warehouse: read with the matching columns
-only, survivorship in batches of whole leads, the match state written in SQL.
+"""The full leads refresh with the records kept in the warehouse: matching keys computed there over
+distinct values, survivorship in batches of whole leads, the match state written in SQL.
 
 Why: at a million records, the live records with every lead column as one pandas frame (~1 GiB),
-the leads frame built from it (~0.7 GiB) and the state frame stacked to 3 GiB of peak RSS. Matching
-reads a dozen columns (``resolver.MATCH_COLUMNS``); the other lead columns are needed only by
-survivorship, one lead at a time. So they stay in DuckDB (on the refresh's memory-limited
-connection) and are read ``LEADS_BATCH`` records at a time, whole leads per batch, each batch
-resolved by ``build_leads`` (the one survivorship rule; an incremental refresh calls it on its part),
-so a full and an incremental refresh write the same leads.
+the leads frame built from it (~0.7 GiB) and the state frame stacked to 3 GiB of peak RSS; even the
+matching columns alone (``resolver.MATCH_COLUMNS``) were ~0.7 GiB of text. So the keys come from
+``full_prep`` (distinct combinations, one number per record), the lead ids and crosswalk from
+``full_ids``; the other lead columns are needed only by survivorship, one lead at a time, so they
+stay in DuckDB (on the refresh's memory-limited connection) and are read ``LEADS_BATCH`` records at
+a time, whole leads per batch, each batch resolved by ``build_leads`` (the one survivorship rule; an
+incremental refresh calls it on its part), so a full and an incremental refresh write the same leads.
 """
 
 from __future__ import annotations
