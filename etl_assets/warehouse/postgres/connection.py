@@ -30,6 +30,7 @@ _NAMED = re.compile(r"\$([A-Za-z_]\w*)")
 _SCHEMAS = ((re.compile(r"(?<![\w.\"])main\."), "public."), (re.compile(r"(?<![\w.\"])temp\."), "pg_temp."))
 
 DIALECT = "postgres"
+LOAD_WORK_MEM = "128MB"
 
 
 def translate(query: str, params) -> tuple[str, object]:
@@ -148,6 +149,9 @@ def session(url: str, name: str, lock: str | None, *, password: str | None = Non
     try:
         try:
             pg.execute(sql.SQL("SET lock_timeout = {}").format(sql.Literal(f"{int(lock_timeout_seconds * 1000)}ms")))
+            # the diff's joins and the snapshot's latest-row-per-key sort over a big delivery: in memory
+            # rather than spilled in 4 MB runs (PostgreSQL's default), one load per source at a time
+            pg.execute(sql.SQL("SET work_mem = {}").format(sql.Literal(LOAD_WORK_MEM)))
             postgres.ensure_tables(pg)
             if lock:
                 postgres.lock(pg, lock, session=True)
