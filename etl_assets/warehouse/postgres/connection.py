@@ -37,6 +37,7 @@ _TEMP = re.compile(r"(?<![\w.\"])temp\.")
 _cursors = itertools.count()
 
 DIALECT = "postgres"
+LOAD_WORK_MEM = "128MB"
 
 
 def translate(query: str, params) -> tuple[str, object]:
@@ -210,6 +211,10 @@ def session(url: str, name: str, lock: str | None, *, read_only: bool = False, p
     try:
         try:
             pg.execute(sql.SQL("SET lock_timeout = {}").format(sql.Literal(f"{int(lock_timeout_seconds * 1000)}ms")))
+            if not read_only:
+                # the diff's joins and the snapshot's latest-row-per-key sort over a big delivery: in memory
+                # rather than spilled in 4 MB runs (PostgreSQL's default), one load per source at a time
+                pg.execute(sql.SQL("SET work_mem = {}").format(sql.Literal(LOAD_WORK_MEM)))
             if not read_only or _tables_missing(pg):
                 postgres.ensure_tables(pg)
             if lock:
