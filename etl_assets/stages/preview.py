@@ -5,7 +5,7 @@ On DuckDB it is ``history.preview_delivery``. On a PostgreSQL server connection 
 the server: the delivery's row hashes are computed here (DuckDB's hash, the history's column
 types, as a load computes them), copied to a temp table, and the diff against the source's state
 just before the delivery runs on the server (the same ``DIFF`` and ``CURRENT_STATE``; the state
-before a late or replayed delivery in portable SQL), so only two columns of the delivery and a
+before a late or replayed delivery, ``STATE_BEFORE``), so only two columns of the delivery and a
 few counts cross the wire.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from etl_assets.records import RECORD_KEY
 from etl_assets.stages.history import preview_delivery as preview_in_duckdb
-from etl_assets.stages.history.diff import CURRENT_STATE, DIFF, ChangeCounts, to_counts
+from etl_assets.stages.history.diff import CURRENT_STATE, DIFF, STATE_BEFORE, ChangeCounts, to_counts
 from etl_assets.stages.history.schema import Records, check_records, incoming_select, registered_records, to_date
 from etl_assets.warehouse import backend, spill
 from etl_assets.warehouse.tables import DELIVERIES, HISTORY, ensure_warehouse
@@ -28,15 +28,6 @@ CHUNK = 1 << 20
 LATER = f"""SELECT count(*) FROM {DELIVERIES} WHERE _source = $source AND _delivery_key <> $key
             AND (delivery_date > $date OR (delivery_date = $date AND _delivery_key > $key))"""
 REPLAY = f"SELECT count(*) FROM {DELIVERIES} WHERE _source = $source AND _delivery_key = $key"
-# history.STATE_BEFORE without QUALIFY: the latest version per record among versions produced by
-# deliveries ordered before ($date, $key)
-STATE_BEFORE = f"""(
-SELECT _record_key, row_hash, is_deleted FROM (
-    SELECT _record_key, row_hash, is_deleted,
-           row_number() OVER (PARTITION BY _record_key ORDER BY valid_from DESC, _delivery_key DESC) AS n
-    FROM {HISTORY}
-    WHERE _source = $source AND (valid_from < $date OR (valid_from = $date AND _delivery_key < $key))
-) AS v WHERE n = 1)"""
 COUNTS = "SELECT change_type, count(*) FROM d WHERE change_type IS NOT NULL GROUP BY change_type"
 
 
