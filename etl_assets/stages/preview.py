@@ -11,9 +11,7 @@ few counts cross the wire.
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date
-from pathlib import Path
 
 from etl_assets.records import RECORD_KEY
 from etl_assets.stages.history import preview_delivery as preview_in_duckdb
@@ -23,7 +21,6 @@ from etl_assets.warehouse import backend, spill
 from etl_assets.warehouse.tables import DELIVERIES, HISTORY, ensure_warehouse
 
 INCOMING = "_preview_incoming"
-CHUNK = 1 << 20
 
 LATER = f"""SELECT count(*) FROM {DELIVERIES} WHERE _source = $source AND _delivery_key <> $key
             AND (delivery_date > $date OR (delivery_date = $date AND _delivery_key > $key))"""
@@ -50,19 +47,11 @@ def preview_delivery(con, source: str, delivery_key: str, delivery_date: date, r
 
 
 def _push_hashes(con, types: dict[str, str], records: Records) -> None:
-    """The delivery's (record key, row hash) into a temp table on the server."""
-    with spill.connect() as mem, tempfile.TemporaryDirectory(prefix="etl-preview-") as tmp:
+    """The delivery's (record key, row hash), hashed in DuckDB as a load does, into a temp table on the server."""
+    with spill.connect() as mem:
         ensure_warehouse(mem)
         backend.add_columns(mem, HISTORY, types)  # the server's business columns, with their types
-        path = Path(tmp) / "incoming.csv"
         with registered_records(mem, records) as view:
             select = incoming_select(mem, view, records, alter=False).select
-            literal = "'" + str(path).replace("'", "''") + "'"  # a temp path (COPY takes no parameter)
-            mem.execute(f"COPY (SELECT {RECORD_KEY}, row_hash FROM ({select})) TO {literal} (FORMAT csv, HEADER false)")
-
-        def chunks():
-            with path.open("rb") as f:
-                while chunk := f.read(CHUNK):
-                    yield chunk
-
-        con.copy_rows(INCOMING, {RECORD_KEY: "text", "row_hash": "text"}, chunks())
+            con.stage(INCOMING, mem, f"SELECT {RECORD_KEY}, row_hash FROM ({select})",
+                      {RECORD_KEY: "VARCHAR", "row_hash": "VARCHAR"})

@@ -42,7 +42,7 @@ LOAD_WORK_MEM = "128MB"
 
 def translate(query: str, params) -> tuple[str, object]:
     """The query in the server's names and psycopg's placeholders (our own SQL only), and its params."""
-    bound = params is not None and len(params) > 0
+    bound = bool(params)
 
     def one(m: re.Match) -> str:
         text = m.group(0)
@@ -70,7 +70,7 @@ class ServerConnection:
         self.pg, self.read_only = pg, read_only
         self._url, self._password = url, password
         self._cur: psycopg.ClientCursor | None = None
-        self._frames: dict[str, str] = {}
+        self._frames: set[str] = set()
 
     def execute(self, query: str, params=None) -> ServerConnection:
         query, bound = translate(query, params)
@@ -132,22 +132,16 @@ class ServerConnection:
             mem.register("_frame", frame)
             types = {r[0]: r[1] for r in mem.execute("DESCRIBE _frame").fetchall()}
             stage(self.pg, mem, "SELECT * FROM _frame", name, types)
-        self._frames[name] = name
+        self._frames.add(name)
 
-    def copy_rows(self, target: str, columns: Mapping[str, str], rows: Iterator[bytes]) -> None:
-        """A temp table ``pg_temp.<target>`` (column → PostgreSQL type) holding CSV ``rows``; gone
-        when the session ends (a preview's incoming hashes, compared on the server)."""
-        ident = sql.Identifier("pg_temp", target)
-        body = sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t)) for c, t in columns.items())
-        self.pg.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(ident))
-        self.pg.execute(sql.SQL("CREATE TEMP TABLE {} ({})").format(ident, body))
-        copy = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(ident, sql.SQL(", ").join(map(sql.Identifier, columns)))
-        with self.pg.cursor().copy(copy) as cp:
-            for chunk in rows:
-                cp.write(chunk)
+    def stage(self, name: str, mem: duckdb.DuckDBPyConnection, select: str, types: Mapping[str, str]) -> None:
+        """The rows of a local DuckDB query in a temp table ``pg_temp.<name>`` (column → DuckDB type),
+        gone when the session ends (a preview's incoming hashes, compared on the server)."""
+        stage(self.pg, mem, select, name, types)
 
     def unregister(self, name: str) -> None:
-        if self._frames.pop(name, None):
+        if name in self._frames:
+            self._frames.discard(name)
             self.pg.execute(sql.SQL("DROP TABLE IF EXISTS pg_temp.{}").format(sql.Identifier(name)))
 
     def close(self) -> None:
