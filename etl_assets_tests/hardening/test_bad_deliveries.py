@@ -22,6 +22,7 @@ from dagster import instance_for_test
 from etl_assets.orchestration.io_manager import partition_file_name
 from etl_assets_tests.hardening.world import build_world, delivery_counts, ingest, source_state
 from etl_assets_tests.support.pipeline import error_text
+from etl_assets_tests.support.scripts import load_script
 
 BAD = Path(__file__).resolve().parent.parent / "fixtures" / "bad"
 
@@ -118,12 +119,7 @@ def world(s3_endpoint, tmp_path_factory):
 
 
 def test_the_corpus_is_what_the_script_writes_and_every_file_has_an_expectation():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("make_bad_corpus", BAD.parents[2] / "scripts" / "make_bad_corpus.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    files = module.build()
+    files = load_script("make_bad_corpus").build()
     assert len(files) >= 25 and sorted(files) == sorted(EXPECTED)
     for name, data in files.items():
         assert (BAD / name).read_bytes() == data, f"{name}: re-run scripts/make_bad_corpus.py"

@@ -12,7 +12,6 @@ run (5.06 GiB through ``materialize``, which also keeps every output for its res
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -21,16 +20,14 @@ import sys
 import pytest
 
 from etl_assets_tests.conftest import PROJECT_ROOT
+from etl_assets_tests.support.scripts import load_script
 
 BOUND_KIB = 3 << 20  # 3 GiB
 SIZE = 300_000_000
 
 
 def write_big(path, size) -> int:
-    spec = importlib.util.spec_from_file_location("make_bad_corpus", PROJECT_ROOT / "scripts" / "make_bad_corpus.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.write_big(path, size)
+    return load_script("make_bad_corpus").write_big(path, size)
 
 
 @pytest.mark.slow

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from etl_assets.resolve.resolver import ResolveConfig, resolve_leads
+from etl_assets_tests.support.scripts import load_script
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _load_script():
-    spec = importlib.util.spec_from_file_location("make_er_benchmark", ROOT / "scripts" / "make_er_benchmark.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-erb = _load_script()
+erb = load_script("make_er_benchmark")
 
 
 @pytest.fixture(scope="module")
