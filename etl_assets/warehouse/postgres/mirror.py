@@ -120,6 +120,8 @@ def within(con: connection.ServerConnection, scope: Scope) -> Iterator[duckdb.Du
         yield mem
         _reshape(con.pg, mem, scope)
         _write(con.pg, mem, scope)
+        for table, _ in scope.replaces:  # the next unit of work plans on its new rows, not autovacuum's
+            con.pg.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(*postgres.pg_name(table).split("."))))
 
 
 @contextlib.contextmanager
