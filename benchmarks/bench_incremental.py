@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.bench_incremental [--rows 1000000] [--small 100] [--out benchmarks/results/incremental.md]
     (= python -m benchmarks.run --only incremental)
+    .venv/bin/python -m benchmarks.bench_incremental --backend postgres [--no-full]   # DuckDB and PostgreSQL, one run
 
 1. build (own process): ``--rows`` synthetic normalized records (``scripts/make_er_benchmark.py
    make_scaled``: ~30% corrupted duplicates, 2% chain sites sharing a phone), applied per source
@@ -14,6 +15,10 @@
 4. full (own process, another copy): the same refresh with ``full=True`` (every live record, the
    stored model): the cost the incremental one avoids. Both results are compared row for row
    (leads, crosswalk, review queue): the exactness property at scale.
+5. ``--backend postgres``: the file after step 2 cloned into a throw-away PostgreSQL 15 cluster
+   (fsync off; ``bench_pg_reads.clone_into_postgres``, not timed), then the incremental refresh on
+   the server as the leads asset runs it (own process: session, refresh, commit), its result
+   compared row for row with DuckDB's incremental one, and the ratio reported.
 """
 
 from __future__ import annotations
@@ -109,6 +114,45 @@ def step_refresh(db: Path, full: bool) -> dict:
             "timings": {k: round(v, 3) for k, v in refresh.timings.items() if k.endswith("_s")}}
 
 
+def step_refresh_postgres(url: str) -> dict:
+    from etl_assets import warehouse
+    from etl_assets.orchestration.assets.leads import resolve_config
+    from etl_assets.resolve.refresh import refresh_leads
+    from etl_assets.warehouse import scopes
+    from etl_assets.warehouse.postgres import mirror
+
+    cfg = resolve_config()
+    before = _peak_mib()
+    t0 = time.perf_counter()
+    with mirror.session(url, scopes.leads_refresh()) as con, warehouse.transaction(con):
+        refresh = refresh_leads(con, cfg)
+    wall = time.perf_counter() - t0
+    return {"wall_s": wall, "refresh_s": refresh.timings["refresh_s"], "mode": refresh.mode, "reason": refresh.reason,
+            "changed": refresh.changed, "resolved": refresh.resolved, "peak_mib": _peak_mib(),
+            "peak_before_mib": before, "timings": {k: round(v, 3) for k, v in refresh.timings.items() if k.endswith("_s")}}
+
+
+COMPARED = ("leads", "lead_sources", "lead_review", "lead_match_state", "lead_block_keys")
+
+
+def _same_as_postgres(db: Path, url: str) -> dict:
+    """Rows that differ between the DuckDB file's tables and the server's (read by a mirror session)."""
+    from etl_assets.warehouse.postgres import mirror
+    from etl_assets.warehouse.scopes import Scope
+
+    out = {}
+    with mirror.session(url, Scope("bench compare", reads=tuple((f"main.{t}", None) for t in COMPARED))) as mem:
+        mem.execute(f"ATTACH '{db}' AS a (READ_ONLY)")
+        for table in COMPARED:
+            cols = ", ".join(f'"{c}"' for (c,) in mem.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_catalog = 'a' AND table_name = ? "
+                "ORDER BY ordinal_position", [table]).fetchall())
+            out[table] = int(mem.execute(
+                f"SELECT count(*) FROM ((SELECT {cols} FROM a.{table} EXCEPT ALL SELECT {cols} FROM main.{table}) "
+                f"UNION ALL (SELECT {cols} FROM main.{table} EXCEPT ALL SELECT {cols} FROM a.{table}))").fetchone()[0])
+    return out
+
+
 def _same_tables(a: Path, b: Path) -> dict:
     import duckdb
 
@@ -132,7 +176,7 @@ def _child(step: str, *args: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def run(rows: int, small: int, work: Path) -> dict:
+def run(rows: int, small: int, work: Path, postgres: bool = False, full: bool = True) -> dict:
     """``work`` may hold a warehouse built by an earlier run with the same sizes (``--work``): reused."""
     db = work / "warehouse.duckdb"
     built = work / f"built-{rows}-{small}.json"
@@ -146,31 +190,57 @@ def run(rows: int, small: int, work: Path) -> dict:
     inc_db, full_db = work / "incremental.duckdb", work / "full.duckdb"
     shutil.copy(db, inc_db)
     shutil.copy(db, full_db)
-    incremental = _child("refresh", str(inc_db), "incremental")
-    full = _child("refresh", str(full_db), "full")
-    return {"rows": rows, "small": small, "build": build, "delivery": delivery, "incremental": incremental,
-            "full": full, "differences": _same_tables(inc_db, full_db)}
+    out = {"rows": rows, "small": small, "build": build, "delivery": delivery,
+           "incremental": _child("refresh", str(inc_db), "incremental")}
+    if full:
+        out["full"] = _child("refresh", str(full_db), "full")
+        out["differences"] = _same_tables(inc_db, full_db)
+    if postgres:
+        from benchmarks.bench_pg_reads import clone_into_postgres  # (it builds its warehouse with this module)
+        import psycopg
+
+        from etl_assets.devtools import local_postgres
+
+        with local_postgres.running_cluster() as cluster:
+            url = cluster.create_database("bench_incremental")
+            t0 = time.perf_counter()
+            clone_into_postgres(db, url)
+            with psycopg.connect(url, autocommit=True) as pg:
+                pg.execute("ANALYZE")  # as autovacuum (or a full refresh's write-back) leaves the tables
+            clone_s = time.perf_counter() - t0
+            out["postgres"] = {**_child("refresh-postgres", url), "clone_s": clone_s,
+                               "differences_vs_duckdb": _same_as_postgres(inc_db, url)}
+    return out
 
 
 def report(r: dict, command: str) -> str:
-    inc, full, build = r["incremental"], r["full"], r["build"]
+    inc, full, pg, build = r["incremental"], r.get("full"), r.get("postgres"), r["build"]
     sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     lines = [
         f"# Incremental leads refresh ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})", "",
         f"- command: `{command}`", f"- code: git {sha}; machine: nproc=2, {platform.machine()}, Python {platform.python_version()}",
         f"- goal: {GOAL}", "",
         f"Warehouse: {r['delivery']['live_records']:,} live records ({r['rows']:,} synthetic + a {r['small']}-record "
-        f"`nevada` delivery). Building it: history {build['history_s']:.1f} s, first refresh (full, trains the model) "
+        f"`directory` delivery). Building it: history {build['history_s']:.1f} s, first refresh (full, trains the model) "
         f"{build['first_refresh_s']:.1f} s, peak RSS {build['peak_mib']:,.0f} MiB.", "",
         "| refresh after the small delivery | mode | records re-resolved | wall s | x incremental | peak RSS MiB (process) |",
         "|---|---|---|---|---|---|",
         f"| incremental (default) | {inc['mode']} | {inc['resolved']:,} | **{inc['wall_s']:.2f}** | 1.0x | **{inc['peak_mib']:,.0f}** |",
-        f"| full re-resolve, same model (`full: true`) | {full['mode']} | {full['resolved']:,} | {full['wall_s']:.2f} | "
-        f"{full['wall_s'] / inc['wall_s']:.1f}x | {full['peak_mib']:,.0f} |", "",
-        f"Incremental: {inc['reason']}. Its parts (s): {inc['timings']}. Peak RSS after imports, before the refresh: "
-        f"{inc['peak_before_mib']:,.0f} MiB.", "",
-        f"Rows that differ between the two results (EXCEPT ALL both ways): {r['differences']} (0 = identical).", "",
     ]
+    if full:
+        lines.append(f"| full re-resolve, same model (`full: true`) | {full['mode']} | {full['resolved']:,} | "
+                     f"{full['wall_s']:.2f} | {full['wall_s'] / inc['wall_s']:.1f}x | {full['peak_mib']:,.0f} |")
+    if pg:
+        lines.append(f"| incremental on PostgreSQL (server) | {pg['mode']} | {pg['resolved']:,} | **{pg['wall_s']:.2f}** | "
+                     f"**{pg['wall_s'] / inc['wall_s']:.1f}x** | {pg['peak_mib']:,.0f} |")
+    lines += ["", f"Incremental: {inc['reason']}. Its parts (s): {inc['timings']}. Peak RSS after imports, before the "
+              f"refresh: {inc['peak_before_mib']:,.0f} MiB.", ""]
+    if full:
+        lines += [f"Rows that differ between the two results (EXCEPT ALL both ways): {r['differences']} (0 = identical).", ""]
+    if pg:
+        lines += [f"PostgreSQL 15 (fsync off, cloned in {pg['clone_s']:.0f} s): {pg['reason']}. Its parts (s): "
+                  f"{pg['timings']}. Rows that differ from DuckDB's incremental result: {pg['differences_vs_duckdb']} "
+                  "(0 = identical).", ""]
     return "\n".join(lines)
 
 
@@ -180,11 +250,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--small", type=int, default=100)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "incremental.md")
     ap.add_argument("--work", type=Path, help="keep the built warehouse here and reuse it in later runs")
+    ap.add_argument("--backend", choices=("duckdb", "postgres"), default="duckdb",
+                    help="postgres: also the incremental refresh on a throw-away PostgreSQL cluster, same run")
+    ap.add_argument("--no-full", action="store_true", help="skip the full re-resolve (minutes at 1M)")
     ap.add_argument("--step", nargs="+", help=argparse.SUPPRESS)  # internal: one child step
     args = ap.parse_args(argv)
     if args.step:
         name, db, *rest = args.step
-        if name == "build":
+        if name == "refresh-postgres":
+            out = step_refresh_postgres(db)
+        elif name == "build":
             out = step_build(Path(db), int(rest[0]))
         elif name == "delivery":
             out = step_delivery(Path(db), int(rest[0]))
@@ -194,10 +269,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.work:
         args.work.mkdir(parents=True, exist_ok=True)
-        r = run(args.rows, args.small, args.work)
+        r = run(args.rows, args.small, args.work, args.backend == "postgres", not args.no_full)
     else:
         with tempfile.TemporaryDirectory(prefix="bench-incremental-") as tmp:
-            r = run(args.rows, args.small, Path(tmp))
+            r = run(args.rows, args.small, Path(tmp), args.backend == "postgres", not args.no_full)
     text = report(r, "python -m benchmarks.bench_incremental " + " ".join(argv if argv is not None else sys.argv[1:]))
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,10 @@ A full re-resolve runs when asked for (run config ``full``), when there is no st
 leads tables are not in their declared shape (``warehouse/tables.py``; the full refresh writes
 them so), or when the model must be retrained (``retrain``, or
 ``resolve_model.retrain_reason``: rules changed, live records outgrew the training set).
+
+On PostgreSQL the refresh runs in the server session (``scopes.leads_refresh``): the incremental
+one's SQL there, only the part's records fetched and resolved here, their rows written back; a full
+re-resolve on a DuckDB mirror of the refresh's rows, in the same transaction.
 """
 
 from __future__ import annotations
@@ -30,10 +34,11 @@ import pandas as pd
 from etl_assets.records import INGESTED_AT, RECORD_KEY, SOURCE
 from etl_assets.resolve.resolver import ResolveConfig, ResolveResult, prepare, resolve_leads
 from etl_assets.resolve.model import ResolveModel, retrain_reason
-from etl_assets.resolve.pairs import BLOCK_KEYS_SQL, PREP_BLOCK_COLUMNS
+from etl_assets.resolve.pairs import PREP_BLOCK_COLUMNS
 from etl_assets.resolve.splink_scoring import SplinkModel, TF_COLUMNS
 from etl_assets.stages.files import release_memory
-from etl_assets.warehouse import backend, frames, spill
+from etl_assets.warehouse import backend, frames, scopes, spill
+from etl_assets.warehouse.postgres import mirror
 from etl_assets.resolve import full as resolve_full
 from etl_assets.resolve import full_ids
 from etl_assets.resolve import state as lead_state
@@ -82,7 +87,12 @@ def refresh_leads(con: duckdb.DuckDBPyConnection, cfg: ResolveConfig, *, full: b
 
 def _full(con, cfg: ResolveConfig, model: ResolveModel | None, reason: str, t0: float,
           previous: ResolveModel | None = None) -> RefreshResult:
-    """Every live record re-resolved; the records' lead columns stay in the warehouse (``resolve_full``)."""
+    """Every live record re-resolved; the records' lead columns stay in the warehouse (``resolve_full``).
+    In the PostgreSQL server it runs on a DuckDB mirror of the refresh's rows (its batches are DuckDB's
+    work over local files), written back in the server session's transaction."""
+    if backend.is_server(con):
+        with mirror.within(con, scopes.leads_refresh()) as local:
+            return _full(local, cfg, model, reason, t0, previous)
     timings: dict[str, float] = {}
     n = resolve_full.number_live(con)
     records, rids, prep = resolve_full.live_keys(con)  # keys over distinct values: no frame of the records' text
@@ -126,8 +136,7 @@ def _incremental(con, cfg: ResolveConfig, model: ResolveModel, t0: float) -> Ref
                              timings={"refresh_s": time.perf_counter() - t0})
     timings["find_changes_s"] = time.perf_counter() - t0
     changed_rows = lead_state.changed_records(con)
-    with backend.registered(con, _numbered_prep(prepare(changed_rows), changed_rows)) as prep:
-        lead_state.replace_changed_block_keys(con, BLOCK_KEYS_SQL.format(id="rid", records=prep))
+    lead_state.replace_changed_block_keys(con, _numbered_prep(prepare(changed_rows), changed_rows))
     del changed_rows
     n_part = lead_state.mark_part(con, cfg.max_block_size, cfg.max_identifier_share, decision_keys, cfg.max_license_block)
     timings["mark_part_s"] = time.perf_counter() - t0 - sum(timings.values())

@@ -30,9 +30,10 @@ def conforms(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return backend.columns(con, table) == declared_types(table)
 
 
-def _select(table: str, name: str, frame_columns) -> tuple[str, str]:
-    """(column list, SELECT list) writing the frame's rows in the table's declared layout."""
-    declared = declared_types(table)
+def _select(table: str, name: str, frame_columns, dialect: str = ddl.DUCKDB) -> tuple[str, str]:
+    """(column list, SELECT list) writing the frame's rows in the table's declared layout (the casts
+    in the engine's type names)."""
+    declared = {c: ddl.column_type(t, dialect) for c, t in declared_types(table).items()}
     undeclared = [str(c) for c in frame_columns if c not in declared]
     if undeclared:
         raise UndeclaredColumnError(
@@ -46,8 +47,12 @@ def _select(table: str, name: str, frame_columns) -> tuple[str, str]:
 def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
     """Append a frame's rows to a declared table."""
     with backend.registered(con, frame) as name:
-        cols_sql, select = _select(table, name, list(frame.columns))
+        cols_sql, select = _select(table, name, list(frame.columns), _dialect(con))
         con.execute(f"INSERT INTO {table} ({cols_sql}) {select}")
+
+
+def _dialect(con) -> str:
+    return ddl.POSTGRES if backend.is_server(con) else ddl.DUCKDB
 
 
 def insert_parquet(con: duckdb.DuckDBPyConnection, table: str, path: str | Path, frame_columns) -> None:
@@ -72,7 +77,10 @@ def replace_table(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFram
     created anew from its declaration, whatever shape an older warehouse gave it."""
     declared = TABLES[table]
     with backend.registered(con, frame) as name:
-        cols_sql, select = _select(table, name, list(frame.columns))
-        con.execute(f"DROP TABLE IF EXISTS {table}")
-        con.execute(ddl.create_table_sql(table, declared.columns, declared.key))
+        cols_sql, select = _select(table, name, list(frame.columns), _dialect(con))
+        if backend.is_server(con):  # emptied in place when already declared (the views on it stay)
+            con.reset_table(table)
+        else:
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+            con.execute(ddl.create_table_sql(table, declared.columns, declared.key))
         con.execute(f"INSERT INTO {table} ({cols_sql}) {select}")

@@ -121,9 +121,9 @@ def leads_summary(con: duckdb.DuckDBPyConnection, crm_source: str) -> dict:
     resolves a part; the counts are of the whole): leads, net new per source, live leads per
     source, source records, CRM leads, rules that matched, review queue length."""
     leads, net_new, crm = con.execute(
-        f"SELECT count(*), count(*) FILTER (is_net_new), count(*) FILTER (is_existing_crm_lead) FROM {LEADS}").fetchone()
+        f"SELECT count(*), count(*) FILTER (WHERE is_net_new), count(*) FILTER (WHERE is_existing_crm_lead) FROM {LEADS}").fetchone()
     per_source = con.execute(f"""
-        SELECT x._source, count(DISTINCT x.lead_id), count(DISTINCT x.lead_id) FILTER (l.is_net_new)
+        SELECT x._source, count(DISTINCT x.lead_id), count(DISTINCT x.lead_id) FILTER (WHERE l.is_net_new)
         FROM {LEAD_SOURCES} x JOIN {LEADS} l USING (lead_id) GROUP BY 1 ORDER BY 1""").fetchall()
     rules = dict(con.execute(f"SELECT match_rule, count(*) FROM {LEAD_SOURCES} GROUP BY 1 ORDER BY 2 DESC, 1").fetchall())
     records = con.execute(f"SELECT count(*) FROM {LEAD_SOURCES}").fetchone()[0]

@@ -3,7 +3,9 @@
 DuckDB ignores scopes (the whole file is open). On PostgreSQL a scope marked ``in_server`` runs
 its SQL in the server (``postgres/connection.py``): a source load in one transaction under its
 lock, a read-only scope (a check, the analyst views, the export) in one snapshot, copying
-nothing; its ``reads`` and ``replaces`` say what that SQL may touch. The other scopes go through
+nothing; its ``reads`` and ``replaces`` say what that SQL may touch. A writing scope marked
+``snapshot`` (the leads refresh: it reads every source's records while loads commit) runs in one
+REPEATABLE READ transaction begun after its lock. The other scopes go through
 ``mirror.py``: the rows a scope reads are copied into an in-memory DuckDB, the one implementation
 of the SQL runs there, and the rows it replaces or appends are copied back in one transaction.
 A scope with a ``lock`` holds that advisory lock from its read to its commit, so one source's
@@ -33,6 +35,7 @@ class Scope:
     source: str | None = None  # the value of {source} in the predicates
     lock: str | None = None
     in_server: bool = False  # PostgreSQL: the unit of work runs its SQL in the server, no mirror
+    snapshot: bool = False  # in the server: one REPEATABLE READ transaction, committed at the end (writing scopes)
 
     @property
     def read_only(self) -> bool:
@@ -54,7 +57,10 @@ def source_read(source: str) -> Scope:
 
 def leads_refresh() -> Scope:
     """Entity resolution: the live records, the reviewers' decisions and everything the last refresh
-    kept (leads, crosswalk, review queue, match state, model) in; the same tables out."""
+    kept (leads, crosswalk, review queue, match state, model) in; the same tables out. On PostgreSQL
+    in the server, in one snapshot under the leads lock: the incremental refresh reads and writes
+    the part a change reaches; a full re-resolve runs on a mirror of ``reads`` written back over
+    ``replaces`` in the same transaction (``resolve/refresh.py``)."""
     state = ((LEADS, None), (LEAD_SOURCES, None), (LEAD_REVIEW, None), (LEAD_MATCH_STATE, None),
              (LEAD_BLOCK_KEYS, None), (LEAD_MODEL, None), (LEAD_MODEL_TF, None))
     return Scope(
@@ -63,6 +69,8 @@ def leads_refresh() -> Scope:
         replaces=state,
         appends=(LEAD_EVENTS,),
         lock="leads",
+        in_server=True,
+        snapshot=True,
     )
 
 

@@ -156,6 +156,9 @@ REVIEWED_LOCALS = {
     # constants full.LIVE and state.KEY passed down), same (quote_ident'ed columns compared with IS NOT
     # DISTINCT FROM); cols_sql / values_sql there: lead_sources' declared names and CASTs to declared types
     "live", "key_sql", "same",
+    # the incremental leads refresh in the server (postgres/server.py query_types): our own statement,
+    # its parameters already bound by psycopg's quoting (mogrify), planned with LIMIT 0 for its types
+    "query",
 }
 # SQL-building helpers whose arguments are literals in the code (resolve_pairs, lead_state)
 REVIEWED_CALLS = ("BLOCK_HASH.format(", "BLOCK_KIND.format(", "BLOCK_KEYS_SQL.format(", "_numbered(",

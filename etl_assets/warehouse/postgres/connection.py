@@ -139,6 +139,15 @@ class ServerConnection:
         gone when the session ends (a preview's incoming hashes, compared on the server)."""
         stage(self.pg, mem, select, name, types)
 
+    def reset_table(self, table: str) -> None:
+        """A declared table emptied in its declared shape: DELETE when the server's shape is the
+        declared one (no DDL, the views reading it stay), else DROP … CASCADE and CREATE as declared."""
+        if postgres.has_declared_shape(self.pg, table):
+            self.pg.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(*postgres.pg_name(table).split("."))))
+            return
+        postgres.lock(self.pg, "ddl")
+        postgres.recreate_table(self.pg, table)
+
     def unregister(self, name: str) -> None:
         if name in self._frames:
             self._frames.discard(name)
@@ -164,6 +173,15 @@ class Streamed:
             names = [d.name for d in cur.description]
             while rows := cur.fetchmany(batch_rows):
                 yield Batch(rows, names)
+
+
+    def to_arrow_table(self):
+        """All the rows as DuckDB's ``to_arrow_table`` gives them: COPYed as CSV into a local DuckDB
+        with the result's types (the mirror's exact path), in the statement's order."""
+        query, bound = translate(self._query, self._params)
+        text = psycopg.ClientCursor(self._pg).mogrify(query, bound)
+        with duckdb.connect(":memory:") as mem:
+            return mem.sql(postgres.copy_query_into_duckdb(self._pg, mem, text)).to_arrow_table()
 
 
 class Batch:
@@ -193,13 +211,15 @@ def _tables_missing(pg: psycopg.Connection) -> bool:
 
 
 @contextlib.contextmanager
-def session(url: str, name: str, lock: str | None, *, read_only: bool = False, password: str | None = None,
-            lock_timeout_seconds: float = 300.0) -> Iterator[ServerConnection]:
+def session(url: str, name: str, lock: str | None, *, read_only: bool = False, snapshot: bool = False,
+            password: str | None = None, lock_timeout_seconds: float = 300.0) -> Iterator[ServerConnection]:
     """A connection to the server, closed at the end (an open transaction is rolled back by the
     server). Writing: the declared tables created when missing and the scope's advisory lock held
-    (session-level: dropped with the connection, also when this process dies). Read-only: one
-    REPEATABLE READ snapshot, and no DDL at all when the tables exist (an analyst's SELECT-only
-    role can read)."""
+    (session-level: dropped with the connection, also when this process dies); with ``snapshot``
+    everything runs in one REPEATABLE READ transaction begun after the lock and committed when the
+    block ends without an exception (the leads refresh: its reads of every source see one state).
+    Read-only: one REPEATABLE READ snapshot, and no DDL at all when the tables exist (an analyst's
+    SELECT-only role can read)."""
     pg = postgres.connect(url, password)
     where = f"warehouse postgresql://{postgres.describe(url)}: {name}"
     try:
@@ -220,7 +240,11 @@ def session(url: str, name: str, lock: str | None, *, read_only: bool = False, p
             raise postgres.WarehouseUnavailableError(f"{where}: {type(exc).__name__}: {exc}") from None
         con = ServerConnection(pg, url, password, read_only=read_only)
         try:
+            if snapshot and not read_only:  # the caller's BEGIN/COMMIT then run inside it (BEGIN: a warning)
+                pg.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
             yield con
+            if snapshot and not read_only and pg.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                pg.execute("COMMIT")
         except psycopg.Error as exc:
             if read_only:
                 raise postgres.WarehouseUnavailableError(f"{where}: {type(exc).__name__}: {exc}") from None

@@ -12,6 +12,10 @@ Order of a session (why: no deadlocks, no half state visible):
 5. DELETE the scope's rows (or, for a table a refresh replaced whole in another shape than the
    server's, DROP and CREATE it as declared) + COPY the mirror's rows, one transaction: readers
    see the rows before or after it, never between. A failure or kill before COMMIT leaves PostgreSQL as it was.
+
+``within`` is steps 2-5 inside a server session's own transaction (``connection.py``): a unit of
+work running in the server hands one part of its work to DuckDB on a mirror (the leads refresh's
+full re-resolve), read in its snapshot and written back before its COMMIT.
 """
 
 from __future__ import annotations
@@ -106,14 +110,29 @@ def _write(pg: psycopg.Connection, mem: duckdb.DuckDBPyConnection, scope: Scope)
 
 
 @contextlib.contextmanager
+def within(con: connection.ServerConnection, scope: Scope) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB holding the scope's rows, read through the server session ``con`` and, when
+    the block ends without an exception, written back through it: in the session's transaction (its
+    lock, its snapshot), so its COMMIT or ROLLBACK covers these rows too."""
+    with spill.temp_directory() as tmp, duckdb.connect(":memory:", config=spill.config(tmp)) as mem:
+        ensure_warehouse(mem)
+        _read(con.pg, mem, scope)
+        yield mem
+        _reshape(con.pg, mem, scope)
+        _write(con.pg, mem, scope)
+        for table, _ in scope.replaces:  # the next unit of work plans on its new rows, not autovacuum's
+            con.pg.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(*postgres.pg_name(table).split("."))))
+
+
+@contextlib.contextmanager
 def session(url: str, scope: Scope, *, password: str | None = None,
             lock_timeout_seconds: float = 300.0) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a DuckDB connection holding the scope's rows; write the scope's rows back to
     PostgreSQL when the block ends without an exception (nothing is written otherwise). A scope
     ``in_server`` yields a connection to the server instead (``connection.py``)."""
     if scope.in_server:
-        with connection.session(url, scope.name, scope.lock, read_only=scope.read_only, password=password,
-                                lock_timeout_seconds=lock_timeout_seconds) as con:
+        with connection.session(url, scope.name, scope.lock, read_only=scope.read_only, snapshot=scope.snapshot,
+                                password=password, lock_timeout_seconds=lock_timeout_seconds) as con:
             yield con
         return
     pg = postgres.connect(url, password)

@@ -27,8 +27,19 @@ PG_SCHEMA = "public"
 _MAIN = re.compile(rf"(?<![\w.\"]){SCHEMA}\.")
 # What a load in the server looks up: a source's current versions by key (the diff against them,
 # closing the changed ones) without reading its closed versions.
+# What an incremental leads refresh looks up (``resolve/state.py``): the part a change reaches, by
+# record number, block, component, key and lead id, without scanning the million others.
 INDEXES = (
     "CREATE INDEX IF NOT EXISTS source_history_current ON public.source_history (_source, _record_key) WHERE is_current",
+    "CREATE INDEX IF NOT EXISTS lead_match_state_rid ON public.lead_match_state (rid)",
+    "CREATE INDEX IF NOT EXISTS lead_match_state_component ON public.lead_match_state (component)",
+    "CREATE INDEX IF NOT EXISTS lead_match_state_key ON public.lead_match_state (_source, _record_key)",
+    "CREATE INDEX IF NOT EXISTS lead_block_keys_rid ON public.lead_block_keys (rid)",
+    "CREATE INDEX IF NOT EXISTS lead_block_keys_block ON public.lead_block_keys (block_hash)",
+    "CREATE INDEX IF NOT EXISTS lead_sources_key ON public.lead_sources (_source, _record_key)",
+    "CREATE INDEX IF NOT EXISTS lead_sources_lead ON public.lead_sources (lead_id)",
+    "CREATE INDEX IF NOT EXISTS leads_lead ON public.leads (lead_id)",
+    "CREATE INDEX IF NOT EXISTS lead_model_tf_value ON public.lead_model_tf (column_name, value)",
 )
 COPY_CHUNK = 1 << 20
 _TO_DUCKDB = {
@@ -189,11 +200,33 @@ def add_columns(pg: psycopg.Connection, table: str, new: Mapping[str, str]) -> N
 
 def recreate_table(pg: psycopg.Connection, table: str) -> None:
     """Drop and create a table from its declaration (a refresh replaced an older shape, e.g. of
-    leads); the declared views are created again (CASCADE drops those that read it)."""
+    leads); its indexes and the declared views are created again (CASCADE drops those that read it)."""
     declared, name = TABLES[table], pg_name(table)
     pg.execute(f"DROP TABLE IF EXISTS {name} CASCADE")
     pg.execute(ddl.create_table_sql(name, declared.columns, declared.key, ddl.POSTGRES))
+    for statement in INDEXES:
+        pg.execute(statement)
     create_views(pg)
+
+
+def has_declared_shape(pg: psycopg.Connection, table: str) -> bool:
+    """The server's table has exactly the declared columns, in order, with the declared types."""
+    have = [(c, pg_type(t)) for c, t in columns(pg, table).items()]
+    return have == [(c, pg_type(t)) for c, t in TABLES[table].columns.items()]
+
+
+def query_types(pg: psycopg.Connection, query: str) -> dict[str, str]:
+    """Column → DuckDB type of a statement's result (the statement planned, not run: LIMIT 0)."""
+    cur = pg.execute(f"SELECT * FROM ({query}) AS q LIMIT 0")
+    oids = sorted({d.type_code for d in cur.description})
+    names = dict(pg.execute("SELECT oid::int, format_type(oid, NULL) FROM pg_type WHERE oid = ANY(%s)", [oids]).fetchall())
+
+    def one(name: str, precision, scale) -> str:
+        if name.endswith("[]"):
+            return one(name[:-2], None, None) + "[]"
+        return duckdb_type(name, name, precision, scale)
+
+    return {d.name: one(names[d.type_code], d.precision, d.scale) for d in cur.description}
 
 
 def copy_into_duckdb(pg: psycopg.Connection, mem: duckdb.DuckDBPyConnection, table: str, types: Mapping[str, str],
@@ -205,24 +238,41 @@ def copy_into_duckdb(pg: psycopg.Connection, mem: duckdb.DuckDBPyConnection, tab
                                                  sql.Identifier(*pg_name(table).split(".")))
     if where is not None:
         select = sql.SQL("{} WHERE {}").format(select, where)
+    before = mem.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    _copy_rows(pg, mem, select, table, types)
+    return mem.execute(f"SELECT count(*) FROM {table}").fetchone()[0] - before
+
+
+def copy_query_into_duckdb(pg: psycopg.Connection, mem: duckdb.DuckDBPyConnection, query: str) -> str:
+    """The rows of a PostgreSQL statement (final SQL text, no placeholders) in a new DuckDB temp
+    table with the result's types, in the statement's order; returns a SELECT of them."""
+    types = query_types(pg, query)
+    mem.execute("DROP TABLE IF EXISTS _etl_rows")
+    mem.execute(f"CREATE TEMP TABLE _etl_rows ({', '.join(f'{quote_ident(c)} {t}' for c, t in types.items())})")
+    _copy_rows(pg, mem, sql.SQL(query), "_etl_rows", types)
+    return "SELECT * FROM _etl_rows"
+
+
+def _copy_rows(pg: psycopg.Connection, mem: duckdb.DuckDBPyConnection, select: sql.Composable, table: str,
+               types: Mapping[str, str]) -> None:
+    """The rows of a PostgreSQL SELECT appended to a DuckDB table, through one CSV file, in order."""
+    cols = list(types)
     with tempfile.TemporaryDirectory(prefix="etl-pg-") as tmp:
         path = Path(tmp) / "rows.csv"
         with path.open("wb") as f, pg.cursor().copy(sql.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(select)) as cp:
             for chunk in cp:
                 f.write(chunk)
         if path.stat().st_size == 0:
-            return 0
+            return
         # a struct literal of column name → DuckDB type name (names quoted as string literals)
         csv_columns = "{" + ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': '{t}'" for c, t in types.items()) + "}"
         cols_sql = ", ".join(map(quote_ident, cols))
-        before = mem.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         mem.execute(
             f"INSERT INTO {table} ({cols_sql}) SELECT {cols_sql} FROM read_csv(?, columns = {csv_columns}, header = false, "
             "auto_detect = false, delim = ',', quote = '\"', escape = '\"', allow_quoted_nulls = false, "
             "max_line_size = 268435456, buffer_size = 536870912)",
             [str(path)],
         )
-        return mem.execute(f"SELECT count(*) FROM {table}").fetchone()[0] - before
 
 
 def copy_from_duckdb(pg: psycopg.Connection, mem: duckdb.DuckDBPyConnection, table: str, cols: Iterable[str]) -> None:
