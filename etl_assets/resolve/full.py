@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from etl_assets.records import INGESTED_AT, RECORD_KEY, SOURCE
+from etl_assets.resolve.columns import arrow
 from etl_assets.resolve.pairs import BLOCK_KEYS_SQL, PREP_BLOCK_COLUMNS
 from etl_assets.resolve.full_prep import live_prep
 from etl_assets.resolve.state import KEY, insert_block_keys
@@ -81,7 +82,7 @@ def state_keys_file(where, component: np.ndarray, prep: pd.DataFrame):
             part = prep.iloc[start:start + LEADS_BATCH]
             out.write_table(pa.table({"uid": part["uid"].to_numpy(dtype=np.int64),
                                       "component": np.asarray(component[start:start + LEADS_BATCH], dtype=np.int64),
-                                      **{c: pa.array(part[c].to_numpy(), type=pa.string()) for c in PREP_BLOCK_COLUMNS}},
+                                      **{c: arrow(part[c]) for c in PREP_BLOCK_COLUMNS}},
                                      schema=_KEYS_SCHEMA))
     return path
 
