@@ -23,10 +23,14 @@ def is_text(column: pd.Series) -> bool:
     return isinstance(column.dtype, (pd.StringDtype, pd.ArrowDtype))
 
 
-def spread(distinct: np.ndarray, codes: np.ndarray) -> pd.arrays.ArrowStringArray:
-    """Per record (``codes``: its row of ``distinct``) that value as Arrow text; None in ``distinct``: missing."""
-    values = pa.array(distinct, type=pa.large_string(), from_pandas=True)
-    return pd.arrays.ArrowStringArray(values.take(pa.array(np.asarray(codes, dtype=np.int64))))
+def text(values: np.ndarray) -> pa.Array:
+    """Python strings (None, NaN: missing) as Arrow text."""
+    return pa.array(values, type=pa.large_string(), from_pandas=True)
+
+
+def spread(distinct: pa.Array, codes: np.ndarray) -> pd.arrays.ArrowStringArray:
+    """Per record (``codes``: its row of ``distinct``) that value (``text``)."""
+    return pd.arrays.ArrowStringArray(distinct.take(pa.array(np.asarray(codes, dtype=np.int64))))
 
 
 def objects(column: pd.Series) -> np.ndarray:

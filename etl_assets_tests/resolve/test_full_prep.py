@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+import pytest
 
 from etl_assets.resolve import full as resolve_full
 from etl_assets.resolve.columns import is_text, objects
@@ -33,7 +34,11 @@ def _with_gaps(con):
     return con
 
 
-def test_keys_from_the_warehouse_are_prepare_of_the_live_records(tmp_path):
+@pytest.mark.parametrize("chunk", [100_000, 4])  # one call per family; per-row families in chunks of 4 combinations
+def test_keys_from_the_warehouse_are_prepare_of_the_live_records(tmp_path, monkeypatch, chunk):
+    from etl_assets.resolve import full_prep
+
+    monkeypatch.setattr(full_prep, "CHUNK", chunk)
     con = _with_gaps(_warehouse(tmp_path / "w.duckdb"))
     resolve_full.number_live(con)
     expected = prepare(live_records(con))
