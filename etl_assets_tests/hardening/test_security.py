@@ -156,6 +156,8 @@ REVIEWED_LOCALS = {
     # constants full.LIVE and state.KEY passed down), same (quote_ident'ed columns compared with IS NOT
     # DISTINCT FROM); cols_sql / values_sql there: lead_sources' declared names and CASTs to declared types
     "live", "key_sql", "same",
+    # full_ids.py's ids with a previous crosswalk: constant subqueries over its own temp tables (todo, candidates)
+    "todo", "candidates",
 }
 # SQL-building helpers whose arguments are literals in the code (resolve_pairs, lead_state)
 REVIEWED_CALLS = ("BLOCK_HASH.format(", "BLOCK_KIND.format(", "BLOCK_KEYS_SQL.format(", "_numbered(",
