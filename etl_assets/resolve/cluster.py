@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from etl_assets.resolve import keys
+from etl_assets.resolve.columns import objects
 from etl_assets.resolve.pairs import RULE_RANK
 from etl_assets.resolve.sites import SITE_RULE
 
@@ -34,8 +35,8 @@ def cluster(prep: pd.DataFrame, edges: pd.DataFrame, cfg: ResolveConfig,
     members: dict[int, set[int]] = {u: {u} for u in rejected}  # root -> its records that have rejects
     addr = {}  # root -> list of address tuples
     lic = {}  # root -> {source: its licenses}
-    lines, houses, zips, streets, states = (prep[c].to_numpy() for c in ("addr_line", "house", "zip", "street", "state"))
-    sources, licenses = prep["source"].to_numpy(), prep["license"].to_numpy()
+    lines, houses, zips, streets, states = (objects(prep[c]) for c in ("addr_line", "house", "zip", "street", "state"))
+    sources, licenses = objects(prep["source"]), objects(prep["license"])
 
     def find(x):
         root = x

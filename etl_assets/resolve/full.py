@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from etl_assets.records import INGESTED_AT, RECORD_KEY, SOURCE
+from etl_assets.resolve.columns import arrow
 from etl_assets.resolve.pairs import BLOCK_KEYS_SQL, PREP_BLOCK_COLUMNS
 from etl_assets.resolve.full_prep import live_prep
 from etl_assets.resolve.state import KEY, insert_block_keys
@@ -56,7 +57,20 @@ def live_keys(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, np.ndarray,
     what ``resolve_leads`` needs of them besides the review queue's columns (``side_rows``)."""
     records = resolution_frame(con, f"SELECT {KEY} FROM {LIVE} ORDER BY uid")
     rids = con.execute(f"SELECT rid FROM {LIVE} ORDER BY uid").fetchnumpy()["rid"]
-    return records, np.asarray(rids, dtype=np.int64), live_prep(con, LIVE, KEY)
+    prep = live_prep(con, LIVE, KEY)
+    trim(con)
+    return records, np.asarray(rids, dtype=np.int64), prep
+
+
+def trim(con) -> None:
+    """Give back the memory DuckDB holds for pages its queries read: it keeps them (and its allocator
+    the memory) up to the memory limit, ~0.5 GiB under the whole resolve after the keys' queries at a
+    million records; a lower limit for a moment evicts them (temp tables spill, read back as needed)."""
+    if backend.is_server(con):
+        return
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    con.execute("SET memory_limit = '32MB'")
+    con.execute(f"SET memory_limit = '{limit}'")  # as DuckDB wrote it (rounded to 0.1 MiB)
 
 
 def side_rows(con: duckdb.DuckDBPyConnection):
@@ -81,7 +95,7 @@ def state_keys_file(where, component: np.ndarray, prep: pd.DataFrame):
             part = prep.iloc[start:start + LEADS_BATCH]
             out.write_table(pa.table({"uid": part["uid"].to_numpy(dtype=np.int64),
                                       "component": np.asarray(component[start:start + LEADS_BATCH], dtype=np.int64),
-                                      **{c: pa.array(part[c].to_numpy(), type=pa.string()) for c in PREP_BLOCK_COLUMNS}},
+                                      **{c: arrow(part[c]) for c in PREP_BLOCK_COLUMNS}},
                                      schema=_KEYS_SCHEMA))
     return path
 

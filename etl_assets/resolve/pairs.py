@@ -10,6 +10,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from etl_assets.resolve import sites
+from etl_assets.resolve.columns import codes, objects
 
 if TYPE_CHECKING:
     from etl_assets.resolve.config import ResolveConfig
@@ -142,17 +143,6 @@ def components(n: int, *edge_lists: tuple[np.ndarray, np.ndarray]) -> np.ndarray
             return labels
 
 
-def _codes(*arrays: np.ndarray) -> list[np.ndarray]:
-    """Shared integer codes for several object arrays (None -> -1)."""
-    allv = pd.Series(np.concatenate(arrays), dtype=object)
-    codes, _ = pd.factorize(allv, use_na_sentinel=True)
-    out, start = [], 0
-    for a in arrays:
-        out.append(codes[start:start + len(a)])
-        start += len(a)
-    return out
-
-
 def _sim(a: np.ndarray, b: np.ndarray, scorer) -> np.ndarray:
     mask = np.array([x is not None and y is not None for x, y in zip(a, b)], dtype=bool)
     out = np.zeros(len(a), dtype=np.float32)
@@ -168,26 +158,26 @@ def pair_features(prep: pd.DataFrame, pairs: pd.DataFrame, cfg: ResolveConfig,
     l = pairs["l"].to_numpy()
     r = pairs["r"].to_numpy()
     f = pd.DataFrame({"l": l, "r": r})
-    ph1, ph2 = _codes(prep["phone"].to_numpy(), prep["phone2"].to_numpy())
+    ph1, ph2 = codes(prep["phone"], prep["phone2"])
     a1, a2, b1, b2 = ph1[l], ph2[l], ph1[r], ph2[r]
     f["phone_eq"] = ((a1 >= 0) & ((a1 == b1) | (a1 == b2))) | ((a2 >= 0) & ((a2 == b1) | (a2 == b2)))
-    (em,) = _codes(prep["email"].to_numpy())
+    (em,) = codes(prep["email"])
     if email_count is None:
         em_count = np.bincount(em[em >= 0], minlength=max(em.max() + 1, 1)) if len(em) else np.array([0])
         email_count = em_count[np.maximum(em, 0)]
     f["email_eq"] = (em[l] >= 0) & (em[l] == em[r]) & (email_count[l] <= cfg.max_identifier_share)
-    (src,) = _codes(prep["source"].to_numpy())
-    (lic,) = _codes(prep["license"].to_numpy())
+    (src,) = codes(prep["source"])
+    (lic,) = codes(prep["license"])
     f["same_source"] = src[l] == src[r]
     f["license_eq"] = f["same_source"] & (lic[l] >= 0) & (lic[l] == lic[r])
     f["license_conflict"] = f["same_source"] & (lic[l] >= 0) & (lic[r] >= 0) & (lic[l] != lic[r])
     # address level. Geography is zip + house number + street; city text is only a soft signal
     # (OKC, a neighbourhood, no zip), so it never makes a conflict.
-    (line,) = _codes(prep["addr_line"].to_numpy())
-    (zc,) = _codes(prep["zip"].to_numpy())
-    (cc,) = _codes(prep["city"].to_numpy())
-    (hc,) = _codes(prep["house"].to_numpy())
-    (sk,) = _codes(prep["street"].to_numpy())
+    (line,) = codes(prep["addr_line"])
+    (zc,) = codes(prep["zip"])
+    (cc,) = codes(prep["city"])
+    (hc,) = codes(prep["house"])
+    (sk,) = codes(prep["street"])
     both_zip = (zc[l] >= 0) & (zc[r] >= 0)
     zip_conflict = both_zip & (zc[l] != zc[r])
     both_line = (line[l] >= 0) & (line[r] >= 0)
@@ -195,23 +185,24 @@ def pair_features(prep: pd.DataFrame, pairs: pd.DataFrame, cfg: ResolveConfig,
     same_street = (sk[l] >= 0) & (sk[l] == sk[r])
     both_house = (hc[l] >= 0) & (hc[r] >= 0)
     maybe_close = both_line & ~exact & both_house & (hc[l] == hc[r])
-    lines = prep["addr_line"].to_numpy()
+    lines = objects(prep["addr_line"])
     close = maybe_close & same_street  # a direction spelled out or dropped
     todo = maybe_close & ~close
     if todo.any():
         idx = np.flatnonzero(todo)
         close[idx] = process.cpdist(list(lines[l[idx]]), list(lines[r[idx]]), scorer=fuzz.ratio, workers=1) >= cfg.address_similarity
+    del lines
     no_house_same_street = both_line & ~exact & ~both_house & same_street  # "3RD ST" / "1200 W 3RD ST"
     same_house = maybe_close & ~close
     level = np.where(exact, 2, np.where(close | no_house_same_street, 1, np.where(same_house, -1, np.where(both_line, -2, 0))))
-    (st,) = _codes(prep["state"].to_numpy())
+    (st,) = codes(prep["state"])
     state_conflict = (st[l] >= 0) & (st[r] >= 0) & (st[l] != st[r])  # one street text in two states: two places
     f["addr_level"] = np.where((zip_conflict & ~exact) | state_conflict, -2, level).astype(np.int8)
     f["city_eq"] = (cc[l] >= 0) & (cc[l] == cc[r])
     f["geo_both"] = both_zip | ((cc[l] >= 0) & (cc[r] >= 0))  # both sides say where they are
     # names: best of company~company, person~person, company~person, person~company
-    names = prep["name_key"].to_numpy()
-    persons = prep["person_key"].to_numpy()
+    names = objects(prep["name_key"])
+    persons = objects(prep["person_key"])
     sim = _sim(names[l], names[r], fuzz.token_set_ratio)
     has_person = np.array([x is not None or y is not None for x, y in zip(persons[l], persons[r])], dtype=bool)
     if has_person.any():
@@ -223,9 +214,10 @@ def pair_features(prep: pd.DataFrame, pairs: pd.DataFrame, cfg: ResolveConfig,
     if has_person.any():
         sort_sim[i] = np.maximum(sort_sim[i], _sim(persons[l[i]], persons[r[i]], fuzz.token_sort_ratio))
     f["name_sort"] = sort_sim
-    cores = prep["name_core"].to_numpy()
+    cores = objects(prep["name_core"])
     both_core = np.array([x is not None and y is not None for x, y in zip(cores[l], cores[r])], dtype=bool)
     f["name_core"] = np.where(both_core, _sim(cores[l], cores[r], fuzz.token_set_ratio), sim)  # generic words alone: the full name
+    del cores
     known = np.array([a is not None or b is not None for a, b in zip(names, persons)], dtype=bool)
     f["names_known"] = known[l] & known[r]
     f["zip_eq"] = both_zip & (zc[l] == zc[r])

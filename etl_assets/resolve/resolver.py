@@ -276,7 +276,7 @@ def resolve_leads(records: pd.DataFrame, previous_crosswalk: pd.DataFrame | None
         "accepted_edges": len(accepted), "n_leads": int(pd.unique(lead_ids).size), "review_pairs": len(review),
         "reviewer_accepts": len(accepts), "reviewer_rejects": len(rejects),
         "share_of_all_pairs_scored": n_candidates / max(n * (n - 1) / 2, 1),
-        "oversized_blocks": oversized, "largest_component": largest_component(component_root, prep["key"].to_numpy()),
+        "oversized_blocks": oversized, "largest_component": largest_component(component_root, prep["key"].array),
         **timings, "total_s": time.perf_counter() - t0,
     }
     log.info("resolve_leads: %s", stats)

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from etl_assets.resolve.columns import codes
+
 if TYPE_CHECKING:
     from etl_assets.resolve.config import ResolveConfig
 
@@ -31,8 +33,7 @@ EVIDENCE = "one site, two licenses"
 
 
 def _codes(prep: pd.DataFrame, column: str) -> np.ndarray:
-    codes, _ = pd.factorize(pd.Series(prep[column].to_numpy(), dtype=object), use_na_sentinel=True)
-    return codes
+    return codes(prep[column])[0]
 
 
 def same_site(prep: pd.DataFrame, l: np.ndarray, r: np.ndarray) -> np.ndarray:

@@ -159,6 +159,8 @@ REVIEWED_LOCALS = {
     # the incremental leads refresh in the server (postgres/server.py query_types): our own statement,
     # its parameters already bound by psycopg's quoting (mogrify), planned with LIMIT 0 for its types
     "query",
+    # full_ids.py's ids with a previous crosswalk: constant subqueries over its own temp tables (todo, candidates)
+    "todo", "candidates",
 }
 # SQL-building helpers whose arguments are literals in the code (resolve_pairs, lead_state)
 REVIEWED_CALLS = ("BLOCK_HASH.format(", "BLOCK_KIND.format(", "BLOCK_KEYS_SQL.format(", "_numbered(",
