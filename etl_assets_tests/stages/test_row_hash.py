@@ -22,7 +22,8 @@ from etl_assets.stages.chain import stage_delivery
 from etl_assets.stages.files import StageFile
 from etl_assets.stages.history.row_hash import ROW_HASH, stored_hash_usable
 from etl_assets.stages.history.schema import history_business_types
-from etl_assets.warehouse import backend
+from etl_assets.warehouse import backend, scopes
+from etl_assets.warehouse.postgres import mirror
 from etl_assets.warehouse.tables import HISTORY
 from etl_assets_tests.conftest import sample_file
 from etl_assets_tests.support.history import apply, apply_pg, counts, pg_tables, records, tables
@@ -80,6 +81,9 @@ def test_stored_hashes_give_the_tables_of_computed_ones_on_postgres(pg_url, tmp_
     computed = duckdb.connect()
     for key, day, file, bare in _deduped(tmp_path):
         assert apply_pg(pg_url, "texas", key, day, file) == apply(computed, "texas", key, day, bare), key
+        with mirror.session(pg_url, scopes.source_load("texas")) as con:
+            history = history_business_types(con)  # the server's types, as the load reads them
+        assert stored_hash_usable(_file_types(computed, file), business_columns(file), history)
     assert pg_tables(pg_url) == tables(computed)
 
 
