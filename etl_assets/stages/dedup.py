@@ -12,7 +12,8 @@ How, over the normalized stage file: the rule is decided in DuckDB SQL (:func:`s
 over only the columns it needs (record key, row number, which business columns are null), so no
 step holds the delivery: the survivors' row numbers (8 bytes a record) are then picked out of the
 normalized file row group by row group (Arrow, no pandas round trip), in file order, into the
-deduped file.
+deduped file, each survivor with its history row hash (``_row_hash``, ``history/row_hash.py``):
+computed here once, read by the delete guard's preview and the load.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import pyarrow as pa
 from etl_assets import progress
 from etl_assets.records import COLLAPSED_ROWS, QUARANTINE_REASON, RECORD_KEY, ROW_NUMBER, STRING, is_meta
 from etl_assets.stages.files import StageFile, StageFileWriter, release_memory
+from etl_assets.stages.history.row_hash import ROW_HASH, row_hashes
 from etl_assets.warehouse import spill
 from etl_assets.warehouse.backend import quote_ident
 
@@ -80,34 +82,42 @@ def dedup_file(normalized: StageFile, writer: StageFileWriter) -> DedupedFile:
     if big:
         release_memory()  # DuckDB's and the scan's pages
     schema = None
-    for table in normalized.tables():
-        clean_rows = table.column(QUARANTINE_REASON).is_null().to_numpy(zero_copy_only=False)
-        if keep is None:
-            out = table if clean_rows.all() else table.filter(pa.array(clean_rows))
-            out = out.append_column(COLLAPSED_ROWS, pa.nulls(out.num_rows, pa.string()))
-        else:
-            numbers = table.column(ROW_NUMBER).to_numpy()
-            at = np.minimum(np.searchsorted(keep, numbers), max(len(keep) - 1, 0))
-            kept = (keep[at] == numbers) if len(keep) else np.zeros(len(numbers), dtype=bool)
-            kept &= clean_rows
-            out = table.filter(pa.array(kept)).append_column(COLLAPSED_ROWS, collapsed.take(pa.array(at[kept])))
-        if schema is None:
-            schema = out.schema.with_metadata(_pandas_metadata(normalized, out.schema))
-            writer.start(schema)
-        writer.write_table(out)
-        del table, out
-        if big:
-            release_memory(collect=False)
+    business = [c for c in normalized.columns if not is_meta(c)]
+    with spill.connect() as hasher:
+        hasher.execute("SET threads = 2")
+        for table in normalized.tables():
+            clean_rows = table.column(QUARANTINE_REASON).is_null().to_numpy(zero_copy_only=False)
+            if keep is None:
+                out = table if clean_rows.all() else table.filter(pa.array(clean_rows))
+                out = out.append_column(COLLAPSED_ROWS, pa.nulls(out.num_rows, pa.string()))
+            else:
+                numbers = table.column(ROW_NUMBER).to_numpy()
+                at = np.minimum(np.searchsorted(keep, numbers), max(len(keep) - 1, 0))
+                kept = (keep[at] == numbers) if len(keep) else np.zeros(len(numbers), dtype=bool)
+                kept &= clean_rows
+                out = table.filter(pa.array(kept)).append_column(COLLAPSED_ROWS, collapsed.take(pa.array(at[kept])))
+            out = out.append_column(ROW_HASH, row_hashes(hasher, out, business))
+            if schema is None:
+                schema = out.schema.with_metadata(_pandas_metadata(normalized, out.schema))
+                writer.start(schema)
+            writer.write_table(out)
+            del table, out
+            if big:
+                release_memory(collect=False)
     if schema is None:  # an empty normalized file: an empty deduped file of the same columns
-        writer.write(normalized.head(0).assign(**{COLLAPSED_ROWS: pd.array([], dtype=STRING)}))
+        writer.write(_empty(normalized))
     progress.advance(clean)
     return DedupedFile(writer.close(), collapsed=0 if keep is None else int(clean - len(keep)))
 
 
+def _empty(normalized: StageFile) -> pd.DataFrame:
+    """No rows, the deduped file's columns: the normalized ones plus ``_collapsed_rows`` and ``_row_hash`` (text)."""
+    return normalized.head(0).assign(**{COLLAPSED_ROWS: pd.array([], dtype=STRING), ROW_HASH: pd.array([], dtype=STRING)})
+
+
 def _pandas_metadata(normalized: StageFile, schema: pa.Schema) -> dict:
-    """The normalized file's pandas metadata plus ``_collapsed_rows`` (as a frame of text would have it)."""
-    sample = normalized.head(0).assign(**{COLLAPSED_ROWS: pd.array([], dtype=STRING)})
-    return pa.Table.from_pandas(sample, preserve_index=False).schema.metadata
+    """The normalized file's pandas metadata plus the deduped file's own columns (as a frame of text would have them)."""
+    return pa.Table.from_pandas(_empty(normalized), preserve_index=False).schema.metadata
 
 
 def unique_key_problems(deduped: StageFile, limit: int = 20) -> tuple[int, list[str], int]:

@@ -92,18 +92,35 @@ class StageFile:
         if held:
             yield to_frame(pa.concat_tables(pending))
 
-    def tables(self, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
-        """The row groups as Arrow tables (stages that filter or count without pandas)."""
+    def tables(self, columns: Sequence[str] | None = None, *, valid: str | None = None) -> Iterator[pa.Table]:
+        """The row groups as Arrow tables (stages that filter or count without pandas); with
+        ``valid``, only those whose Parquet statistics do not say that column is null in every row."""
         file = pq.ParquetFile(self.path)
         for i in range(file.num_row_groups):
+            if valid is not None and _all_null(file.metadata.row_group(i), valid):
+                continue
             yield file.read_row_group(i, columns=list(columns) if columns is not None else None)
 
     def null_counts(self, columns: Sequence[str]) -> dict[str, int]:
-        """Missing values per column (Arrow nulls: pandas' NA/NaN as written), one row group at a time."""
+        """Missing values per column (Arrow nulls: pandas' NA/NaN as written), from the row groups'
+        Parquet statistics (no value read); a row group's column without them is read and counted."""
         counts = dict.fromkeys(columns, 0)
-        for table in self.tables(columns):
+        file = pq.ParquetFile(self.path)
+        meta = file.metadata
+        where = {meta.schema.column(i).path: i for i in range(meta.num_columns)}
+        for g in range(meta.num_row_groups):
+            group = meta.row_group(g)
+            unknown = []
             for name in columns:
-                counts[name] += table.column(name).null_count
+                stats = group.column(where[name]).statistics if name in where else None
+                if stats is not None and stats.has_null_count:
+                    counts[name] += stats.null_count
+                else:
+                    unknown.append(name)
+            if unknown:
+                table = file.read_row_group(g, columns=unknown)
+                for name in unknown:
+                    counts[name] += table.column(name).null_count
         return counts
 
     def read(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
@@ -129,6 +146,16 @@ class StageFile:
     def dataset(self) -> ds.Dataset:
         """The file as an Arrow dataset: DuckDB scans it lazily (projection and filters pushed down)."""
         return ds.dataset(self.path, format="parquet")
+
+
+def _all_null(group: pq.RowGroupMetaData, column: str) -> bool:
+    """The row group's statistics say ``column`` is null in every row (False when they do not say)."""
+    for i in range(group.num_columns):
+        chunk = group.column(i)
+        if chunk.path_in_schema == column:
+            stats = chunk.statistics
+            return stats is not None and stats.has_null_count and stats.null_count == group.num_rows
+    return False
 
 
 class StageFileWriter:

@@ -111,9 +111,11 @@ def bound_memory(con: duckdb.DuckDBPyConnection):
 
 
 def quarantined_rows(normalized: StageFile) -> pd.DataFrame:
-    """The quarantined records (the quarantine table's columns only, read batch by batch)."""
+    """The quarantined records (the quarantine table's columns only, read batch by batch; a batch
+    without any is skipped unread)."""
     columns = [c for c in QUARANTINE_COLUMNS if c in normalized.columns]
-    parts = [to_frame(t.filter(t.column(QUARANTINE_REASON).is_valid())) for t in normalized.tables(columns=columns)]
+    parts = [to_frame(t.filter(t.column(QUARANTINE_REASON).is_valid()))
+             for t in normalized.tables(columns=columns, valid=QUARANTINE_REASON)]
     return pd.concat(parts, ignore_index=True) if parts else normalized.head(0)[columns]
 
 

@@ -2,11 +2,12 @@
 delete and revive, nothing written.
 
 On DuckDB it is ``history.preview_delivery``. On a PostgreSQL server connection the history stays on
-the server: the delivery's row hashes are computed here (DuckDB's hash, the history's column
-types, as a load computes them), copied to a temp table, and the diff against the source's state
-just before the delivery runs on the server (the same ``DIFF`` and ``CURRENT_STATE``; the state
-before a late or replayed delivery, ``STATE_BEFORE``), so only two columns of the delivery and a
-few counts cross the wire.
+the server: the delivery's (record key, row hash) pairs (the deduped file's ``_row_hash``, or the
+same SQL as a load's, ``history/row_hash.py``) are copied to a temp table, and the diff against
+the source's state just before the delivery runs on the server (the same ``DIFF`` and
+``CURRENT_STATE``; the state before a late or replayed delivery, ``STATE_BEFORE``), so only two
+columns of the delivery and a few counts cross the wire. A source without history yet: every
+record is an insert, nothing is hashed or compared.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import date
 
 from etl_assets.records import RECORD_KEY
 from etl_assets.stages.history import preview_delivery as preview_in_duckdb
-from etl_assets.stages.history.diff import CURRENT_STATE, DIFF, STATE_BEFORE, ChangeCounts, to_counts
+from etl_assets.stages.history.diff import CURRENT_STATE, DIFF, STATE_BEFORE, ChangeCounts, has_history, to_counts
 from etl_assets.stages.history.schema import Records, check_records, incoming_select, registered_records, to_date
 from etl_assets.warehouse import backend, spill
 from etl_assets.warehouse.tables import DELIVERIES, HISTORY, ensure_warehouse
@@ -34,9 +35,9 @@ def preview_delivery(con, source: str, delivery_key: str, delivery_date: date, r
         return preview_in_duckdb(con, source, delivery_key, delivery_date, records)
     check_records(records, f"{source}/{delivery_key}")
     delivery_date = to_date(delivery_date)
-    types = backend.columns(con, HISTORY)
-    if not types:
+    if not has_history(con, source):  # every record an insert: nothing to hash or compare
         return ChangeCounts(inserted=len(records))
+    types = backend.columns(con, HISTORY)
     _push_hashes(con, types, records)
     params = {"source": source, "key": delivery_key, "date": delivery_date}
     later = con.execute(LATER, params).fetchone()[0]

@@ -167,7 +167,9 @@ REVIEWED_CALLS = ("BLOCK_HASH.format(", "BLOCK_KIND.format(", "BLOCK_KEYS_SQL.fo
                   "usable_block(",  # literal aliases, ints from the config
                   "resolution_columns(",  # quote_ident'ed columns of source_current
                   # snapshots.py: constant SQL over declared columns; the operator is '<' or '<=' in the code
-                  "state_sql(", "snapshots.state_sql(", "_latest(", "_UP_TO.format(")
+                  "state_sql(", "snapshots.state_sql(", "_latest(", "_UP_TO.format(",
+                  # history/row_hash.py: the row hash over quote_ident'ed business column names
+                  "hash_sql(")
 _SQL = re.compile(r"\b(SELECT|INSERT|CREATE|DELETE|UPDATE|ALTER|DROP|WHERE|FROM|JOIN|VALUES)\b")
 
 
@@ -190,7 +192,6 @@ def reviewed(expression: str) -> bool:
         or "quote_ident" in expression
         or expression.startswith("int(")
         or expression in REVIEWED_LOCALS
-        or expression.startswith("_hash_expr(")
         or expression.startswith(REVIEWED_CALLS)
         or expression == "', '.join(('?' for _ in columns))"
     )

@@ -6,7 +6,8 @@ repeated 1,000 times) is landed, normalized and deduped in one chunk / batch and
 and normalize batches of about a third and a quarter of its records: the files' rows are equal cell
 for cell (dtypes included), the files hold one row group per chunk / batch, no stage reads every
 column of its input at once, and the deduped file holds, per record key, the most complete clean
-row (ties: the later one) listing the others. Then a sequence of Texas deliveries (inserts,
+row (ties: the later one) listing the others, with its row hash (the history's SQL over the row's
+business columns, here over the expected survivors as a frame). Then a sequence of Texas deliveries (inserts,
 updates, deletes, revivals, duplicate keys, a quarantined record, a late delivery that rewinds and
 replays) is loaded into two warehouses, one from one-batch stage files and one from small
 batches: identical tables.
@@ -30,6 +31,7 @@ from etl_assets.records import COLLAPSED_ROWS, QUARANTINE_REASON, RECORD_KEY, RO
 from etl_assets.sources.registry import leads_schema, load_specs, spec_by_name
 from etl_assets.stages.chain import stage_delivery
 from etl_assets.stages.files import StageFile, StageFileWriter
+from etl_assets.stages.history.row_hash import ROW_HASH, hash_sql
 from etl_assets.stages.land import land_to_file
 from etl_assets.stages import normalize
 from etl_assets.stages.load import load_delivery
@@ -84,7 +86,12 @@ def _survivors(clean: pd.DataFrame) -> pd.DataFrame:
     others = ranked.loc[~first].groupby(RECORD_KEY)[ROW_NUMBER].agg(lambda rows: ",".join(map(str, sorted(rows))))
     survivors = ranked.loc[first].drop(columns="_filled")
     survivors[COLLAPSED_ROWS] = pd.array(survivors[RECORD_KEY].map(others), dtype=STRING)
-    return survivors.sort_values(ROW_NUMBER).reset_index(drop=True)
+    survivors = survivors.sort_values(ROW_NUMBER).reset_index(drop=True)
+    with duckdb.connect() as con:
+        con.register("survivors", survivors)
+        hashes = con.sql(f"SELECT {hash_sql(business)} FROM survivors").fetchnumpy()
+    survivors[ROW_HASH] = pd.array(next(iter(hashes.values())), dtype=STRING)
+    return survivors
 
 
 @pytest.mark.parametrize("source,path", list(_cases()))

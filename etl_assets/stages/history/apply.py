@@ -13,6 +13,8 @@ returning.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import date
 from typing import NamedTuple
 
@@ -24,7 +26,7 @@ from etl_assets.stages.files import StageFile
 from etl_assets.stages.history.diff import ChangeCounts
 from etl_assets.stages.history import snapshots
 from etl_assets.stages.history.schema import Records, check_records, history_business_types, incoming_select, registered_records, to_date
-from etl_assets.stages.history.temp import create_temp, drop_temp
+from etl_assets.stages.history.temp import create_temp, create_temp_view, drop_temp, drop_temp_view
 from etl_assets.stages.history.versions import write_versions
 from etl_assets.warehouse.postgres.connection import stage
 from etl_assets.warehouse import backend
@@ -165,19 +167,37 @@ def _restore(con, source: str, applied: list[AppliedDelivery], incoming: Applied
         drop_temp(con, *names.values())
 
 
-def _stage_incoming(con, records: Records):
-    """Temp table ``_history_incoming``: the delivery in the history's layout, with its row hash.
-    In the PostgreSQL server the rows (and hashes) are computed by the same SQL in a local DuckDB
-    and COPYed into a temp table of the load's transaction."""
-    if not backend.is_server(con):
-        with registered_records(con, records) as view:
-            incoming = incoming_select(con, view, records, alter=True)
+@contextlib.contextmanager
+def _incoming(con, records: Records) -> Iterator[list[str]]:
+    """``temp._history_incoming`` for the block: the delivery in the history's layout, with its row
+    hash; yields the business columns. On DuckDB, when the records carry their row hash (the
+    deduped file), a temp view: each statement reads the file's columns it needs, no copy of the
+    delivery; else a temp table (the hash computed once). In the PostgreSQL server the rows (and
+    hashes) come from the same SQL in a local DuckDB, COPYed into a temp table of the load's
+    transaction."""
+    if backend.is_server(con):
+        with duckdb.connect(":memory:") as local, registered_records(local, records) as view:
+            incoming = incoming_select(con, view, records, alter=True, view_con=local)
+            stage(con.pg, local, incoming.select, "_history_incoming", incoming.types)
+        try:
+            yield incoming.business
+        finally:
+            drop_temp(con, "_history_incoming")
+        return
+    with registered_records(con, records) as view:
+        incoming = incoming_select(con, view, records, alter=True)
+        if not incoming.stored_hash:
             create_temp(con, "_history_incoming", incoming.select)
-        return incoming.business
-    with duckdb.connect(":memory:") as local, registered_records(local, records) as view:
-        incoming = incoming_select(con, view, records, alter=True, view_con=local)
-        stage(con.pg, local, incoming.select, "_history_incoming", incoming.types)
-    return incoming.business
+            try:
+                yield incoming.business
+            finally:
+                drop_temp(con, "_history_incoming")
+            return
+        create_temp_view(con, "_history_incoming", incoming.select)
+        try:
+            yield incoming.business
+        finally:
+            drop_temp_view(con, "_history_incoming")
 
 
 def _ingested_at(records: Records):
@@ -208,36 +228,36 @@ def apply_delivery(
     ingested_at = _ingested_at(records)
     incoming = "temp._history_incoming"
     try:
-        business = _stage_incoming(con, records)
-        applied = _applied(con, source)
-        previous = next((a for a in applied if a.key == delivery_key), None)
-        later = [a for a in applied if a.key != delivery_key and (a.delivery_date, a.key) > (delivery_date, delivery_key)]
-        if previous is None and not later:  # in-order arrival: diff with current rows only
-            counts = write_versions(
-                con, source, delivery_key, etag, delivery_date, ingested_at, incoming, business, keep_delta=True
-            )
-            # unchanged records' values are stored already (under their current version's hash)
-            _insert_values(con, source, incoming, business, only="('insert', 'update', 'revive')")
-            snapshots.encode(con, source, delivery_date, delivery_key, ingested_at, incoming)
-            drop_temp(con, "_history_delta")
-            _log(con, source, delivery_key, etag, delivery_date, ingested_at, len(records), counts)
-            return counts
-        if (
-            previous is not None
-            and (previous.delivery_date, previous.etag, previous.ingested_at) == (delivery_date, etag, ingested_at)
-            and snapshots.same(con, source, delivery_date, delivery_key, ingested_at, incoming)
-        ):
-            return previous.counts  # exact replay: the set of deliveries is unchanged
-        # late or changed delivery: store its content, rewind, replay from its position on
-        this = AppliedDelivery(delivery_key, delivery_date, etag, ingested_at, len(records), ChangeCounts())
-        _restore(con, source, applied, this, previous)
-        _insert_values(con, source, incoming, business)
-        _drop_orphan_values(con, source)
-        _log(con, source, delivery_key, etag, delivery_date, ingested_at, len(records), ChangeCounts())
-        start = (delivery_date, delivery_key)
-        if previous is not None:
-            start = min(start, (previous.delivery_date, previous.key))
-        _rewind(con, source, *start)
+        with _incoming(con, records) as business:
+            applied = _applied(con, source)
+            previous = next((a for a in applied if a.key == delivery_key), None)
+            later = [a for a in applied if a.key != delivery_key and (a.delivery_date, a.key) > (delivery_date, delivery_key)]
+            if previous is None and not later:  # in-order arrival: diff with current rows only
+                counts = write_versions(
+                    con, source, delivery_key, etag, delivery_date, ingested_at, incoming, business, keep_delta=True
+                )
+                # unchanged records' values are stored already (under their current version's hash)
+                _insert_values(con, source, incoming, business, only="('insert', 'update', 'revive')")
+                snapshots.encode(con, source, delivery_date, delivery_key, ingested_at, incoming)
+                drop_temp(con, "_history_delta")
+                _log(con, source, delivery_key, etag, delivery_date, ingested_at, len(records), counts)
+                return counts
+            if (
+                previous is not None
+                and (previous.delivery_date, previous.etag, previous.ingested_at) == (delivery_date, etag, ingested_at)
+                and snapshots.same(con, source, delivery_date, delivery_key, ingested_at, incoming)
+            ):
+                return previous.counts  # exact replay: the set of deliveries is unchanged
+            # late or changed delivery: store its content, rewind, replay from its position on
+            this = AppliedDelivery(delivery_key, delivery_date, etag, ingested_at, len(records), ChangeCounts())
+            _restore(con, source, applied, this, previous)
+            _insert_values(con, source, incoming, business)
+            _drop_orphan_values(con, source)
+            _log(con, source, delivery_key, etag, delivery_date, ingested_at, len(records), ChangeCounts())
+            start = (delivery_date, delivery_key)
+            if previous is not None:
+                start = min(start, (previous.delivery_date, previous.key))
+            _rewind(con, source, *start)
     finally:
-        drop_temp(con, "_history_incoming", "_history_delta")
+        drop_temp(con, "_history_delta")
     return _replay(con, source, start, delivery_key)

@@ -73,6 +73,15 @@ def counts_sql(diff_relation: str) -> str:
     return f"SELECT change_type, count(*) FROM {diff_relation} WHERE change_type IS NOT NULL GROUP BY change_type"
 
 
+def has_history(con, source: str) -> bool:
+    """Whether `source` has a version yet (without one, every record of a delivery is an insert)."""
+    if not backend.columns(con, HISTORY):
+        return False
+    found = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {HISTORY} WHERE _source = $source LIMIT 1) AS h",
+                        {"source": source}).fetchall()[0][0]
+    return bool(found)
+
+
 def to_counts(rows: list[tuple[str, int]]) -> ChangeCounts:
     by = dict(rows)
     return ChangeCounts(
@@ -93,14 +102,15 @@ def preview_delivery(
 ) -> ChangeCounts:
     """The counts :func:`apply_delivery` would return for this delivery, without writing anything
     (no table, no temp table; only a DataFrame registration, removed afterwards). Works on a
-    read-only connection once the tables exist; with no history yet, every record is an insert.
+    read-only connection once the tables exist; with no history of the source yet, every record is
+    an insert (nothing hashed, nothing diffed).
 
     Exact for in-order, late and replayed deliveries, provided a replayed delivery_key keeps its
     delivery_date (the date comes from the key)."""
     where = f"{source}/{delivery_key}"
     check_records(records, where)
     delivery_date = to_date(delivery_date)
-    if not backend.columns(con, HISTORY):
+    if not has_history(con, source):
         return ChangeCounts(inserted=len(records))
     with registered_records(con, records) as view:
         select = incoming_select(con, view, records, alter=False).select

@@ -1,11 +1,6 @@
 """The history's columns: which incoming columns are business columns, how they grow the tables,
-and the incoming rows in the history's layout with their row hash.
-
-Row hash: ``md5`` of a JSON array of one-key objects ``[{"<column>":<value>},...]`` over the
-business columns in sorted name order, values rendered by DuckDB's ``to_json`` after casting to the
-history column's type. NULL values are omitted and empty strings kept, so NULL and empty differ and
-a new business column that is NULL for old records does not change their hashes. Lineage and other
-``_``-prefixed columns are not hashed: a change in them alone does not make a new version.
+and the incoming rows in the history's layout with their row hash (``row_hash.py``: the hash, and
+when the deduped file's stored one is used).
 """
 
 from __future__ import annotations
@@ -21,6 +16,7 @@ import pandas as pd
 
 from etl_assets.records import RECORD_KEY, business_columns
 from etl_assets.stages.files import StageFile
+from etl_assets.stages.history.row_hash import ROW_HASH, hash_sql, stored_hash_usable
 from etl_assets.warehouse import backend
 from etl_assets.warehouse.backend import quote_ident
 from etl_assets.warehouse.tables import HISTORY, RECORD_META, TABLES, VALUES, create_current_view
@@ -33,6 +29,7 @@ class Incoming(NamedTuple):
     select: str  # SQL over the registered records giving rows in the history's layout, with row_hash
     business: list[str]  # the business columns of that layout (history's and the delivery's)
     types: dict[str, str]  # every column of that layout → its DuckDB type, in order
+    stored_hash: bool = False  # row_hash is the records' own _row_hash column (nothing computed per read)
 
 
 def history_business_types(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -115,16 +112,6 @@ def _check_file(records: StageFile, where: str) -> None:
         raise ValueError(f"{where}: duplicated column names {sorted({c for c in records.columns if records.columns.count(c) > 1})}")
 
 
-def _hash_expr(columns: list[str], alias: str = "") -> str:
-    """SQL for the row hash over `columns` (see the module docstring)."""
-    parts = []
-    for c in sorted(columns):
-        q = f"{alias}{quote_ident(c)}"
-        parts.append(f"CASE WHEN {q} IS NOT NULL THEN CAST(to_json(struct_pack({quote_ident(c)} := {q})) AS VARCHAR) END")
-    inner = f"concat_ws(',', {', '.join(parts)})" if parts else "''"
-    return f"md5('[' || {inner} || ']')"
-
-
 def incoming_select(con: duckdb.DuckDBPyConnection, view: str, records: Records, *, alter: bool,
                     view_con: duckdb.DuckDBPyConnection | None = None) -> Incoming:
     """The incoming rows in the history's layout: _record_key, per-record meta, every business
@@ -160,6 +147,10 @@ def incoming_select(con: duckdb.DuckDBPyConnection, view: str, records: Records,
         + [col(c, t) for c, t in RECORD_META.items()]
         + [col(c, t) for c, t in types.items()]
     )
-    select = f"SELECT *, {_hash_expr(business)} AS row_hash FROM (SELECT {inner} FROM {quote_ident(view)})"
+    stored = stored_hash_usable(view_types, business_columns(records), known)
+    if stored:  # hashed once, by dedup
+        select = f"SELECT {inner}, CAST({quote_ident(ROW_HASH)} AS VARCHAR) AS row_hash FROM {quote_ident(view)}"
+    else:
+        select = f"SELECT *, {hash_sql(business)} AS row_hash FROM (SELECT {inner} FROM {quote_ident(view)})"
     layout = {RECORD_KEY: "VARCHAR", **RECORD_META, **types, "row_hash": "VARCHAR"}
-    return Incoming(select, business, layout)
+    return Incoming(select, business, layout, stored)

@@ -1,5 +1,6 @@
 """The history's temp tables (names prefixed ``_history_``), alike on DuckDB and in the
-PostgreSQL server: DuckDB's ``CREATE OR REPLACE TEMP TABLE`` is spelled DROP + CREATE."""
+PostgreSQL server: DuckDB's ``CREATE OR REPLACE TEMP TABLE`` is spelled DROP + CREATE. On DuckDB
+a temp view may stand for one (rows read where they are, not copied)."""
 
 from __future__ import annotations
 
@@ -32,3 +33,14 @@ def drop_temp(con, *names: str) -> None:
     for name in names:
         with contextlib.suppress(*ERRORS):
             con.execute(f"DROP TABLE IF EXISTS temp.{name}")
+
+
+def create_temp_view(con, name: str, select: str) -> None:
+    """Temp view ``name`` over ``select`` (DuckDB: the statements that read it read its source)."""
+    con.execute(f"CREATE TEMP VIEW {name} AS {select}")
+
+
+def drop_temp_view(con, name: str) -> None:
+    """Drop the temp view; in an aborted transaction it goes with the caller's rollback."""
+    with contextlib.suppress(*ERRORS):
+        con.execute(f"DROP VIEW IF EXISTS temp.{name}")
