@@ -78,13 +78,11 @@ def _column_passes(column: pa.Column, values: pd.Series) -> bool:
         return False
     if not (dtype_ok is True or (isinstance(dtype_ok, np.ndarray) and dtype_ok.dtype == bool and dtype_ok.all())):
         return False
-    nulls = values.isna()
-    has_nulls = bool(nulls.any())
-    if has_nulls and (not column.nullable or column.unique):
+    if (not column.nullable or column.unique) and values.hasnans:
         return False
     if column.unique and values.duplicated().any():
         return False
-    present = values[~nulls] if has_nulls else values
+    present = values.dropna() if column.checks else values  # (a nullable column's nulls: nothing to check)
     for check in column.checks:
         try:
             result = check._check_fn(present, **check._check_kwargs)  # noqa: SLF001 - the check's own rule
