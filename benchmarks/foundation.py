@@ -382,7 +382,7 @@ def bench_small_deliveries(workdir: Path, count: int, rows: int, sources: list[s
     }
 
 
-FLOOR_RUNS = 12  # no-op runs per shape (the first of each is dropped: imports)
+FLOOR_RUNS = 9  # no-op runs per shape (the first of each is dropped: imports)
 
 
 def _noop_floor(instance, runs: int) -> dict[str, list[float]]:
