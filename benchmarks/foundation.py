@@ -356,10 +356,12 @@ def bench_small_deliveries(workdir: Path, count: int, rows: int, sources: list[s
             with contextlib.redirect_stdout(stdout):
                 rc = headless.run_ingest_cycle(instance, resources)
             cycle_s = time.perf_counter() - t0
+            floor = _noop_floor(instance, FLOOR_RUNS)  # Dagster's own cost of a run here, right after the cycle
             deliveries, leads = [], None
             for call in calls:
                 steps = _step_stats(instance, call["run_id"])
-                entry = {"seconds": call["seconds"], "steps": steps, "success": call["success"], "source": call["tags"].get("etl/source")}
+                entry = {"seconds": call["seconds"], "steps": steps, "success": call["success"], "source": call["tags"].get("etl/source"),
+                         "events": len(instance.all_logs(call["run_id"]))}
                 if "etl/source" in call["tags"]:
                     deliveries.append(entry)
                 else:
@@ -375,8 +377,23 @@ def bench_small_deliveries(workdir: Path, count: int, rows: int, sources: list[s
         "cycle_s": cycle_s,
         "deliveries": deliveries,
         "leads": leads,
+        "floor": floor,
         "summary": stdout.getvalue(),
     }
+
+
+FLOOR_RUNS = 9  # no-op runs per shape (the first of each is dropped: imports)
+
+
+def _noop_floor(instance, runs: int) -> dict[str, list[float]]:
+    """Seconds per run of the no-op chain (benchmarks/noop_chain.py) in both shapes, alternating."""
+    from benchmarks.noop_chain import run_floor
+
+    out: dict[str, list[float]] = {"separate": [], "in_step": []}
+    for _ in range(runs):
+        for shape in out:
+            out[shape] += run_floor(instance, shape, 1, start=len(out[shape]))
+    return {shape: seconds[1:] for shape, seconds in out.items()}
 
 
 CHILD_FUNCS = {
@@ -406,6 +423,7 @@ def _child_main(name: str, workdir: str, kwargs: dict, profile: bool, conn) -> N
             stats.sort_stats("tottime").print_stats(35)
             stats.sort_stats("cumulative").print_stats(45)
             (workdir_path / f"profile-{name}.txt").write_text(out.getvalue())
+            profiler.dump_stats(workdir_path / f"profile-{name}.prof")  # for pstats / callers
             result["profile"] = str(workdir_path / f"profile-{name}.txt")
         result["peak_rss_mib"] = _peak_rss_mib()
         conn.send(("ok", result))

@@ -110,6 +110,7 @@ def report_normalize(r: dict, floor: dict) -> str:
         + _table(["part", "seconds", "share"], rows)
         + f"\n\nQuarantined rows: {r['quarantined']}. RSS after landing the raw file: {r['rss_after_read_mib']:.0f} MiB; "
         + f"peak RSS (ru_maxrss): {r['peak_rss_mib']:.0f} MiB."
+        + (f" Dagster events per delivery run: {statistics.median(events):.0f} (median)." if events else "")
         + f"\nGoal normalize ≤ 20x floor: **{verdict}** ({ratio:.1f}x); peak RSS < 2 GiB: **{verdict_m}**."
     )
 
@@ -129,14 +130,21 @@ def report_small(r: dict) -> str:
             rows.append([f"step `{name}`", _fmt_s(statistics.median(values)), _fmt_s(_p90(values)), _fmt_s(max(values))])
     if r["leads"]:
         rows.append(["warehouse/leads run (once per cycle)", _fmt_s(r["leads"]["seconds"]), "", ""])
+    for shape, label in (("separate", "floor: no-op chain, 7 steps (4 assets, 3 checks in steps of their own)"),
+                         ("in_step", "floor: no-op chain, 4 steps (4 assets, 6 checks in their steps)")):
+        floor = (r.get("floor") or {}).get(shape)
+        if floor:
+            rows.append([label, _fmt_s(statistics.median(floor)), _fmt_s(_p90(floor)), _fmt_s(max(floor))])
     med = statistics.median(per) if per else float("nan")
     verdict = "met" if per and med < 2 else "NOT met"
     failed = len(r["deliveries"]) - len(ok)
+    events = [d["events"] for d in ok if "events" in d]
     return (
         f"### small_deliveries ({r['count']} deliveries × {r['rows']} rows, round-robin over {', '.join(r['sources'])}; headless `run_ingest_cycle`)\n\n"
         + _table(["seconds per delivery", "median", "p90", "max"], rows)
         + f"\n\nCycle: {_fmt_s(r['cycle_s'])} s for {len(r['deliveries'])} deliveries + leads (exit code {r['rc']}, failed runs: {failed}); "
         + f"peak RSS (ru_maxrss): {r['peak_rss_mib']:.0f} MiB."
+        + (f" Dagster events per delivery run: {statistics.median(events):.0f} (median)." if events else "")
         + f"\nGoal median < 2 s per delivery: **{verdict}** ({_fmt_s(med)} s)."
     )
 

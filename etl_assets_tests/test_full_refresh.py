@@ -83,7 +83,7 @@ def test_delete_guard_holds_a_truncated_delivery_until_overridden(resources, buc
         result = evaluate_delivery_sensor(instance, resources)
         (request,) = [r for r in result.run_requests if r.partition_key.startswith("texas/08")]
         # the row-count guard would hold it first (30 of 99 rows); let it through to reach the delete guard
-        rows_ok = {"ops": {"texas__raw_row_count_vs_previous": {"config": {"allow_row_drop": True}}}}
+        rows_ok = {"ops": {"texas__raw": {"config": {"allow_row_drop": True}}}}
         run = materialize_request(instance, resources, request, raise_on_error=False, run_config=rows_ok)
         assert not run.success
         checks = {e.check_name: e for e in run.get_asset_check_evaluations()}
@@ -101,6 +101,8 @@ def test_delete_guard_holds_a_truncated_delivery_until_overridden(resources, buc
 
 
 def check_op_name(run, check_name: str) -> str:
-    steps = {e.step_key for e in run.all_events if e.step_key and e.step_key.endswith(check_name)}
+    """The op that evaluated the check (the asset's own: the check runs in its step), whose run config overrides it."""
+    steps = {e.step_key for e in run.all_events
+             if e.event_type_value == "ASSET_CHECK_EVALUATION" and e.event_specific_data.check_name == check_name}
     (step,) = steps
     return step

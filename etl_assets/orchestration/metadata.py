@@ -42,12 +42,12 @@ def escape_markdown(value: object) -> str:
 def preview(frame: pd.DataFrame, rows: int = 5, columns: list[str] | None = None) -> MetadataValue:
     """A markdown table of the first rows, every header and cell escaped."""
     columns = columns or list(frame.columns)
-    head = frame[columns].head(rows)
+    head = frame.head(rows)  # the rows first: selecting columns of the whole frame copies it
     lines = [
         "| " + " | ".join(escape_markdown(c) for c in columns) + " |",
         "|" + "---|" * len(columns),
     ]
-    for record in head.itertuples(index=False):
+    for record in zip(*(list(head[c]) for c in columns)) if columns else ():  # (itertuples, without a frame copy)
         lines.append("| " + " | ".join(escape_markdown(v) for v in record) + " |")
     return MetadataValue.md("\n".join(lines))
 

@@ -21,6 +21,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,6 +45,7 @@ from dagster._serdes import ConfigurableClassData
 from sqlalchemy.pool import NullPool
 
 KEEP_ENGINES = 8  # database files kept open per storage: the index, runs.db and the latest run shards
+PARTITION_SEEN_SECONDS = 30.0  # how long a dynamic partition found is taken as still there
 
 
 def _engine(conn_string: str) -> db.Engine:
@@ -98,6 +100,7 @@ class KeptOpenEventLogStorage(SqliteEventLogStorage):
         self._engines = Engines()  # before Dagster's __init__: it may create and migrate the index
         self._template: bytes | None = None
         self._tables: set[str] = set()
+        self._partitions_seen: dict[tuple[str, str], float] = {}  # (partitions def, key) -> when found
         super().__init__(base_dir, inst_data)
 
     def has_table(self, table_name: str) -> bool:
@@ -147,6 +150,22 @@ class KeptOpenEventLogStorage(SqliteEventLogStorage):
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
         return self._template
+
+    def has_dynamic_partition(self, partitions_def_name: str, partition_key: str) -> bool:
+        """Dagster asks ~30 times a run whether the run's own partition exists (each check result, each
+        input's data version): a "yes" is remembered for ``PARTITION_SEEN_SECONDS`` (partitions are
+        deleted by hand, if ever; this process's own deletes forget it at once)."""
+        key, now = (partitions_def_name, partition_key), time.monotonic()
+        if now - self._partitions_seen.get(key, -PARTITION_SEEN_SECONDS) < PARTITION_SEEN_SECONDS:
+            return True
+        found = super().has_dynamic_partition(partitions_def_name, partition_key)
+        if found:
+            self._partitions_seen[key] = now
+        return found
+
+    def delete_dynamic_partition(self, partitions_def_name: str, partition_key: str) -> None:
+        self._partitions_seen.pop((partitions_def_name, partition_key), None)
+        super().delete_dynamic_partition(partitions_def_name, partition_key)
 
     def dispose(self) -> None:
         super().dispose()

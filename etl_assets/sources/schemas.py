@@ -40,8 +40,34 @@ def _checks(column: ColumnType) -> list[pa.Check]:
     return checks
 
 
+_BUILT: dict[tuple, tuple[object, pa.DataFrameSchema]] = {}  # (kind, ids) -> (the specs, their schema)
+
+
+def _cached(kind: str, specs: tuple, build) -> pa.DataFrameSchema:
+    """One schema per (frozen) spec object: built ~10-15 ms, asked for per delivery and per batch."""
+    key = (kind, *map(id, specs))
+    hit = _BUILT.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], specs)):
+        return hit[1]
+    if len(_BUILT) >= 64:
+        _BUILT.clear()
+    schema = build(*specs)
+    _BUILT[key] = (specs, schema)  # holding the specs keeps their ids from being reused
+    return schema
+
+
 def raw_schema(spec: SourceSpec) -> pa.DataFrameSchema:
     """Raw structure: lineage present and typed, every field text. Source columns may drift."""
+    return _cached("raw", (spec,), _raw_schema)
+
+
+def normalized_schema(spec: SourceSpec, leads: LeadsSchema) -> pa.DataFrameSchema:
+    """The typed leads schema for one source: types, patterns and ranges from leads.yaml;
+    the record key and the mapping's required targets must be present."""
+    return _cached("normalized", (spec, leads), _normalized_schema)
+
+
+def _raw_schema(spec: SourceSpec) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {
             SOURCE: pa.Column(STRING, pa.Check.eq(spec.source)),
@@ -60,9 +86,7 @@ def raw_schema(spec: SourceSpec) -> pa.DataFrameSchema:
     )
 
 
-def normalized_schema(spec: SourceSpec, leads: LeadsSchema) -> pa.DataFrameSchema:
-    """The typed leads schema for one source: types, patterns and ranges from leads.yaml;
-    the record key and the mapping's required targets must be present."""
+def _normalized_schema(spec: SourceSpec, leads: LeadsSchema) -> pa.DataFrameSchema:
     required = set(spec.required_targets)
     columns = {
         name: pa.Column(PANDAS_DTYPES[col.type], _checks(col), nullable=name not in required, required=True)

@@ -31,7 +31,8 @@ from etl_assets.stages.history.row_hash import ROW_HASH, row_hashes
 from etl_assets.warehouse import spill
 from etl_assets.warehouse.backend import quote_ident
 
-# DuckDB's working memory for the key-set query (it spills past it; the query is narrow).
+# DuckDB's working memory for the key-set queries (they spill past it; they are narrow), in the
+# process's shared in-memory database of these settings (spill.shared: no connection to create per query).
 MEMORY_LIMIT = "512MB"
 
 
@@ -61,9 +62,7 @@ def survivors_sql(columns: tuple[str, ...] | list[str], relation: str) -> str:
 
 def dedup_file(normalized: StageFile, writer: StageFileWriter) -> DedupedFile:
     """Write the clean rows of ``normalized``, one per record key, into ``writer``."""
-    with spill.connect() as con:
-        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-        con.execute("SET threads = 2")
+    with spill.shared(memory_limit=MEMORY_LIMIT, threads=2) as con:
         relation = "read_parquet($path)"  # DuckDB's own reader: streamed within its memory limit
         path = {"path": str(normalized.path)}
         clean, keys = con.execute(f"SELECT count(*), count(DISTINCT {quote_ident(RECORD_KEY)}) FROM {relation} "
@@ -122,8 +121,7 @@ def _pandas_metadata(normalized: StageFile, schema: pa.Schema) -> dict:
 
 def unique_key_problems(deduped: StageFile, limit: int = 20) -> tuple[int, list[str], int]:
     """(record keys appearing twice, the first `limit` of them sorted, null keys) of a stage file, in SQL."""
-    with spill.connect() as con:
-        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    with spill.shared(memory_limit=MEMORY_LIMIT, threads=2) as con:
         path = {"path": str(deduped.path)}
         dup = con.execute(
             f"SELECT _record_key FROM read_parquet($path) WHERE {quote_ident(RECORD_KEY)} IS NOT NULL "

@@ -17,6 +17,7 @@ import pandas as pd
 from etl_assets.ingest.read import DeliveryChunks, DeliveryReadError, ReadResult
 from etl_assets.records import READ_ERROR, DATE, DELIVERY_DATE, DELIVERY_KEY, ETAG, INGESTED_AT, SOURCE, STRING, TIMESTAMP
 from etl_assets.sources.schemas import raw_schema
+from etl_assets.sources.validation import validate
 from etl_assets.sources.spec import SourceSpec
 from etl_assets.stages.files import StageFile, StageFileWriter
 
@@ -81,7 +82,7 @@ def land_to_file(
     for records in chunks:
         frame = add_lineage(records, spec.source, key, etag, landed_at, day)
         del records
-        schema.validate(frame)
+        validate(schema, frame)
         unreadable += int(frame[READ_ERROR].notna().sum())
         if sample is None:
             sample = frame.head(5)

@@ -22,6 +22,7 @@ import pyarrow as pa
 from etl_assets.records import (DQ_FLAGS, EXTRA_FIELDS, EXTRAS, KEY_SEPARATOR, LINE_NUMBER, LINEAGE_COLUMNS,
                                 QUARANTINE_REASON, RAW_RECORD, READ_ERROR, RECORD_KEY, STRING)
 from etl_assets.sources.schemas import PANDAS_DTYPES, normalized_schema
+from etl_assets.sources.validation import validate
 from etl_assets.sources.spec import FieldMap, LeadsSchema, SourceSpec
 from etl_assets.stages.headers import resolve_columns
 from etl_assets.transforms import get_transform
@@ -211,7 +212,7 @@ def normalize_batch(raw: pd.DataFrame, plan: NormalizePlan) -> pd.DataFrame:
 def _validate(typed, spec, leads, notes: _Reasons, lines, origin) -> None:
     """Run the pandera leads schema lazily and turn each failure case into a row reason."""
     try:
-        normalized_schema(spec, leads).validate(typed, lazy=True)
+        validate(normalized_schema(spec, leads), typed, lazy=True)  # pandera itself unless clearly clean
     except pandera.errors.SchemaErrors as exc:
         cases = exc.failure_cases
         row_cases = cases[cases["index"].notna()]

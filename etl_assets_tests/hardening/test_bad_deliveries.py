@@ -39,7 +39,7 @@ class Lands:
 
 @dataclass(frozen=True)
 class Fails:
-    step: str  # the step that fails: raw (unreadable), raw_schema_drift (blocking check) or normalized
+    step: str  # the step that fails: raw (unreadable), raw:schema_drift (raw's step, failed by its blocking check) or normalized
     message: tuple[str, ...] = field(default_factory=tuple)  # fragments of the error
 
 
@@ -53,12 +53,12 @@ EXPECTED: dict[str, Lands | Fails] = {
     # decision: a full-refresh delivery listing nothing is a broken export: it fails at raw
     "header_only.csv": Fails("raw", ("the file has a header and no records",)),
     # a missing required column is held back by the blocking raw/schema_drift check
-    "no_header.csv": Fails("raw_schema_drift", ("required column(s) ['Operation #', 'Operation/Caregiver Name'] missing",)),
+    "no_header.csv": Fails("raw:schema_drift", ("required column(s) ['Operation #', 'Operation/Caregiver Name'] missing",)),
     "binary_garbage.csv": Fails("raw", ("binary content (a NUL byte at byte 413)",)),
     # decision: a gzip file under a .csv name fails clearly (no transparent decompression, see docs/architecture.md)
     "gzip_named_csv.csv": Fails("raw", ("gzip-compressed",)),
     "xlsx_named_csv.csv": Fails("raw", ("binary content (a NUL byte at byte 5)",)),
-    "html_error_page.csv": Fails("raw_schema_drift", ("required column(s)",)),
+    "html_error_page.csv": Fails("raw:schema_drift", ("required column(s)",)),
     "utf16_bom.csv": Lands(20, 20, sql=((CURRENT.format("count(*)") + " AND company = 'Niños Café Learning Center'", 1),)),
     "utf8_bom.csv": Lands(20, 20, sql=((CURRENT.format("count(*)") + " AND company = 'Niños Café Learning Center'", 1),)),
     "cp1252.csv": Lands(20, 20, sql=((CURRENT.format("count(*)") + " AND company = 'Niños Café Learning Center'", 1),)),
@@ -71,10 +71,10 @@ EXPECTED: dict[str, Lands | Fails] = {
     "trailing_delimiter_all_rows.csv": Lands(20, 20),
     "duplicated_header_names.csv": Lands(20, 20, sql=((CURRENT.format("count(county)"), 0),)),
     "empty_header_cell.csv": Lands(20, 20),
-    "required_column_missing.csv": Fails("raw_schema_drift", ("required column(s) ['Operation #'] missing",)),
+    "required_column_missing.csv": Fails("raw:schema_drift", ("required column(s) ['Operation #'] missing",)),
     "extra_unknown_columns.csv": Lands(20, 20, sql=(
         ("SELECT count(*) FROM source_snapshots WHERE _source = 'texas' AND _extras LIKE '%\"Internal Code\": \"X%'", 20),)),
-    "semicolon_delimited.csv": Fails("raw_schema_drift", ("required column(s)",)),
+    "semicolon_delimited.csv": Fails("raw:schema_drift", ("required column(s)",)),
     "field_100k_chars.csv": Lands(20, 20, sql=((CURRENT.format("max(length(company))"), 100_018),
                                               (CURRENT.format("max(length(address1))"), 100_010))),
     "sql_quotes_controls.csv": Lands(20, 20, sql=(
@@ -141,14 +141,17 @@ def test_bad_delivery(world, tmp_path, name):
 
     if isinstance(expected, Fails):
         assert not result.success
+        step, _, held_by = expected.step.partition(":")
         (failure,) = result.get_step_failure_events()
-        assert failure.step_key == f"texas__{expected.step}"
+        assert failure.step_key == f"texas__{step}"
         message = error_text(failure.step_failure_data.error)
-        if expected.step == "raw_schema_drift":  # the run is the delivery's partition; the check says why
+        if held_by:  # the run is the delivery's partition; the check says why
             (check,) = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
-                        and e.event_specific_data.check_name == "schema_drift"]
-            assert not check.passed
+                        and e.event_specific_data.check_name == held_by]
+            assert not check.passed and check.blocking
             assert result.dagster_run.tags.get("dagster/partition") == key
+            assert held_by in message  # Dagster's step failure names the blocking check
+            assert not [e for e in result.all_events if e.event_type_value == "STEP_RESTARTED"]  # a held delivery is not retried
             message = check.description
         else:
             assert key in message, message  # the delivery is named (the s3:// URL for read errors)

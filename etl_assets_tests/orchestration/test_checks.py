@@ -79,7 +79,7 @@ def test_delivery_checks_pass_warn_and_block(instance, resources, bucket_name, s
     assert before[0] == loaded[0] == 20
 
     # the operator overrides the row check; the delete guard (15 of 20 would go) still holds it
-    override = {"ops": {"nevada__raw_row_count_vs_previous": {"config": {"allow_row_drop": True}}}}
+    override = {"ops": {"nevada__raw": {"config": {"allow_row_drop": True}}}}
     rerun = materialize(
         [a for c in build_chains() if c.spec.source == "nevada" for a in c.definitions],
         partition_key="nevada/07-04-2023 Nevada.csv", instance=instance, resources=resources,

@@ -40,7 +40,7 @@ def _nevada(instance, resources, s3_client, bucket) -> list[dict]:
     run("nevada/07-01-2023 Nevada.csv", nevada_csv(20))
     run("nevada/07-02-2023 Nevada.csv", nevada_csv(20, blank=("Phone#",)))  # null rates up: WARN
     run("nevada/07-04-2023 Nevada.csv", nevada_csv(5))  # a row drop: held
-    allow = {"ops": {"nevada__raw_row_count_vs_previous": {"config": {"allow_row_drop": True}}}}
+    allow = {"ops": {"nevada__raw": {"config": {"allow_row_drop": True}}}}
     run("nevada/07-04-2023 Nevada.csv", nevada_csv(5), allow)  # the delete guard holds it
     run("nevada/06-15-2023 Nevada.csv", nevada_csv(12))  # late: previewed against the state before it
     run("nevada/07-01-2023 Nevada.csv", nevada_csv(18))  # a replay of the first key, 2 records fewer

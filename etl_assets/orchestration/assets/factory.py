@@ -58,7 +58,7 @@ class SourceAssets:
     spec: SourceSpec
     partitions: DynamicPartitionsDefinition
     assets: tuple[AssetsDefinition, ...]
-    checks: tuple[AssetChecksDefinition, ...]
+    checks: tuple[AssetChecksDefinition, ...] = ()  # every delivery check runs in its asset's step (check_specs)
 
     @property
     def definitions(self) -> list:
@@ -75,7 +75,7 @@ class SourceAssets:
 
 
 def build_source_assets(spec: SourceSpec) -> SourceAssets:
-    from etl_assets.orchestration.checks import InStepChecks, build_source_checks
+    from etl_assets.orchestration.checks import DeleteGuardConfig, InStepChecks, RowDropConfig
 
     source = spec.source
     partitions = DynamicPartitionsDefinition(name=partitions_name(source))
@@ -85,12 +85,14 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
     @asset(
         key=asset_key(source, "raw"),
         io_manager_key="stage_io_manager",
-        retry_policy=S3_RETRY,
+        retry_policy=S3_RETRY,  # a failed blocking check is not retried (Dagster fails the step after the body)
+        check_specs=in_step.specs("raw"),
         kinds={"s3", "pandas"},
         description=f"{source}: one delivery as landed in the bucket, every field text, plus lineage columns.",
         **common,
     )
-    def raw(context: AssetExecutionContext, bucket: DeliveryBucket, stage_io_manager: StageStore) -> Output[StageFile]:
+    def raw(context: AssetExecutionContext, config: RowDropConfig, bucket: DeliveryBucket, stage_io_manager: StageStore,
+            duckdb: DuckDBResource):
         key = context.partition_key
         where = bucket.url(key)
         try:
@@ -107,7 +109,7 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
         result = landed.read
         for warning in result.warnings:
             context.log.warning(f"{where}: {warning}")
-        return Output(
+        yield Output(
             landed.file,
             metadata={
                 "dagster/row_count": landed.file.rows,
@@ -125,6 +127,11 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
                 "dagster/column_schema": md.column_schema(landed.sample),
             },
         )
+        try:  # the retry policy is for S3: a warehouse the check cannot read fails now (as its own step did)
+            checks = in_step.raw(context, config, duckdb, landed.file)
+        except Exception as exc:
+            raise Failure(description=str(exc), allow_retries=False) from exc
+        yield from checks
 
     @asset(
         key=asset_key(source, "normalized"),
@@ -171,7 +178,8 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
         description=f"{source}: clean records of one delivery, one row per record key.",
         **common,
     )
-    def deduped(context: AssetExecutionContext, stage_io_manager: StageStore, normalized: StageFile):
+    def deduped(context: AssetExecutionContext, config: DeleteGuardConfig, stage_io_manager: StageStore,
+                duckdb: DuckDBResource, normalized: StageFile):
         with _writer(context, stage_io_manager) as writer:
             result = dedup_file(normalized, writer)
         yield Output(
@@ -182,7 +190,7 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
                 "preview": md.preview(result.file.head()),
             },
         )
-        yield from in_step.deduped(result.file)
+        yield from in_step.deduped(context, config, duckdb, result.file)
 
     @asset(
         key=asset_key(source, "warehouse"),
@@ -210,8 +218,7 @@ def build_source_assets(spec: SourceSpec) -> SourceAssets:
         share = counts.rows_quarantined / counts.rows_read if counts.rows_read else 0.0
         return MaterializeResult(metadata={**counts.as_metadata(), **docs, "quarantined_share": share, "live_records": live})
 
-    checks = tuple(build_source_checks(spec, partitions))
-    return SourceAssets(spec=spec, partitions=partitions, assets=(raw, normalized, deduped, warehouse_asset), checks=checks)
+    return SourceAssets(spec=spec, partitions=partitions, assets=(raw, normalized, deduped, warehouse_asset))
 
 
 def _writer(context: AssetExecutionContext, stage_io_manager: StageStore):

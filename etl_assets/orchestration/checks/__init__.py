@@ -12,16 +12,16 @@ Per delivery (``source.py``, partitioned like the source's chain):
 | ``<source>/deduped`` | ``record_key_unique``: null or repeated ``_record_key`` | ERROR | yes |
 | ``<source>/deduped`` | ``delete_guard``: would soft-delete more than ``max_delete_share`` | ERROR | yes (override ``allow_mass_delete``) |
 
-``quarantine_share``, ``null_rates`` and ``record_key_unique`` are evaluated in their asset's own
-step (``InStepChecks``: ``check_specs`` on the asset); ``schema_drift`` and the two overridable
-guards have ops of their own.
+Each is evaluated in its asset's own step (``InStepChecks``: ``check_specs`` on the asset); the two
+overridable guards read their override from the asset's run config (``<source>__raw`` /
+``<source>__deduped``).
 
 Warehouse-wide (``warehouse.py``): ``warehouse/leads`` ``lead_ids_unique`` and
 ``records_resolved_once`` (ERROR, non-blocking) and ``<source>/warehouse`` ``freshness`` (WARN,
 nightly). The rules themselves are plain functions in ``rules.py``.
 """
 
-from etl_assets.orchestration.checks.source import InStepChecks, build_source_checks
+from etl_assets.orchestration.checks.source import DeleteGuardConfig, InStepChecks, RowDropConfig
 from etl_assets.orchestration.checks.warehouse import (
     FRESHNESS_JOB,
     build_freshness_checks,
@@ -29,4 +29,5 @@ from etl_assets.orchestration.checks.warehouse import (
     build_leads_checks,
 )
 
-__all__ = ["FRESHNESS_JOB", "InStepChecks", "build_freshness_checks", "build_freshness_job", "build_leads_checks", "build_source_checks"]
+__all__ = ["FRESHNESS_JOB", "DeleteGuardConfig", "InStepChecks", "RowDropConfig", "build_freshness_checks", "build_freshness_job",
+           "build_leads_checks"]

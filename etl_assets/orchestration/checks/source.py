@@ -3,12 +3,12 @@
 Blocking checks fail with ERROR and stop the delivery before it reaches the warehouse; the
 warehouse keeps its previous state. WARN checks show in the UI and raise an alert.
 
-``quarantine_share``, ``null_rates`` and ``record_key_unique`` are evaluated inside their asset's
-step (``InStepChecks``: ``check_specs`` on the asset; the same check names on the same assets in the
-UI): a step of its own costs a small delivery ~0.1 s of Dagster events and an input load. ``row_count_vs_previous``
-and ``delete_guard`` keep their own ops because operators override them by op name (run config
-``ops: <source>__raw_row_count_vs_previous`` / ``<source>__deduped_delete_guard``, docs/operations.md),
-and ``schema_drift`` because a delivery it holds fails at the step named after it.
+Every check is evaluated inside its asset's step (``InStepChecks``: ``check_specs`` on the asset, the
+same check names on the same assets in the UI, blocking as before): a step of its own costs a small
+delivery ~0.1 s of Dagster events and an input load. A blocking failure fails the asset's step after
+its stage file is stored (Dagster's ``DagsterAssetCheckFailedError``), so nothing downstream runs.
+The overrides are the asset's run config: ``ops: <source>__raw: config: allow_row_drop: true``,
+``ops: <source>__deduped: config: allow_mass_delete: true`` (docs/operations.md).
 """
 
 
@@ -16,14 +16,11 @@ import warnings
 from datetime import date
 
 from dagster import (
-    AssetCheckExecutionContext,
     AssetCheckResult,
-    AssetChecksDefinition,
     AssetCheckSpec,
     AssetExecutionContext,
     Config,
     PreviewWarning,
-    asset_check,
 )
 from dagster_duckdb import DuckDBResource
 
@@ -51,7 +48,7 @@ class RowDropConfig(Config):
     allow_row_drop: bool = False
 
 
-def _delivery(context: AssetCheckExecutionContext | AssetExecutionContext, stage: StageFile, spec: SourceSpec) -> tuple[str, date]:
+def _delivery(context: AssetExecutionContext, stage: StageFile, spec: SourceSpec) -> tuple[str, date]:
     """The delivery's partition key and date (from the stage file, else the key, else the far future)."""
     key = context.partition_key if context.has_partition_key else str(stage.first(DELIVERY_KEY))
     if len(stage):
@@ -64,22 +61,43 @@ class InStepChecks:
     asset has written its stage file, their results (each as its own asset_check was before)."""
 
     DESCRIPTIONS = {
+        ("raw", "schema_drift"): (True, "ERROR (blocking) when a required mapped column is missing from the header; "
+                                        "WARN on other drift (renamed or missing optional columns)."),
+        ("raw", "row_count_vs_previous"): (True, "Blocks the delivery when it has more than {row_drop:.0%} fewer rows than "
+                                                 "{source}'s previous delivery (by delivery date). Config allow_row_drop: true "
+                                                 "(on the op {source}__raw) overrides."),
         ("normalized", "quarantine_share"): (False, "WARN when any record of the delivery was quarantined; shows the share and reasons."),
         ("normalized", "null_rates"): (False, "WARN when a mapped column's null rate rose by more than {increase:.0%} "
                                               "(absolute) since the previous delivery (profiles in the warehouse table column_profiles)."),
         ("deduped", "record_key_unique"): (True, "Blocks the load if a record key is null or repeated after dedup (a guard on dedup itself)."),
+        ("deduped", "delete_guard"): (True, "Blocks the warehouse load when the delivery would soft-delete more than "
+                                            "{delete:.0%} of {source}'s live records. Config allow_mass_delete: true "
+                                            "(on the op {source}__deduped) overrides."),
     }
 
     def __init__(self, spec: SourceSpec, partitions):
         self.spec = spec
         self.partitions = partitions
+        self.relaxed = rules.without_required(spec)
 
     def specs(self, stage: str) -> list[AssetCheckSpec]:
+        spec = self.spec
+        values = dict(source=spec.source, increase=spec.max_null_rate_increase, row_drop=spec.max_row_drop_share,
+                      delete=spec.max_delete_share)
         return [
-            AssetCheckSpec(name, asset=asset_key(self.spec.source, stage), blocking=blocking, partitions_def=self.partitions,
-                           description=text.format(increase=self.spec.max_null_rate_increase))
+            AssetCheckSpec(name, asset=asset_key(spec.source, stage), blocking=blocking, partitions_def=self.partitions,
+                           description=text.format(**values))
             for (of, name), (blocking, text) in self.DESCRIPTIONS.items() if of == stage
         ]
+
+    def raw(self, context: AssetExecutionContext, config: RowDropConfig, duckdb: DuckDBResource, raw: StageFile) -> list[AssetCheckResult]:
+        spec = self.spec
+        drift = rules.schema_drift(spec, self.relaxed, [c for c in raw.columns if not c.startswith("_")])
+        key, delivery_date = _delivery(context, raw, spec)
+        with duckdb.open(scopes.source_read(spec.source)) as con:
+            previous = warehouse.previous_delivery(con, spec.source, key, delivery_date)
+        rows = rules.row_count_vs_previous(spec, len(raw), previous, config.allow_row_drop)
+        return [self._named("raw", "schema_drift", drift), self._named("raw", "row_count_vs_previous", rows)]
 
     def normalized(self, context: AssetExecutionContext, duckdb: DuckDBResource, normalized: StageFile) -> list[AssetCheckResult]:
         spec = self.spec
@@ -93,70 +111,19 @@ class InStepChecks:
         nulls = rules.null_rates(spec, current, before, previous["delivery_key"] if previous else None)
         return [self._named("normalized", "quarantine_share", share), self._named("normalized", "null_rates", nulls)]
 
-    def deduped(self, deduped: StageFile) -> list[AssetCheckResult]:
+    def deduped(self, context: AssetExecutionContext, config: DeleteGuardConfig, duckdb: DuckDBResource,
+                deduped: StageFile) -> list[AssetCheckResult]:
+        spec = self.spec
         duplicates, examples, nulls = unique_key_problems(deduped)
-        return [self._named("deduped", "record_key_unique", rules.record_key_unique_of(deduped.rows, duplicates, examples, nulls))]
+        unique = rules.record_key_unique_of(deduped.rows, duplicates, examples, nulls)
+        key = context.partition_key if context.has_partition_key else str(deduped.first(DELIVERY_KEY))
+        delivery_date = deduped.first(DELIVERY_DATE) if len(deduped) else None
+        with duckdb.open(scopes.source_read(spec.source)) as con:
+            warehouse.ensure_warehouse(con)
+            live = warehouse.live_count(con, spec.source)
+            counts = preview.preview_delivery(con, spec.source, key, delivery_date, deduped) if delivery_date else None
+        guard = rules.delete_guard(spec, live, counts, config.allow_mass_delete)
+        return [self._named("deduped", "record_key_unique", unique), self._named("deduped", "delete_guard", guard)]
 
     def _named(self, stage: str, name: str, result: AssetCheckResult) -> AssetCheckResult:
         return result._replace(asset_key=asset_key(self.spec.source, stage), check_name=name)
-
-
-def build_source_checks(spec: SourceSpec, partitions) -> list[AssetChecksDefinition]:
-    """The checks with an op of their own: the overridable guards, and schema_drift (a delivery held
-    by it fails at the step ``<source>__raw_schema_drift``, which names the check)."""
-    source = spec.source
-    relaxed = rules.without_required(spec)
-
-    @asset_check(
-        asset=asset_key(source, "raw"),
-        name="schema_drift",
-        blocking=True,
-        partitions_def=partitions,
-        description=(
-            "ERROR (blocking) when a required mapped column is missing from the header; "
-            "WARN on other drift (renamed or missing optional columns)."
-        ),
-    )
-    def schema_drift(raw: StageFile) -> AssetCheckResult:
-        return rules.schema_drift(spec, relaxed, [c for c in raw.columns if not c.startswith("_")])
-
-    @asset_check(
-        asset=asset_key(source, "raw"),
-        name="row_count_vs_previous",
-        blocking=True,
-        partitions_def=partitions,
-        description=(
-            f"Blocks the delivery when it has more than {spec.max_row_drop_share:.0%} fewer rows than "
-            f"{source}'s previous delivery (by delivery date). Config allow_row_drop: true overrides."
-        ),
-    )
-    def row_count_vs_previous(
-        context: AssetCheckExecutionContext, config: RowDropConfig, duckdb: DuckDBResource, raw: StageFile
-    ) -> AssetCheckResult:
-        key, delivery_date = _delivery(context, raw, spec)
-        with duckdb.open(scopes.source_read(source)) as con:
-            previous = warehouse.previous_delivery(con, source, key, delivery_date)
-        return rules.row_count_vs_previous(spec, len(raw), previous, config.allow_row_drop)
-
-    @asset_check(
-        asset=asset_key(source, "deduped"),
-        name="delete_guard",
-        blocking=True,
-        partitions_def=partitions,
-        description=(
-            f"Blocks the warehouse load when the delivery would soft-delete more than "
-            f"{spec.max_delete_share:.0%} of {source}'s live records. Config allow_mass_delete: true overrides."
-        ),
-    )
-    def delete_guard(
-        context: AssetCheckExecutionContext, config: DeleteGuardConfig, duckdb: DuckDBResource, deduped: StageFile
-    ) -> AssetCheckResult:
-        key = context.partition_key if context.has_partition_key else str(deduped.first(DELIVERY_KEY))
-        delivery_date = deduped.first(DELIVERY_DATE) if len(deduped) else None
-        with duckdb.open(scopes.source_read(source)) as con:
-            warehouse.ensure_warehouse(con)
-            live = warehouse.live_count(con, source)
-            counts = preview.preview_delivery(con, source, key, delivery_date, deduped) if delivery_date else None
-        return rules.delete_guard(spec, live, counts, config.allow_mass_delete)
-
-    return [schema_drift, row_count_vs_previous, delete_guard]
