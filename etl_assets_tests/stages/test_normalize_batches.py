@@ -17,18 +17,10 @@ from etl_assets.sources.registry import leads_schema, load_specs
 from etl_assets.stages import normalize
 from etl_assets.stages.files import StageFileWriter
 from etl_assets.stages.land import land_to_file
-from etl_assets_tests.conftest import PROJECT_ROOT, SAMPLE_RECORDS, sample_file
+from etl_assets_tests.support.stages import sample_and_bad_cases
 
 LANDED_AT = datetime(2024, 1, 2, tzinfo=timezone.utc)
-BAD = PROJECT_ROOT / "etl_assets_tests" / "fixtures" / "bad"
 BAD_FILES = ["spreadsheet_formulas.csv", "ragged_rows.csv", "impossible_dates.csv", "same_record_1000_times.csv"]
-
-
-def _cases():
-    for source in SAMPLE_RECORDS:
-        yield pytest.param(source, sample_file(source), id=source)
-    for name in BAD_FILES:
-        yield pytest.param("texas", BAD / name, id=f"bad-{name}")
 
 
 def _normalized(raw, spec, folder, name: str) -> normalize.NormalizedFile:
@@ -36,7 +28,7 @@ def _normalized(raw, spec, folder, name: str) -> normalize.NormalizedFile:
         return normalize.normalize_file(raw, spec, leads_schema(), "k", writer, enforce_threshold=False)
 
 
-@pytest.mark.parametrize("source,path", list(_cases()))
+@pytest.mark.parametrize("source,path", list(sample_and_bad_cases(BAD_FILES)))
 def test_any_batch_size_gives_the_same_rows(monkeypatch, tmp_path, source, path):
     spec = next(s for s in load_specs() if s.source == source)
     key = f"{source}/{path.name}"

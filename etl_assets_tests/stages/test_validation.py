@@ -21,18 +21,11 @@ from etl_assets.sources.schemas import normalized_schema, raw_schema
 from etl_assets.stages import normalize
 from etl_assets.stages.files import StageFileWriter
 from etl_assets.stages.land import land_to_file
-from etl_assets_tests.conftest import PROJECT_ROOT, SAMPLE_RECORDS, sample_file
+from etl_assets_tests.conftest import sample_file
+from etl_assets_tests.support.stages import sample_and_bad_cases
 
 LANDED_AT = datetime(2024, 1, 2, tzinfo=timezone.utc)
-BAD = PROJECT_ROOT / "etl_assets_tests" / "fixtures" / "bad"
 BAD_FILES = ["spreadsheet_formulas.csv", "ragged_rows.csv", "impossible_dates.csv", "field_100k_chars.csv"]
-
-
-def _cases():
-    for source in SAMPLE_RECORDS:
-        yield pytest.param(source, sample_file(source), id=source)
-    for name in BAD_FILES:
-        yield pytest.param("texas", BAD / name, id=f"bad-{name}")
 
 
 def _spec(source: str):
@@ -56,7 +49,7 @@ def _pandera_passes(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> bool:
     return True
 
 
-@pytest.mark.parametrize("source,path", list(_cases()))
+@pytest.mark.parametrize("source,path", list(sample_and_bad_cases(BAD_FILES)))
 def test_fast_path_gives_pandera_s_rows(monkeypatch, tmp_path, source, path):
     spec = _spec(source)
     (tmp_path / "fast").mkdir()

@@ -59,3 +59,15 @@ def run_stages(data: bytes | str, spec, key: str, etag: str | None = '"e1"', lan
                                 where or f"s3://test/{key}", Path(folder), dedup=dedup, strict=strict)
         deduped = staged.deduped.file.read() if staged.deduped else None
         return StagedFrames(staged, staged.raw.file.read(), staged.normalized.file.read(), deduped)
+
+
+def sample_and_bad_cases(bad_files: list[str]):
+    """pytest params (source, path): every sample delivery, then the named bad-corpus files as Texas's."""
+    import pytest
+
+    from etl_assets_tests.conftest import PROJECT_ROOT, SAMPLE_RECORDS, sample_file
+
+    for source in SAMPLE_RECORDS:
+        yield pytest.param(source, sample_file(source), id=source)
+    for name in bad_files:
+        yield pytest.param("texas", PROJECT_ROOT / "etl_assets_tests" / "fixtures" / "bad" / name, id=f"bad-{name}")
