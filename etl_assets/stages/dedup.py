@@ -82,8 +82,7 @@ def dedup_file(normalized: StageFile, writer: StageFileWriter) -> DedupedFile:
         release_memory()  # DuckDB's and the scan's pages
     schema = None
     business = [c for c in normalized.columns if not is_meta(c)]
-    with spill.connect() as hasher:
-        hasher.execute("SET threads = 2")
+    with spill.shared(memory_limit=MEMORY_LIMIT, threads=2) as hasher:  # the key queries' database
         for table in normalized.tables():
             clean_rows = table.column(QUARANTINE_REASON).is_null().to_numpy(zero_copy_only=False)
             if keep is None:
