@@ -72,6 +72,7 @@ bench: venv postgres
 	$(BIN)/python -m benchmarks.run --only incremental --only job_path
 	$(BIN)/python -m benchmarks.run --only first_refresh
 	$(BIN)/python -m benchmarks.run --only weekly
+	$(BIN)/python -m benchmarks.bench_backfill
 
 # docs/data_dictionary.md from mappings/leads.yaml and etl_assets/warehouse/ (a test fails when it is stale)
 data-dictionary: venv

@@ -88,31 +88,41 @@ def run(rows: int, source: str, root: Path, leads: bool = True) -> dict:
     floor = run_child("floor", root / "floor", file=str(delivery.path), encoding=delivery.encoding)
     key = f"{source}/01-15-2024 bench {rows} rows.csv"
     work = root / "ingest"
-    (work / "dagster_home").mkdir(parents=True)
-    shutil.copy(PROJECT_ROOT / "dagster.yaml", work / "dagster_home" / "dagster.yaml")
     with local_s3.moto_server() as endpoint:
         s3 = local_s3.client(endpoint)
         s3.create_bucket(Bucket=BUCKET)
         s3.upload_file(str(delivery.path), BUCKET, key)
-        env = {
-            **os.environ, **local_s3.LOCAL_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint, "ETL_S3_BUCKET": BUCKET,
-            "DAGSTER_HOME": str(work / "dagster_home"), "ETL_WAREHOUSE_PATH": str(work / "warehouse.duckdb"),
-            "ETL_STORAGE_DIR": str(work / "storage"),
-        }
-        with open(work / "ingest.log", "wb") as log:
-            t0 = time.perf_counter()
-            child = subprocess.Popen([sys.executable, "-m", "etl_assets.cli", "ingest", "--no-progress", *([] if leads else ["--no-leads"])], cwd=PROJECT_ROOT,
-                                     env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-            sampler = TreeSampler(child.pid)
-            sampler.start()
-            _, status, usage = os.wait4(child.pid, 0)
-            wall = time.perf_counter() - t0
-            sampler.stop()
+        wall, peak, usage = ingest(work, endpoint, BUCKET, [] if leads else ["--no-leads"])
+    return {"rows": rows, "bytes": delivery.bytes, "source": source, "floor": floor, "wall_s": wall,
+            "tree_peak_mib": peak.peak / MIB, "max_process_mib": usage.ru_maxrss / 1024,
+            "runs": _runs(work / "dagster_home", peak.samples), "summary": [line for line in (work / "ingest.log").read_text(errors="replace").splitlines() if " - dagster - " not in line]}
+
+
+def ingest(work: Path, endpoint: str, bucket: str, args: list[str]) -> tuple[float, TreeSampler, object]:
+    """`etl-assets ingest --no-progress [args]` (make ingest) as a child process on a fresh Dagster home,
+    warehouse and stage dir under ``work``, against ``bucket`` at ``endpoint``: (wall seconds, the tree's
+    RSS sampler, the child's rusage). Its output is ``work/ingest.log``; a failure raises with its tail."""
+    from etl_assets.devtools import local_s3
+
+    (work / "dagster_home").mkdir(parents=True)
+    shutil.copy(PROJECT_ROOT / "dagster.yaml", work / "dagster_home" / "dagster.yaml")
+    env = {
+        **os.environ, **local_s3.LOCAL_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint, "ETL_S3_BUCKET": bucket,
+        "DAGSTER_HOME": str(work / "dagster_home"), "ETL_WAREHOUSE_PATH": str(work / "warehouse.duckdb"),
+        "ETL_STORAGE_DIR": str(work / "storage"),
+    }
+    with open(work / "ingest.log", "wb") as log:
+        t0 = time.perf_counter()
+        child = subprocess.Popen([sys.executable, "-m", "etl_assets.cli", "ingest", "--no-progress", *args], cwd=PROJECT_ROOT,
+                                 env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        sampler = TreeSampler(child.pid)
+        sampler.start()
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - t0
+        sampler.stop()
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"make ingest failed:\n{(work / 'ingest.log').read_text(errors='replace')[-3000:]}")
-    return {"rows": rows, "bytes": delivery.bytes, "source": source, "floor": floor, "wall_s": wall,
-            "tree_peak_mib": sampler.peak / MIB, "max_process_mib": usage.ru_maxrss / 1024,
-            "runs": _runs(work / "dagster_home", sampler.samples), "summary": [line for line in (work / "ingest.log").read_text(errors="replace").splitlines() if " - dagster - " not in line]}
+    return wall, sampler, usage
 
 
 def _peak_mib(samples: list[tuple[float, int]], start: float, end: float) -> float:
